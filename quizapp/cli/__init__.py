@@ -1,0 +1,1 @@
+"""The command line: a thin front end over quizapp.core (and the TUI for interactive commands)."""

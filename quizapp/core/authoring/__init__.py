@@ -1,0 +1,1 @@
+"""Authoring tools: new decks, filling ``expect`` from execution, watching, decks from docstrings."""

@@ -1,0 +1,1 @@
+"""Decks: the YAML format, its strict loader, and discovery of bundled, user and given decks."""

@@ -1,0 +1,99 @@
+"""The deck domain objects. Plain, immutable data: no YAML, no I/O.
+
+A :class:`Card` always carries its deck id; ``card.key`` = ``(deck, id)`` is what progress is stored
+under (so editing a card's text keeps its history, changing its id starts afresh).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+
+class Kind(str, Enum):
+    SHAPE = "shape"
+    STRIDE = "stride"
+    DTYPE = "dtype"
+    VALUE = "value"
+    RECALL = "recall"
+
+    @property
+    def executable(self) -> bool:
+        return self is not Kind.RECALL
+
+
+CardKey = tuple[str, str]  # (deck id, card id)
+
+
+@dataclass(frozen=True)
+class Card:
+    deck: str
+    id: str
+    kind: Kind
+    prompt: str  # the question; for executable kinds a default is derived from kind and ask
+    setup: str | None = None
+    ask: str | None = None
+    expect: str | None = None
+    explain: str | None = None
+    answer: str | None = None  # recall cards: the back
+    tags: tuple[str, ...] = ()
+    concept: str | None = None
+    # Parametric cards: name -> list of values; see quizapp/core/decks/params.py
+    params: dict[str, tuple[Any, ...]] | None = None
+    source: Path | None = None
+    line: int = 0  # 1-based line of the card in its file (0: unknown)
+    field_lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def key(self) -> CardKey:
+        return (self.deck, self.id)
+
+    @property
+    def executable(self) -> bool:
+        return self.kind.executable
+
+    @property
+    def code(self) -> str:
+        """The snippet as shown to the learner: setup, then the asked expression."""
+        parts = [p for p in (self.setup, self.ask) if p]
+        return "\n".join(p.rstrip("\n") for p in parts)
+
+
+@dataclass(frozen=True)
+class Deck:
+    id: str
+    title: str
+    cards: tuple[Card, ...]
+    description: str | None = None
+    tags: tuple[str, ...] = ()
+    concepts: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    source: Path | None = None
+    bundled: bool = False
+
+    def card(self, card_id: str) -> Card | None:
+        for c in self.cards:
+            if c.id == card_id:
+                return c
+        return None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a deck file: printed as ``path:line: message`` (line omitted if unknown)."""
+
+    path: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        if self.line:
+            return f"{self.path}:{self.line}: {self.message}"
+        return f"{self.path}: {self.message}"
+
+
+class DeckLoadError(Exception):
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))

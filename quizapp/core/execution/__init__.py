@@ -1,0 +1,1 @@
+"""Execution: run card snippets in a warm, sandboxed worker process (the only place torch is imported)."""

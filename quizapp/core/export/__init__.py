@@ -1,0 +1,1 @@
+"""Progress people can take with them: CSV/JSON exports, Anki packages, HTML reports."""

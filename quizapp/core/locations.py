@@ -1,0 +1,71 @@
+"""Every path quizapp reads or writes, in one place, so tests and users can redirect all of them.
+
+``QUIZAPP_HOME`` (environment) moves everything; by default data lives in the platform's user data
+dir. ``QUIZAPP_DB`` overrides the database URL (any SQLAlchemy URL).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+APP_NAME = "quizapp"
+
+
+def home() -> Path:
+    """The root of the user's quizapp data: decks, database, backups, settings."""
+    env = os.environ.get("QUIZAPP_HOME")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_data_path
+
+    return user_data_path(APP_NAME, appauthor=False)
+
+
+def user_decks_dir() -> Path:
+    """Where the user's own decks live (``quizapp deck new`` writes here)."""
+    return home() / "decks"
+
+
+def db_path() -> Path:
+    return home() / "quizapp.sqlite3"
+
+
+def db_url() -> str:
+    """The database URL: ``QUIZAPP_DB`` when set, else SQLite in :func:`home`."""
+    env = os.environ.get("QUIZAPP_DB")
+    if env:
+        return env
+    return f"sqlite:///{db_path()}"
+
+
+def backups_dir() -> Path:
+    return home() / "backups"
+
+
+def settings_path() -> Path:
+    return home() / "settings.json"
+
+
+def scratch_root() -> Path:
+    """Parent of the per-card scratch folders the sandbox lets snippets write into."""
+    return home() / "scratch"
+
+
+def bundled_decks_dir() -> Path:
+    """The decks shipped with quizapp.
+
+    In a wheel they are packaged as ``quizapp/bundled_decks``; in a source checkout (editable install)
+    they are the top-level ``decks/`` folder next to the package.
+    """
+    here = Path(__file__).resolve().parent.parent  # quizapp/
+    packaged = here / "bundled_decks"
+    if packaged.is_dir():
+        return packaged
+    return here.parent / "decks"
+
+
+def ensure(path: Path) -> Path:
+    """Create ``path`` (a folder) if needed and return it."""
+    path.mkdir(parents=True, exist_ok=True)
+    return path

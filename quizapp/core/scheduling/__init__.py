@@ -1,0 +1,1 @@
+"""Scheduling: FSRS (through the ``fsrs`` package), daily limits, leeches, previews and optimisation."""

@@ -1,0 +1,1 @@
+"""Storage: sqlmodel tables, migrations, backups, and the Store service every front end goes through."""

@@ -1,0 +1,1 @@
+"""The Textual front end. Thin: all logic lives in quizapp.core."""
