@@ -1,0 +1,1 @@
+"""quizapp's benchmarks. Run them all with ``python -m bench`` (see bench/__main__.py)."""
