@@ -1,0 +1,138 @@
+"""The one place quizapp talks to the ``fsrs`` package: card state in, rating in, new state out.
+
+Pure functions: the clock (``now``) and the settings come in as arguments, nothing is stored here.
+quizapp keeps its own :class:`CardState` (with a NEW phase and lapse/rep counters, which fsrs has not)
+and converts to and from ``fsrs.Card`` for each review.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import IntEnum
+from functools import lru_cache
+
+import fsrs
+
+from quizapp.core.rating import Rating
+from quizapp.core.scheduling.days import require_utc
+from quizapp.core.settings import Settings
+
+
+class Phase(IntEnum):
+    """Where a card is in its life. LEARNING/REVIEW/RELEARNING have fsrs.State's values."""
+
+    NEW = 0
+    LEARNING = 1
+    REVIEW = 2
+    RELEARNING = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True)
+class CardState:
+    """A card's scheduling state (what a review changes and what undo restores)."""
+
+    phase: Phase = Phase.NEW
+    step: int | None = None
+    stability: float | None = None
+    difficulty: float | None = None
+    due: datetime | None = None  # None while NEW
+    last_review: datetime | None = None
+    reps: int = 0
+    lapses: int = 0
+
+
+@dataclass(frozen=True)
+class Reviewed:
+    """The outcome of applying one rating."""
+
+    state: CardState
+    interval: timedelta  # from the review to the new due time
+    lapsed: bool  # a graduated card was forgotten (counts towards the leech threshold)
+
+
+@lru_cache(maxsize=16)
+def scheduler_for(settings: Settings, *, fuzz: bool | None = None) -> fsrs.Scheduler:
+    """An fsrs Scheduler configured from the settings (``fuzz`` overrides ``settings.fuzz``)."""
+    kwargs = {}
+    if settings.fsrs_parameters is not None:
+        kwargs["parameters"] = settings.fsrs_parameters
+    return fsrs.Scheduler(
+        desired_retention=settings.desired_retention,
+        learning_steps=tuple(timedelta(minutes=m) for m in settings.learning_steps_minutes),
+        relearning_steps=tuple(timedelta(minutes=m) for m in settings.relearning_steps_minutes),
+        maximum_interval=settings.maximum_interval_days,
+        enable_fuzzing=settings.fuzz if fuzz is None else fuzz,
+        **kwargs,
+    )
+
+
+def _to_fsrs(state: CardState, now: datetime) -> fsrs.Card:
+    if state.phase is Phase.NEW:
+        return fsrs.Card(card_id=1, state=fsrs.State.Learning, step=0, due=now)
+    return fsrs.Card(
+        card_id=1,
+        state=fsrs.State(int(state.phase)),
+        step=state.step,
+        stability=state.stability,
+        difficulty=state.difficulty,
+        due=state.due or now,
+        last_review=state.last_review,
+    )
+
+
+def _apply(scheduler: fsrs.Scheduler, state: CardState, rating: Rating, now: datetime) -> Reviewed:
+    card, _log = scheduler.review_card(_to_fsrs(state, now), fsrs.Rating(int(rating)), review_datetime=now)
+    lapsed = state.phase is Phase.REVIEW and rating is Rating.AGAIN
+    new_state = CardState(
+        phase=Phase(int(card.state)),
+        step=card.step,
+        stability=float(card.stability) if card.stability is not None else None,
+        difficulty=float(card.difficulty) if card.difficulty is not None else None,
+        due=card.due,
+        last_review=card.last_review,
+        reps=state.reps + 1,
+        lapses=state.lapses + (1 if lapsed else 0),
+    )
+    return Reviewed(state=new_state, interval=card.due - now, lapsed=lapsed)
+
+
+def review(state: CardState, rating: Rating, now: datetime, settings: Settings) -> Reviewed:
+    """Apply ``rating`` at ``now`` (fuzzed if the settings say so)."""
+    return _apply(scheduler_for(settings), state, Rating(rating), require_utc(now))
+
+
+def preview(state: CardState, now: datetime, settings: Settings) -> dict[Rating, timedelta]:
+    """The interval each of the four ratings would give, computed without fuzz so the labels are exact."""
+    scheduler = scheduler_for(settings, fuzz=False)
+    now = require_utc(now)
+    return {r: _apply(scheduler, state, r, now).interval for r in Rating}
+
+
+def retrievability(state: CardState, now: datetime, settings: Settings) -> float:
+    """fsrs's predicted probability of recall at ``now`` (0 for a card never reviewed)."""
+    if state.phase is Phase.NEW or state.stability is None or state.last_review is None:
+        return 0.0
+    card = _to_fsrs(state, require_utc(now))
+    return float(scheduler_for(settings, fuzz=False).get_card_retrievability(card, current_datetime=require_utc(now)))
+
+
+def format_interval(delta: timedelta) -> str:
+    """Anki-style short label: ``<1m``, ``10m``, ``3h``, ``4d``, ``2.1mo``, ``1.5y``."""
+    seconds = delta.total_seconds()
+    if seconds < 60:
+        return "<1m"
+    if seconds < 3600:
+        return f"{round(seconds / 60)}m"
+    if seconds < 86400:
+        return f"{round(seconds / 3600)}h"
+    days = seconds / 86400
+    if days < 30:
+        return f"{round(days)}d"
+    if days < 365:
+        return f"{days / 30:.1f}mo"
+    return f"{days / 365:.1f}y"

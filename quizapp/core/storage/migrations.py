@@ -1,0 +1,129 @@
+"""Schema versions: an ordered list of migrations, each applied once, recorded in ``schema_version``.
+
+Every migration is frozen: it spells out its own DDL instead of reading the current models, so a
+database made by any earlier quizapp upgrades through the same steps a fresh one goes through.
+Migrations run inside one write transaction (SQLite DDL is transactional; PostgreSQL's too), so a
+crash part-way leaves the database at the previous version, and two processes opening an old database
+at once cannot both upgrade it (the second sees the new version once it gets the lock).
+
+To change the schema: append a migration here, update :mod:`quizapp.core.storage.tables`, and
+extend tests/unit/test_store_migrations.py.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+APPLICATION = "quizapp"
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    description: str
+    apply: Callable[[Connection], None]
+
+
+def _v1_initial(conn: Connection) -> None:
+    md = sa.MetaData()
+    sa.Table(
+        "quizapp_meta",
+        md,
+        sa.Column("key", sa.String(64), primary_key=True),
+        sa.Column("value", sa.Text, nullable=False),
+    )
+    sa.Table(
+        "schema_version",
+        md,
+        sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("applied_at", sa.Float, nullable=False),
+        sa.Column("description", sa.Text, nullable=False),
+    )
+    sa.Table(
+        "cards",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("deck", sa.String(200), nullable=False),
+        sa.Column("card_id", sa.String(200), nullable=False),
+        sa.Column("position", sa.Integer, nullable=False),
+        sa.Column("hidden", sa.Boolean, nullable=False),
+        sa.Column("suspended", sa.Boolean, nullable=False),
+        sa.Column("leech", sa.Boolean, nullable=False),
+        sa.Column("buried_until", sa.Float),
+        sa.Column("phase", sa.Integer, nullable=False),
+        sa.Column("step", sa.Integer),
+        sa.Column("stability", sa.Float),
+        sa.Column("difficulty", sa.Float),
+        sa.Column("due", sa.Float),
+        sa.Column("last_review", sa.Float),
+        sa.Column("reps", sa.Integer, nullable=False),
+        sa.Column("lapses", sa.Integer, nullable=False),
+        sa.Column("added_at", sa.Float, nullable=False),
+        sa.UniqueConstraint("deck", "card_id", name="uq_cards_deck_card"),
+        sa.Index("ix_cards_phase_due", "phase", "due"),
+        sa.Index("ix_cards_deck_phase_position", "deck", "phase", "position"),
+    )
+    sa.Table(
+        "reviews",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("card", sa.Integer, sa.ForeignKey("cards.id"), nullable=False),
+        sa.Column("reviewed_at", sa.Float, nullable=False),
+        sa.Column("rating", sa.Integer, nullable=False),
+        sa.Column("answer", sa.Text, nullable=False),
+        sa.Column("correct", sa.Boolean),
+        sa.Column("duration_s", sa.Float, nullable=False),
+        sa.Column("phase_before", sa.Integer, nullable=False),
+        sa.Column("scheduled_days", sa.Float, nullable=False),
+        sa.Column("interval_days", sa.Float, nullable=False),
+        sa.Column("stability", sa.Float),
+        sa.Column("difficulty", sa.Float),
+        sa.Column("phase_after", sa.Integer, nullable=False),
+        sa.Column("previous", sa.Text, nullable=False),
+        sa.Index("ix_reviews_reviewed_at", "reviewed_at"),
+        sa.Index("ix_reviews_card", "card"),
+    )
+    md.create_all(conn)
+    conn.execute(sa.text("INSERT INTO quizapp_meta (key, value) VALUES ('application', :app)"), {"app": APPLICATION})
+
+
+def _v2_card_text(conn: Connection) -> None:
+    # NOT NULL with a default fills the rows that already exist.
+    for column, ddl in (("kind", "VARCHAR(32)"), ("prompt", "TEXT"), ("code", "TEXT"), ("tags", "TEXT")):
+        conn.execute(sa.text(f"ALTER TABLE cards ADD COLUMN {column} {ddl} NOT NULL DEFAULT ''"))
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "initial schema: cards, reviews, metadata", _v1_initial),
+    Migration(2, "card text, kind and tags on cards, for search and browse", _v2_card_text),
+)
+LATEST = MIGRATIONS[-1].version
+
+
+def current_version(conn: Connection) -> int:
+    """The highest applied migration, 0 for a database without quizapp tables."""
+    if not sa.inspect(conn).has_table("schema_version"):
+        return 0
+    return int(conn.execute(sa.text("SELECT COALESCE(MAX(version), 0) FROM schema_version")).scalar_one())
+
+
+def pending(version: int) -> list[Migration]:
+    return [m for m in MIGRATIONS if m.version > version]
+
+
+def apply_pending(conn: Connection) -> list[Migration]:
+    """Apply, inside the caller's write transaction, every migration newer than the database."""
+    done = []
+    for migration in pending(current_version(conn)):
+        migration.apply(conn)
+        conn.execute(
+            sa.text("INSERT INTO schema_version (version, applied_at, description) VALUES (:v, :t, :d)"),
+            {"v": migration.version, "t": time.time(), "d": migration.description},
+        )
+        done.append(migration)
+    return done

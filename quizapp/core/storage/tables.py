@@ -1,0 +1,100 @@
+"""The database tables as sqlmodel models: the current schema, and only storage code uses them.
+
+Front ends never see these rows: :mod:`quizapp.core.storage.records` holds the domain objects the
+Store hands out. Times are stored as UTC epoch seconds (a float) so SQLite and PostgreSQL compare and
+index them the same way and no driver ever guesses a time zone.
+
+The schema is created and upgraded only by :mod:`quizapp.core.storage.migrations`, never by
+``create_all``; a test checks that the migrated schema matches these models column for column.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+# Leave the MetaData alone for other sqlmodel users in the same process: our tables get their own.
+from sqlalchemy import MetaData
+
+metadata = MetaData()
+
+
+class _Base(SQLModel):
+    metadata = metadata
+
+
+class MetaRow(_Base, table=True):
+    """Key/value facts about the database itself; ``application = quizapp`` marks a quizapp database."""
+
+    __tablename__ = "quizapp_meta"
+    key: str = Field(primary_key=True, max_length=64)
+    value: str = Field(sa_type=Text)
+
+
+class SchemaVersionRow(_Base, table=True):
+    """One row per applied migration; the highest ``version`` is the schema version."""
+
+    __tablename__ = "schema_version"
+    version: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    applied_at: float
+    description: str = Field(sa_type=Text)
+
+
+class CardRow(_Base, table=True):
+    """A card's progress, keyed by (deck, card_id); the text columns are a copy for search."""
+
+    __tablename__ = "cards"
+    __table_args__ = (
+        UniqueConstraint("deck", "card_id", name="uq_cards_deck_card"),
+        Index("ix_cards_phase_due", "phase", "due"),
+        Index("ix_cards_deck_phase_position", "deck", "phase", "position"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    deck: str = Field(max_length=200)
+    card_id: str = Field(max_length=200)
+    position: int = 0  # order in its deck: new cards are introduced in this order
+    hidden: bool = False  # no longer in any loaded deck; history kept
+    suspended: bool = False
+    leech: bool = False
+    buried_until: float | None = None
+    phase: int = 0  # scheduling.fsrs_bridge.Phase
+    step: int | None = None
+    stability: float | None = None
+    difficulty: float | None = None
+    due: float | None = None
+    last_review: float | None = None
+    reps: int = 0
+    lapses: int = 0
+    added_at: float = 0.0
+    # Added in schema 2 (search and browse need the card's text without loading every deck).
+    kind: str = Field(default="", max_length=32)
+    prompt: str = Field(default="", sa_type=Text)
+    code: str = Field(default="", sa_type=Text)
+    tags: str = Field(default="", sa_type=Text)  # " tag1 tag2 " so LIKE '% tag %' finds whole tags
+
+
+class ReviewRow(_Base, table=True):
+    """One rating, with the card's state before it (``previous``, JSON) so undo restores it exactly."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (Index("ix_reviews_reviewed_at", "reviewed_at"), Index("ix_reviews_card", "card"))
+    id: int | None = Field(default=None, primary_key=True)
+    card: int = Field(foreign_key="cards.id")
+    reviewed_at: float
+    rating: int
+    answer: str = Field(default="", sa_type=Text)
+    correct: bool | None = None
+    duration_s: float = 0.0
+    phase_before: int = 0
+    scheduled_days: float = 0.0  # the interval in force when reviewed (0 for new/learning cards)
+    interval_days: float = 0.0  # the interval this rating gave
+    stability: float | None = None  # after the review
+    difficulty: float | None = None
+    phase_after: int = 0
+    previous: str = Field(default="{}", sa_type=Text)
+
+
+cards = CardRow.__table__
+reviews = ReviewRow.__table__
+meta = MetaRow.__table__
+schema_version = SchemaVersionRow.__table__
