@@ -67,7 +67,7 @@ class Settings:
             ("theme", bool(self.theme.strip()), "a theme name such as textual-dark or textual-light"),
             ("day_starts_at_hour", 0 <= self.day_starts_at_hour <= 23, "an hour from 0 to 23"),
             ("backups_to_keep", self.backups_to_keep >= 1, "at least 1"),
-            ("fsrs_parameters", self.fsrs_parameters is None or len(self.fsrs_parameters) == 21, "21 numbers"),
+            ("fsrs_parameters", _parameters_ok(self.fsrs_parameters), "21 numbers within fsrs's bounds"),
         ]
         for name, ok, expected in checks:
             if not ok:
@@ -77,6 +77,16 @@ class Settings:
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         return {k: list(v) if isinstance(v, tuple) else v for k, v in data.items()}
+
+
+def _parameters_ok(parameters: tuple[float, ...] | None) -> bool:
+    if parameters is None:
+        return True
+    from fsrs.scheduler import LOWER_BOUNDS_PARAMETERS, UPPER_BOUNDS_PARAMETERS
+
+    return len(parameters) == len(LOWER_BOUNDS_PARAMETERS) and all(
+        lo <= p <= hi for p, lo, hi in zip(parameters, LOWER_BOUNDS_PARAMETERS, UPPER_BOUNDS_PARAMETERS)
+    )
 
 
 def _coerce(name: str, annotation: str, raw: Any) -> Any:
