@@ -10,9 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import IntEnum
+from collections.abc import Callable
 from functools import lru_cache
 
 import fsrs
+import fsrs.scheduler
 
 from quizapp.core.rating import Rating
 from quizapp.core.scheduling.days import require_utc
@@ -136,3 +138,16 @@ def format_interval(delta: timedelta) -> str:
     if days < 365:
         return f"{days / 30:.1f}mo"
     return f"{days / 365:.1f}y"
+
+
+def forgetting_curve(settings: Settings) -> Callable[[float, float], float]:
+    """``curve(stability, elapsed_days) -> probability of recall``: fsrs's formula, for scoring many
+    cards at once without building an fsrs.Card for each (stats over 100,000 cards)."""
+    parameters = settings.fsrs_parameters or fsrs.scheduler.DEFAULT_PARAMETERS
+    decay = -parameters[20]
+    factor = 0.9 ** (1 / decay) - 1
+
+    def curve(stability: float, elapsed_days: float) -> float:
+        return (1 + factor * max(0.0, elapsed_days) / stability) ** decay
+
+    return curve

@@ -28,7 +28,7 @@ from quizapp.core import settings as settings_mod
 from quizapp.core.decks.model import CardKey, Deck
 from quizapp.core.rating import Rating
 from quizapp.core.scheduling import fsrs_bridge
-from quizapp.core.scheduling.days import day_start, next_day_start, require_utc
+from quizapp.core.scheduling.days import day_start, next_day_start, require_utc, utc_offset_seconds
 from quizapp.core.scheduling.fsrs_bridge import CardState, Phase
 from quizapp.core.settings import Settings
 from quizapp.core.storage import backups as backups_mod
@@ -39,6 +39,7 @@ from quizapp.core.storage.records import CardInfo, DeckCounts, ReviewEntry, Revi
 from quizapp.core.storage.tables import cards, reviews
 
 DAY = 86400.0
+MATURE_DAYS = 21  # a review of a card whose interval was at least this long counts towards true retention
 LEARNING_PHASES = (int(Phase.LEARNING), int(Phase.RELEARNING))
 SEARCH_STATES = ("new", "learning", "review", "relearning", "suspended", "buried", "leech", "hidden")
 
@@ -729,6 +730,33 @@ class Store:
                         yield dict(row)
         except DatabaseError as exc:
             raise StoreError(f"could not read {self._where()} ({exc.orig or exc}); {self._way_out()}") from None
+
+    def review_days(self, now: datetime) -> list[tuple[int, int, int, int, int, float]]:
+        """Reviews grouped by study day: (day number since 1970-01-01, reviews, passed, mature reviews,
+        mature passed, seconds spent). A review is mature when the interval in force was >= 21 days;
+        passed means any rating but Again. One pass over the review table."""
+        shift = int(utc_offset_seconds(now)) - self.settings.day_starts_at_hour * 3600
+        day = sa.cast(reviews.c.reviewed_at + shift, sa.BigInteger) // 86400
+        passed = reviews.c.rating > int(Rating.AGAIN)
+        mature = sa.and_(reviews.c.phase_before == int(Phase.REVIEW), reviews.c.scheduled_days >= MATURE_DAYS)
+        q = sa.select(
+            day.label("day"),
+            sa.func.count(),
+            sa.func.sum(sa.case((passed, 1), else_=0)),
+            sa.func.sum(sa.case((mature, 1), else_=0)),
+            sa.func.sum(sa.case((sa.and_(mature, passed), 1), else_=0)),
+            sa.func.sum(reviews.c.duration_s),
+        ).group_by(day).order_by(day)
+        return self._read(lambda conn: [(int(d), int(n), int(p or 0), int(m or 0), int(mp or 0), float(t or 0.0))
+                                        for d, n, p, m, mp, t in conn.execute(q)])
+
+    def card_states(self) -> Iterator[tuple[str, str, CardState, bool]]:
+        """(deck, tags column, state, suspended) for every visible card, streamed (stats walk these)."""
+        q = sa.select(cards.c.deck, cards.c.tags, cards.c.leech, cards.c.suspended, cards.c.phase, cards.c.step,
+                      cards.c.stability, cards.c.difficulty, cards.c.due, cards.c.last_review, cards.c.reps,
+                      cards.c.lapses).where(cards.c.hidden == sa.false())
+        for row in self._stream(q, 10000):
+            yield row["deck"], " ".join(_tags_tuple(row["tags"], bool(row["leech"]))), _state(row), bool(row["suspended"])
 
     def read(self, fn: Any) -> Any:
         """Run ``fn(connection)`` in a read transaction (stats use it for their aggregate queries)."""

@@ -1,0 +1,189 @@
+"""Progress statistics: pure functions over the Store (it runs the queries; this module does the sums).
+
+Definitions (shown to users by ``quizapp stats`` and the docs):
+- *study day*: starts at ``Settings.day_starts_at_hour`` local time (see scheduling.days).
+- *true retention*: the share of reviews of mature cards (interval in force >= 21 days) not rated
+  Again; ``None`` until there is such a review.
+- *streak*: consecutive study days with at least one review, ending today (or yesterday, if today has
+  none yet: a streak is not broken before the day is over).
+- *due today*: cards in learning or review whose due time falls before the next study day
+  (suspended and buried cards excluded; daily limits not applied).
+- *mastery* (per deck and tag): the mean predicted probability of recall right now, by fsrs's
+  forgetting curve, over all the deck's cards, a never-studied card counting 0.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from quizapp.core.scheduling.days import next_day_start, require_utc, study_date
+from quizapp.core.scheduling.fsrs_bridge import Phase, forgetting_curve
+from quizapp.core.storage.store import MATURE_DAYS, Store
+
+EPOCH = date(1970, 1, 1)
+
+
+@dataclass
+class GroupStats:
+    """Per deck or per tag."""
+
+    name: str
+    cards: int = 0
+    new: int = 0
+    learning: int = 0
+    review: int = 0
+    mature: int = 0
+    suspended: int = 0
+    due_today: int = 0
+    reviews: int = 0
+    lapses: int = 0
+    mastery: float = 0.0  # mean probability of recall now, 0..1
+
+
+@dataclass
+class DayStats:
+    date: date
+    reviews: int
+    passed: int
+    seconds: float
+
+
+@dataclass
+class Stats:
+    reviews: int
+    cards: int
+    due_today: int
+    retention: float | None
+    retention_reviews: int
+    streak_days: int
+    reviews_today: int
+    seconds_today: float
+    seconds_total: float
+    new: int
+    learning: int
+    review: int
+    mature: int
+    suspended: int
+    leeches: int
+    decks: list[GroupStats] = field(default_factory=list)
+    tags: list[GroupStats] = field(default_factory=list)
+    per_day: list[DayStats] = field(default_factory=list)  # days with reviews, oldest first
+    forecast: list[tuple[date, int]] = field(default_factory=list)  # (day, cards due), today first
+
+    def to_json(self) -> dict[str, Any]:
+        """One JSON-able object (``quizapp stats --json``)."""
+        data = asdict(self)
+        data["decks"] = [{"deck": g.pop("name"), **g} for g in data["decks"]]
+        data["tags"] = [{"tag": g.pop("name"), **g} for g in data["tags"]]
+        data["per_day"] = [{"date": d.date.isoformat(), "reviews": d.reviews, "passed": d.passed,
+                            "seconds": round(d.seconds, 1)} for d in self.per_day]
+        data["forecast"] = [{"date": d.isoformat(), "due": n} for d, n in self.forecast]
+        data["retention"] = None if self.retention is None else round(self.retention, 4)
+        for group in data["decks"] + data["tags"]:
+            group["mastery"] = round(group["mastery"], 4)
+        return data
+
+
+def streak(days_with_reviews: set[date], today: date) -> int:
+    """Consecutive days with reviews ending today, or yesterday when today has none yet."""
+    day = today if today in days_with_reviews else today - timedelta(days=1)
+    count = 0
+    while day in days_with_reviews:
+        count += 1
+        day -= timedelta(days=1)
+    return count
+
+
+def compute(store: Store, now: datetime, *, forecast_days: int = 30) -> Stats:
+    """Everything ``quizapp stats`` and the stats screen show, computed in one pass over each table."""
+    now = require_utc(now)
+    settings = store.settings
+    hour = settings.day_starts_at_hour
+    today = study_date(now, hour)
+    end_of_today = next_day_start(now, hour).timestamp()
+
+    per_day: list[DayStats] = []
+    total = mature_total = mature_passed = 0
+    seconds_total = 0.0
+    for day_no, n, passed, mature, mature_ok, seconds in store.review_days(now):
+        per_day.append(DayStats(EPOCH + timedelta(days=day_no), n, passed, seconds))
+        total += n
+        mature_total += mature
+        mature_passed += mature_ok
+        seconds_total += seconds
+    today_row = next((d for d in per_day if d.date == today), None)
+
+    curve = forgetting_curve(settings)
+    decks: dict[str, GroupStats] = {}
+    tags: dict[str, GroupStats] = {}
+    recall_sum: dict[str, float] = defaultdict(float)
+    tag_recall: dict[str, float] = defaultdict(float)
+    forecast = [0] * forecast_days
+    counts = {"cards": 0, "new": 0, "learning": 0, "review": 0, "mature": 0, "suspended": 0, "leeches": 0, "due": 0}
+    for deck, tag_text, state, suspended in store.card_states():
+        group = decks.get(deck) or decks.setdefault(deck, GroupStats(deck))
+        groups = [group] + [tags.get(t) or tags.setdefault(t, GroupStats(t)) for t in tag_text.split()]
+        recall = 0.0
+        if state.phase is not Phase.NEW and state.stability and state.last_review:
+            elapsed = (now - state.last_review).days
+            recall = curve(state.stability, elapsed)
+        is_mature = (state.phase is Phase.REVIEW and state.due is not None and state.last_review is not None
+                     and (state.due - state.last_review) >= timedelta(days=MATURE_DAYS))
+        due_ts = state.due.timestamp() if state.due is not None else None
+        due_today = (not suspended and state.phase is not Phase.NEW and due_ts is not None and due_ts < end_of_today)
+        counts["cards"] += 1
+        counts["leeches"] += "leech" in tag_text.split()
+        counts["suspended"] += suspended
+        counts["due"] += due_today
+        counts["mature"] += is_mature
+        counts[{Phase.NEW: "new", Phase.LEARNING: "learning", Phase.RELEARNING: "learning",
+                Phase.REVIEW: "review"}[state.phase]] += 1
+        for g in groups:
+            g.cards += 1
+            g.reviews += state.reps
+            g.lapses += state.lapses
+            g.suspended += suspended
+            g.due_today += due_today
+            g.mature += is_mature
+            if state.phase is Phase.NEW:
+                g.new += 1
+            elif state.phase is Phase.REVIEW:
+                g.review += 1
+            else:
+                g.learning += 1
+        recall_sum[deck] += recall
+        for t in groups[1:]:
+            tag_recall[t.name] += recall
+        if not suspended and due_ts is not None and state.phase is not Phase.NEW:
+            offset = 0 if due_ts < end_of_today else int((due_ts - end_of_today) // 86400) + 1
+            if offset < forecast_days:
+                forecast[offset] += 1
+    for name, g in decks.items():
+        g.mastery = recall_sum[name] / g.cards if g.cards else 0.0
+    for name, g in tags.items():
+        g.mastery = tag_recall[name] / g.cards if g.cards else 0.0
+
+    return Stats(
+        reviews=total,
+        cards=counts["cards"],
+        due_today=counts["due"],
+        retention=(mature_passed / mature_total) if mature_total else None,
+        retention_reviews=mature_total,
+        streak_days=streak({d.date for d in per_day}, today),
+        reviews_today=today_row.reviews if today_row else 0,
+        seconds_today=today_row.seconds if today_row else 0.0,
+        seconds_total=seconds_total,
+        new=counts["new"],
+        learning=counts["learning"],
+        review=counts["review"],
+        mature=counts["mature"],
+        suspended=counts["suspended"],
+        leeches=counts["leeches"],
+        decks=sorted(decks.values(), key=lambda g: g.name),
+        tags=sorted(tags.values(), key=lambda g: (-g.cards, g.name)),
+        per_day=per_day,
+        forecast=[(today + timedelta(days=i), n) for i, n in enumerate(forecast)],
+    )
