@@ -1,0 +1,69 @@
+"""CSV and JSON export: the review log and the cards, every documented column."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from quizapp.core.decks.model import Card, Deck, Kind
+from quizapp.core.export import tabular
+from quizapp.core.rating import Rating
+from quizapp.core.settings import Settings
+from quizapp.core.storage.store import Store
+
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    monkeypatch.setenv("QUIZAPP_HOME", str(tmp_path))
+    s = Store.open(f"sqlite:///{tmp_path / 'c.sqlite3'}", settings=Settings(fuzz=False))
+    deck = Deck(id="views", title="Views", cards=(
+        Card(deck="views", id="v1", kind=Kind.SHAPE, prompt='What is "x", really?', ask="x", tags=("memory", "views")),
+        Card(deck="views", id="v2", kind=Kind.VALUE, prompt="Line one\nline two, with comma", ask="y"),
+    ))
+    s.sync_cards([deck], NOW)
+    s.record_review(("views", "v1"), Rating.AGAIN, answer="2, 3", correct=False, duration_s=4.25, now=NOW)
+    s.record_review(("views", "v1"), Rating.GOOD, answer='torch.Size([2, 3])', correct=True, duration_s=2, now=NOW + timedelta(minutes=1))
+    yield s
+    s.close()
+
+
+def test_csv_writes_the_review_log_and_the_cards(store, tmp_path):
+    result = tabular.write_csv(store, tmp_path / "out" / "progress.csv")
+    assert (result.reviews, result.cards) == (2, 2)
+    reviews_file, cards_file = result.files
+    assert cards_file.name == "progress-cards.csv"
+    with open(reviews_file, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert list(rows[0]) == list(tabular.REVIEW_FIELDS)
+    assert [r["answer"] for r in rows] == ["2, 3", "torch.Size([2, 3])"]
+    assert [r["rating_label"] for r in rows] == ["Again", "Good"]
+    assert rows[0]["correct"] == "False" and rows[0]["duration_s"] == "4.25"
+    assert rows[0]["reviewed_at"] == "2026-03-10T12:00:00+00:00"
+    assert float(rows[1]["interval_days"]) > 0 and rows[1]["stability"] and rows[1]["difficulty"]
+    with open(cards_file, newline="") as fh:
+        cards = {r["card_id"]: r for r in csv.DictReader(fh)}
+    assert cards["v1"]["reps"] == "2" and cards["v1"]["tags"] == "memory views" and cards["v1"]["state"] == "learning"
+    assert cards["v2"]["prompt"] == "Line one\nline two, with comma" and cards["v2"]["state"] == "new"
+
+
+def test_json_is_one_object_with_reviews_and_cards(store, tmp_path):
+    result = tabular.write_json(store, tmp_path / "progress.json")
+    data = json.loads(result.files[0].read_text())
+    assert data["format"] == "quizapp-export"
+    assert [r["rating"] for r in data["reviews"]] == [1, 3]
+    assert set(data["reviews"][0]) == set(tabular.REVIEW_FIELDS)
+    assert {c["card_id"] for c in data["cards"]} == {"v1", "v2"}
+    assert data["cards"][0]["prompt"] == 'What is "x", really?'
+
+
+def test_an_empty_collection_exports_valid_files(tmp_path, monkeypatch):
+    monkeypatch.setenv("QUIZAPP_HOME", str(tmp_path))
+    with Store.open(f"sqlite:///{tmp_path / 'e.sqlite3'}", settings=Settings()) as empty:
+        data = json.loads(tabular.write_json(empty, tmp_path / "e.json").files[0].read_text())
+        assert data["reviews"] == [] and data["cards"] == []
+        assert tabular.write_csv(empty, tmp_path / "e.csv").reviews == 0
