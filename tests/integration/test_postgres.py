@@ -1,0 +1,82 @@
+"""The store's tests, run again against a real PostgreSQL server (``QUIZAPP_DB`` for a shared class server).
+
+.ci/postgres.sh starts a throwaway server and exports QUIZAPP_TEST_PG_URL (an SQLAlchemy URL such as
+``postgresql+psycopg://quizapp@127.0.0.1:5432/postgres``). Each test gets a database of its own,
+created on that server and dropped afterwards. Without the variable these tests are skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+PG_URL = os.environ.get("QUIZAPP_TEST_PG_URL")
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(not PG_URL, reason="QUIZAPP_TEST_PG_URL is not set (source .ci/postgres.sh to start a server)"),
+]
+
+# Reuse every test of the SQLite store suite: they only depend on the ``store_url`` fixture, overridden below.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "unit"))
+from test_store_basic import *  # noqa: E402,F401,F403
+from test_store_basic import NOW, make_deck  # noqa: E402
+
+import sqlalchemy as sa  # noqa: E402
+
+from quizapp.core import stats  # noqa: E402
+from quizapp.core.rating import Rating  # noqa: E402
+from quizapp.core.settings import Settings  # noqa: E402
+from quizapp.core.storage import migrations  # noqa: E402
+from quizapp.core.storage.store import Store  # noqa: E402
+
+
+@pytest.fixture
+def store_url():  # noqa: F811  (overrides the SQLite one imported above)
+    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    name = f"quizapp_test_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = sa.engine.make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def test_postgres_gets_the_latest_schema_and_stats_work(store_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("QUIZAPP_HOME", str(tmp_path))
+    with Store.open(store_url, settings=Settings(fuzz=False)) as store:
+        assert store.schema_version() == migrations.LATEST
+        assert store.db_file is None and "postgresql" in store.location
+        store.sync_cards([make_deck("alpha", 3)], NOW)
+        store.record_review(("alpha", "c0"), Rating.GOOD, now=NOW)
+        store.record_review(("alpha", "c1"), Rating.AGAIN, now=NOW + timedelta(seconds=1))
+        result = stats.compute(store, NOW + timedelta(minutes=1))
+        assert result.reviews == 2 and result.cards == 3 and result.streak_days == 1
+
+
+def test_quizapp_db_points_the_store_at_the_server(store_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("QUIZAPP_HOME", str(tmp_path))
+    monkeypatch.setenv("QUIZAPP_DB", store_url)
+    with Store.open(settings=Settings()) as store:
+        store.sync_cards([make_deck("alpha", 1)], NOW)
+    with Store.open(store_url, settings=Settings()) as again:
+        assert again.card_info(("alpha", "c0")) is not None
+    assert not (tmp_path / "quizapp.sqlite3").exists()
+
+
+def test_an_unreachable_server_is_one_clear_line(tmp_path, monkeypatch):
+    monkeypatch.setenv("QUIZAPP_HOME", str(tmp_path))
+    from quizapp.core.storage.errors import StoreError
+
+    bad = sa.engine.make_url(PG_URL).set(port=1, password="secret")
+    with pytest.raises(StoreError) as err:
+        Store.open(bad.render_as_string(hide_password=False), settings=Settings())
+    assert "cannot connect" in str(err.value) and "secret" not in str(err.value)
