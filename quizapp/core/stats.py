@@ -104,6 +104,7 @@ def compute(store: Store, now: datetime, *, forecast_days: int = 30) -> Stats:
     hour = settings.day_starts_at_hour
     today = study_date(now, hour)
     end_of_today = next_day_start(now, hour).timestamp()
+    now_ts = now.timestamp()
 
     per_day: list[DayStats] = []
     total = mature_total = mature_passed = 0
@@ -120,51 +121,49 @@ def compute(store: Store, now: datetime, *, forecast_days: int = 30) -> Stats:
     decks: dict[str, GroupStats] = {}
     tags: dict[str, GroupStats] = {}
     recall_sum: dict[str, float] = defaultdict(float)
-    tag_recall: dict[str, float] = defaultdict(float)
     forecast = [0] * forecast_days
     counts = {"cards": 0, "new": 0, "learning": 0, "review": 0, "mature": 0, "suspended": 0, "leeches": 0, "due": 0}
-    for deck, tag_text, state, suspended in store.card_states():
-        group = decks.get(deck) or decks.setdefault(deck, GroupStats(deck))
-        groups = [group] + [tags.get(t) or tags.setdefault(t, GroupStats(t)) for t in tag_text.split()]
+    mature_seconds = MATURE_DAYS * 86400.0
+    new, review = int(Phase.NEW), int(Phase.REVIEW)
+    phase_key = {int(Phase.NEW): "new", int(Phase.LEARNING): "learning", int(Phase.RELEARNING): "learning",
+                 int(Phase.REVIEW): "review"}
+    # One pass over the cards, kept lean (plain tuples and floats): this loop meets 100,000 cards.
+    for deck, tag_text, leech, suspended, phase, stability, due, last_review, reps, lapses in store.card_stat_rows():
+        suspended = bool(suspended)
         recall = 0.0
-        if state.phase is not Phase.NEW and state.stability and state.last_review:
-            elapsed = (now - state.last_review).days
-            recall = curve(state.stability, elapsed)
-        is_mature = (state.phase is Phase.REVIEW and state.due is not None and state.last_review is not None
-                     and (state.due - state.last_review) >= timedelta(days=MATURE_DAYS))
-        due_ts = state.due.timestamp() if state.due is not None else None
-        due_today = (not suspended and state.phase is not Phase.NEW and due_ts is not None and due_ts < end_of_today)
+        if phase != new and stability and last_review is not None:
+            recall = curve(stability, (now_ts - last_review) // 86400)
+        is_mature = phase == review and due is not None and last_review is not None and due - last_review >= mature_seconds
+        due_today = not suspended and phase != new and due is not None and due < end_of_today
+        tag_names = tag_text.split()
+        if leech and "leech" not in tag_names:
+            tag_names.append("leech")
         counts["cards"] += 1
-        counts["leeches"] += "leech" in tag_text.split()
+        counts["leeches"] += bool(leech)
         counts["suspended"] += suspended
         counts["due"] += due_today
         counts["mature"] += is_mature
-        counts[{Phase.NEW: "new", Phase.LEARNING: "learning", Phase.RELEARNING: "learning",
-                Phase.REVIEW: "review"}[state.phase]] += 1
+        key = phase_key[phase]
+        counts[key] += 1
+        group = decks.get(deck) or decks.setdefault(deck, GroupStats(deck))
+        groups = [group] + [tags.get(t) or tags.setdefault(t, GroupStats(t)) for t in tag_names]
         for g in groups:
             g.cards += 1
-            g.reviews += state.reps
-            g.lapses += state.lapses
+            g.reviews += reps
+            g.lapses += lapses
             g.suspended += suspended
             g.due_today += due_today
             g.mature += is_mature
-            if state.phase is Phase.NEW:
-                g.new += 1
-            elif state.phase is Phase.REVIEW:
-                g.review += 1
-            else:
-                g.learning += 1
-        recall_sum[deck] += recall
-        for t in groups[1:]:
-            tag_recall[t.name] += recall
-        if not suspended and due_ts is not None and state.phase is not Phase.NEW:
-            offset = 0 if due_ts < end_of_today else int((due_ts - end_of_today) // 86400) + 1
+            setattr(g, key, getattr(g, key) + 1)
+            recall_sum[g.name if g is group else "\0" + g.name] += recall
+        if not suspended and due is not None and phase != new:
+            offset = 0 if due < end_of_today else int((due - end_of_today) // 86400) + 1
             if offset < forecast_days:
                 forecast[offset] += 1
     for name, g in decks.items():
         g.mastery = recall_sum[name] / g.cards if g.cards else 0.0
     for name, g in tags.items():
-        g.mastery = tag_recall[name] / g.cards if g.cards else 0.0
+        g.mastery = recall_sum["\0" + name] / g.cards if g.cards else 0.0
 
     return Stats(
         reviews=total,

@@ -43,7 +43,7 @@ def test_csv_writes_the_review_log_and_the_cards(store, tmp_path):
     assert [r["answer"] for r in rows] == ["2, 3", "torch.Size([2, 3])"]
     assert [r["rating_label"] for r in rows] == ["Again", "Good"]
     assert rows[0]["correct"] == "False" and rows[0]["duration_s"] == "4.25"
-    assert rows[0]["reviewed_at"] == "2026-03-10T12:00:00+00:00"
+    assert rows[0]["reviewed_at"] == "2026-03-10T12:00:00.000+00:00"
     assert float(rows[1]["interval_days"]) > 0 and rows[1]["stability"] and rows[1]["difficulty"]
     with open(cards_file, newline="") as fh:
         cards = {r["card_id"]: r for r in csv.DictReader(fh)}

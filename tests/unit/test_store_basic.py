@@ -260,3 +260,29 @@ def test_bulk_recording_schedules_like_single_reviews(open_store, store_url, tmp
         store.record_review(item.key, item.rating, now=item.now)
     single = [store.card_info(("alpha", f"c{i}")).state for i in range(3)]
     assert bulk == single
+
+
+def test_review_totals_stay_equal_to_the_review_log_through_reviews_bulk_and_undo(open_store):
+    import random
+
+    from quizapp.core.storage.store import ReviewInput
+
+    store = open_store()
+    store.sync_cards([make_deck("alpha", 5)], NOW)
+    rng = random.Random(3)
+    when = NOW - timedelta(days=40)
+    for step in range(60):
+        when += timedelta(hours=rng.uniform(1, 30))
+        key = ("alpha", f"c{rng.randrange(5)}")
+        if step % 10 == 9:
+            store.undo_last()
+        elif step % 7 == 0:
+            store.record_reviews([ReviewInput(key, Rating(rng.randint(1, 4)), when, duration_s=2.0),
+                                  ReviewInput(key, Rating.GOOD, when + timedelta(days=1), duration_s=1.0)])
+        else:
+            store.record_review(key, Rating(rng.randint(1, 4)), duration_s=rng.uniform(1, 9), now=when)
+    from_totals = [(n, p, s) for _, n, p, _, _, s in store.review_days(when)]
+    entries = [e for c in range(5) for e in store.history(("alpha", f"c{c}"))]
+    assert sum(n for n, _, _ in from_totals) == len(entries) > 20
+    assert sum(p for _, p, _ in from_totals) == sum(1 for e in entries if e.rating > Rating.AGAIN)
+    assert round(sum(s for _, _, s in from_totals), 6) == round(sum(e.duration_s for e in entries), 6)

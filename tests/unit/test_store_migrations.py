@@ -81,6 +81,8 @@ def test_an_older_database_is_backed_up_then_upgraded_in_place(tmp_path, home):
         info = store.card_info(("views", "v1"))
         assert info.reps == 1 and info.prompt == "" and info.state.stability == pytest.approx(8.29)
         assert [h.answer for h in store.history(("views", "v1"))] == ["2x3"]
+        # Schema 3's per-15-minute totals were filled from the existing review.
+        assert [(n, passed, seconds) for _, n, passed, _, _, seconds in store.review_days(NOW)] == [(1, 1, 3.5)]
         store.record_review(("views", "v1"), Rating.GOOD, now=NOW + timedelta(days=7))
         assert len(store.history(("views", "v1"))) == 2
 

@@ -37,58 +37,60 @@ class ExportResult:
 
 
 def _iso(ts: float | None) -> str | None:
-    return None if ts is None else datetime.fromtimestamp(ts, tz=timezone.utc).isoformat()
+    if ts is None:
+        return None
+    return datetime.fromtimestamp(ts, tz=timezone.utc).isoformat(timespec="milliseconds")
 
 
-def _round(value: float | None, digits: int = 4) -> float | None:
-    return None if value is None else round(value, digits)
+# Label tables instead of enum lookups: the export formats a million rows.
+_RATING = {int(r): r.label for r in Rating}
+_PHASE = {int(p): p.label for p in Phase}
+
+
+def review_tuples(store: Store) -> Iterator[tuple[Any, ...]]:
+    """The review log as tuples in :data:`REVIEW_FIELDS` order, oldest first."""
+    cols = store.REVIEW_ROW_COLUMNS
+    assert cols[:2] == ("deck", "card_id") and cols[3] == "reviewed_at"  # the unpacking below relies on it
+    iso, rating_label, phase_label = _iso, _RATING, _PHASE
+    # Numbers go out exactly as stored (rounding a million rows' floats costs seconds and loses data).
+    for (deck, card_id, _card, at, answer, correct, rating, duration, interval, stability, difficulty,
+         before, after, scheduled) in store.iter_review_rows():
+        yield (deck, card_id, iso(at), answer, None if correct is None else bool(correct), rating,
+               rating_label[rating], duration, interval, stability, difficulty,
+               phase_label[before], phase_label[after], scheduled)
+
+
+def card_tuples(store: Store) -> Iterator[tuple[Any, ...]]:
+    """Every card's current state as tuples in :data:`CARD_FIELDS` order, in deck order."""
+    iso, phase_label = _iso, _PHASE
+    for (deck, card_id, kind, phase, due, last_review, stability, difficulty, reps, lapses, suspended, leech,
+         buried_until, hidden, added_at, tags, prompt) in store.iter_card_rows():
+        interval = None if due is None or last_review is None else (due - last_review) / 86400
+        yield (deck, card_id, kind, phase_label[phase], iso(due), interval, stability, difficulty,
+               reps, lapses, bool(suspended), bool(leech), iso(buried_until), bool(hidden), iso(last_review),
+               iso(added_at), " ".join(tags.split()), prompt)
 
 
 def review_records(store: Store) -> Iterator[dict[str, Any]]:
-    for r in store.iter_review_rows():
-        yield {
-            "deck": r["deck"],
-            "card_id": r["card_id"],
-            "reviewed_at": _iso(r["reviewed_at"]),
-            "answer": r["answer"],
-            "correct": None if r["correct"] is None else bool(r["correct"]),
-            "rating": r["rating"],
-            "rating_label": Rating(r["rating"]).label,
-            "duration_s": _round(r["duration_s"], 3),
-            "interval_days": _round(r["interval_days"]),
-            "stability": _round(r["stability"]),
-            "difficulty": _round(r["difficulty"]),
-            "state_before": Phase(r["phase_before"]).label,
-            "state_after": Phase(r["phase_after"]).label,
-            "scheduled_days": _round(r["scheduled_days"]),
-        }
+    for row in review_tuples(store):
+        yield dict(zip(REVIEW_FIELDS, row))
 
 
 def card_records(store: Store) -> Iterator[dict[str, Any]]:
-    for c in store.iter_card_rows():
-        interval = None
-        if c["due"] is not None and c["last_review"] is not None:
-            interval = (c["due"] - c["last_review"]) / 86400
-        yield {
-            "deck": c["deck"],
-            "card_id": c["card_id"],
-            "kind": c["kind"],
-            "state": Phase(c["phase"]).label,
-            "due": _iso(c["due"]),
-            "interval_days": _round(interval),
-            "stability": _round(c["stability"]),
-            "difficulty": _round(c["difficulty"]),
-            "reps": c["reps"],
-            "lapses": c["lapses"],
-            "suspended": bool(c["suspended"]),
-            "leech": bool(c["leech"]),
-            "buried_until": _iso(c["buried_until"]),
-            "hidden": bool(c["hidden"]),
-            "last_review": _iso(c["last_review"]),
-            "added_at": _iso(c["added_at"]),
-            "tags": " ".join(c["tags"].split()),
-            "prompt": c["prompt"],
-        }
+    for row in card_tuples(store):
+        yield dict(zip(CARD_FIELDS, row))
+
+
+class _Counter:
+    """Pass rows through while counting them (so ``writerows`` can consume a generator at C speed)."""
+
+    def __init__(self, rows: Iterator[tuple[Any, ...]]):
+        self.rows = rows
+        self.count = 0
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        for self.count, row in enumerate(self.rows, 1):  # noqa: B007  (the count is the point)
+            yield row
 
 
 def cards_path_for(path: Path) -> Path:
@@ -105,16 +107,16 @@ def write_csv(store: Store, path: Path) -> ExportResult:
     """Write the review log to ``path`` and the cards to :func:`cards_path_for` ``(path)``."""
     counts = []
     targets = (path, cards_path_for(path))
-    for target, fields, rows in ((targets[0], REVIEW_FIELDS, review_records(store)),
-                                 (targets[1], CARD_FIELDS, card_records(store))):
+    for target, fields, rows in ((targets[0], REVIEW_FIELDS, review_tuples(store)),
+                                 (targets[1], CARD_FIELDS, card_tuples(store))):
         tmp = _atomic(target)
         n = 0
         with open(tmp, "w", newline="", encoding="utf-8") as fh:
-            writer = csv.DictWriter(fh, fieldnames=fields)
-            writer.writeheader()
-            for row in rows:
-                writer.writerow(row)
-                n += 1
+            writer = csv.writer(fh)
+            writer.writerow(fields)
+            counter = _Counter(rows)
+            writer.writerows(counter)
+            n = counter.count
         os.replace(tmp, target)
         counts.append(n)
     return ExportResult(targets, counts[0], counts[1])

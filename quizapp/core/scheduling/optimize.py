@@ -55,8 +55,10 @@ class Evaluation:
 
 def review_log(store: Store) -> list[LogEntry]:
     """The whole review log in the form the optimizer takes."""
+    cols = store.REVIEW_ROW_COLUMNS
+    card, at, rating, duration = (cols.index(c) for c in ("card", "reviewed_at", "rating", "duration_s"))
     return [
-        LogEntry(r["card"], r["rating"], r["reviewed_at"], int(round((r["duration_s"] or 0) * 1000)))
+        LogEntry(r[card], r[rating], r[at], int(round((r[duration] or 0) * 1000)))
         for r in store.iter_review_rows()
     ]
 

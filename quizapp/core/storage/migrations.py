@@ -98,9 +98,50 @@ def _v2_card_text(conn: Connection) -> None:
         conn.execute(sa.text(f"ALTER TABLE cards ADD COLUMN {column} {ddl} NOT NULL DEFAULT ''"))
 
 
+BUCKET_SECONDS = 900
+MATURE_DAYS = 21
+
+
+def bucket_delta(reviewed_at: float, rating: int, phase_before: int, scheduled_days: float,
+                 duration_s: float) -> tuple[int, tuple[int, int, int, int, float]]:
+    """A review's contribution to its 15-minute bucket: (bucket, (reviews, passed, mature, mature_passed, seconds))."""
+    passed = 1 if rating > 1 else 0
+    mature = 1 if phase_before == 2 and scheduled_days >= MATURE_DAYS else 0
+    return int(reviewed_at // BUCKET_SECONDS), (1, passed, mature, mature * passed, float(duration_s or 0.0))
+
+
+def _v3_review_buckets(conn: Connection) -> None:
+    md = sa.MetaData()
+    table = sa.Table(
+        "review_buckets",
+        md,
+        sa.Column("bucket", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("reviews", sa.Integer, nullable=False),
+        sa.Column("passed", sa.Integer, nullable=False),
+        sa.Column("mature", sa.Integer, nullable=False),
+        sa.Column("mature_passed", sa.Integer, nullable=False),
+        sa.Column("seconds", sa.Float, nullable=False),
+    )
+    md.create_all(conn)
+    totals: dict[int, list[float]] = {}
+    rows = conn.execute(sa.text("SELECT reviewed_at, rating, phase_before, scheduled_days, duration_s FROM reviews"))
+    for row in rows:
+        bucket, delta = bucket_delta(*row)
+        acc = totals.setdefault(bucket, [0, 0, 0, 0, 0.0])
+        for i, v in enumerate(delta):
+            acc[i] += v
+    if totals:
+        conn.execute(table.insert(), [
+            {"bucket": b, "reviews": int(t[0]), "passed": int(t[1]), "mature": int(t[2]), "mature_passed": int(t[3]),
+             "seconds": float(t[4])}
+            for b, t in totals.items()
+        ])
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema: cards, reviews, metadata", _v1_initial),
     Migration(2, "card text, kind and tags on cards, for search and browse", _v2_card_text),
+    Migration(3, "review totals per 15 minutes, for fast stats", _v3_review_buckets),
 )
 LATEST = MIGRATIONS[-1].version
 

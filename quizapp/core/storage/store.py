@@ -12,9 +12,11 @@ review is never lost and "database is locked" never reaches the user.
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from types import SimpleNamespace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -36,10 +38,11 @@ from quizapp.core.storage import migrations
 from quizapp.core.storage.connection import is_sqlite, make_engine, retrying, write_connection
 from quizapp.core.storage.errors import StoreError
 from quizapp.core.storage.records import CardInfo, DeckCounts, ReviewEntry, ReviewResult
-from quizapp.core.storage.tables import cards, reviews
+from quizapp.core.storage.tables import cards, review_buckets, reviews
 
 DAY = 86400.0
-MATURE_DAYS = 21  # a review of a card whose interval was at least this long counts towards true retention
+# A review of a card whose interval in force was at least this long counts towards true retention.
+MATURE_DAYS = migrations.MATURE_DAYS
 LEARNING_PHASES = (int(Phase.LEARNING), int(Phase.RELEARNING))
 SEARCH_STATES = ("new", "learning", "review", "relearning", "suspended", "buried", "leech", "hidden")
 
@@ -91,6 +94,50 @@ def _tags_column(tags: Iterable[str]) -> str:
 def _tags_tuple(column: str, leech: bool) -> tuple[str, ...]:
     tags = tuple(column.split())
     return tags + ("leech",) if leech and "leech" not in tags else tags
+
+
+def _bucket_of(review: dict[str, Any]) -> tuple[int, tuple[int, int, int, int, float]]:
+    return migrations.bucket_delta(review["reviewed_at"], review["rating"], review["phase_before"],
+                                   review["scheduled_days"], review["duration_s"])
+
+
+_BUCKET_COLUMNS = ("reviews", "passed", "mature", "mature_passed", "seconds")
+
+
+def _add_to_buckets(conn: Connection, deltas: dict[int, list[float]], sign: int = 1) -> None:
+    """Add (or with sign=-1 take away) review totals per bucket, in the caller's write transaction."""
+    rows = [{"bucket": b, **{c: (int(v) if c != "seconds" else float(v)) * sign for c, v in zip(_BUCKET_COLUMNS, d)}}
+            for b, d in deltas.items()]
+    if not rows:
+        return
+    dialect = conn.dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        if dialect == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert
+        else:
+            from sqlalchemy.dialects.postgresql import insert
+        stmt = insert(review_buckets)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[review_buckets.c.bucket],
+            set_={c: review_buckets.c[c] + stmt.excluded[c] for c in _BUCKET_COLUMNS},
+        )
+        conn.execute(stmt, rows)
+        return
+    # Other databases: update, else insert (we hold the write transaction, so nobody else can race us).
+    for row in rows:
+        done = conn.execute(
+            review_buckets.update().where(review_buckets.c.bucket == row["bucket"]).values(
+                {c: review_buckets.c[c] + row[c] for c in _BUCKET_COLUMNS})
+        )
+        if done.rowcount == 0:
+            conn.execute(review_buckets.insert().values(row))
+
+
+def _accumulate(deltas: dict[int, list[float]], review: dict[str, Any]) -> None:
+    bucket, delta = _bucket_of(review)
+    acc = deltas.setdefault(bucket, [0, 0, 0, 0, 0.0])
+    for i, v in enumerate(delta):
+        acc[i] += v
 
 
 @dataclass(frozen=True)
@@ -507,6 +554,9 @@ class Store:
             changes, review, leech, reviewed = self._apply(conn, row, item)
             review_id = conn.execute(reviews.insert().values(review)).inserted_primary_key[0]
             conn.execute(cards.update().where(cards.c.id == row["id"]).values(changes))
+            deltas: dict[int, list[float]] = {}
+            _accumulate(deltas, review)
+            _add_to_buckets(conn, deltas)
             return ReviewResult(key=key, review_id=int(review_id), state=reviewed.state,
                                 interval=reviewed.interval, leech=leech)
 
@@ -533,6 +583,7 @@ class Store:
                         ).mappings():
                             rows[(r["deck"], r["card_id"])] = dict(r)
                 review_rows = []
+                deltas: dict[int, list[float]] = {}
                 for item in chunk:
                     row = rows.get(item.key)
                     if row is None:
@@ -540,7 +591,9 @@ class Store:
                     changes, review, _leech, _reviewed = self._apply(conn, row, item)
                     row.update(changes)
                     review_rows.append(review)
+                    _accumulate(deltas, review)
                 conn.execute(reviews.insert(), review_rows)
+                _add_to_buckets(conn, deltas)
                 cols = ("phase", "step", "stability", "difficulty", "due", "last_review", "reps", "lapses",
                         "suspended", "leech")
                 conn.execute(
@@ -566,10 +619,16 @@ class Store:
 
         def work(conn: Connection) -> CardKey | None:
             last = conn.execute(
-                sa.select(reviews.c.id, reviews.c.card, reviews.c.previous).order_by(reviews.c.id.desc()).limit(1)
-            ).first()
+                sa.select(reviews.c.id, reviews.c.card, reviews.c.previous, reviews.c.reviewed_at, reviews.c.rating,
+                          reviews.c.phase_before, reviews.c.scheduled_days, reviews.c.duration_s)
+                .order_by(reviews.c.id.desc()).limit(1)
+            ).mappings().first()
             if last is None:
                 return None
+            deltas: dict[int, list[float]] = {}
+            _accumulate(deltas, dict(last))
+            _add_to_buckets(conn, deltas, sign=-1)
+            last = SimpleNamespace(**last)
             previous = json.loads(last.previous)
             conn.execute(cards.update().where(cards.c.id == last.card).values(
                 {c: previous[c] for c in _UNDO_COLUMNS if c in previous}))
@@ -709,54 +768,76 @@ class Store:
     def review_count(self) -> int:
         return int(self._read(lambda conn: conn.execute(sa.select(sa.func.count()).select_from(reviews)).scalar_one()))
 
-    def iter_review_rows(self, chunk: int = 5000) -> Iterator[dict[str, Any]]:
-        """Every review joined with its card key, oldest first, streamed (constant memory)."""
-        q = (
-            sa.select(cards.c.deck, cards.c.card_id, reviews)
-            .join(cards, reviews.c.card == cards.c.id).order_by(reviews.c.id)
-        )
+    REVIEW_ROW_COLUMNS = ("deck", "card_id", "card", "reviewed_at", "answer", "correct", "rating", "duration_s",
+                          "interval_days", "stability", "difficulty", "phase_before", "phase_after", "scheduled_days")
+    CARD_ROW_COLUMNS = ("deck", "card_id", "kind", "phase", "due", "last_review", "stability", "difficulty", "reps",
+                        "lapses", "suspended", "leech", "buried_until", "hidden", "added_at", "tags", "prompt")
+
+    def iter_review_rows(self, chunk: int = 5000) -> Iterator[tuple[Any, ...]]:
+        """Every review as a tuple of :attr:`REVIEW_ROW_COLUMNS`, oldest first, streamed (constant memory).
+
+        The card keys are joined in Python from one pass over the cards: a million primary-key lookups
+        inside SQLite cost more than the dictionary."""
+        keys = {row[0]: (row[1], row[2]) for row in self._stream(sa.select(cards.c.id, cards.c.deck, cards.c.card_id), chunk)}
+        q = sa.select(*[reviews.c[c] for c in self.REVIEW_ROW_COLUMNS[2:]]).order_by(reviews.c.id)
+        for row in self._stream(q, chunk):
+            yield keys[row[0]] + tuple(row)
+
+    def iter_card_rows(self, chunk: int = 5000) -> Iterator[tuple[Any, ...]]:
+        """Every card (hidden ones too) as a tuple of :attr:`CARD_ROW_COLUMNS`, in deck order, streamed."""
+        q = sa.select(*[cards.c[c] for c in self.CARD_ROW_COLUMNS]).order_by(cards.c.deck, cards.c.position, cards.c.id)
         yield from self._stream(q, chunk)
 
-    def iter_card_rows(self, chunk: int = 5000) -> Iterator[dict[str, Any]]:
-        """Every card's stored row (hidden ones too), in deck order, streamed."""
-        yield from self._stream(sa.select(cards).order_by(cards.c.deck, cards.c.position, cards.c.id), chunk)
-
-    def _stream(self, query: Any, chunk: int) -> Iterator[dict[str, Any]]:
+    def _stream(self, query: Any, chunk: int) -> Iterator[tuple[Any, ...]]:
+        """Rows of ``query`` as plain tuples, streamed. On PostgreSQL through a server-side cursor; on
+        SQLite straight from the driver's cursor (lazy already), skipping SQLAlchemy's per-row result
+        processing, which costs more than the query itself when an export reads a million rows.
+        Booleans then arrive as 0/1: callers convert with bool()."""
         try:
             with self.engine.connect() as conn:
+                if is_sqlite(self.engine):
+                    compiled = query.compile(dialect=conn.dialect)
+                    params = compiled.construct_params()
+                    args = [params[name] for name in (compiled.positiontup or ())]
+                    cursor = conn.connection.driver_connection.cursor()
+                    try:
+                        cursor.execute(str(compiled), args)
+                        while rows := cursor.fetchmany(chunk):
+                            yield from rows
+                    finally:
+                        cursor.close()
+                    return
                 result = conn.execution_options(stream_results=True, yield_per=chunk).execute(query)
-                for part in result.mappings().partitions(chunk):
-                    for row in part:
-                        yield dict(row)
+                for part in result.partitions(chunk):
+                    yield from part
         except DatabaseError as exc:
             raise StoreError(f"could not read {self._where()} ({exc.orig or exc}); {self._way_out()}") from None
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"could not read {self._where()} ({exc}); {self._way_out()}") from None
 
     def review_days(self, now: datetime) -> list[tuple[int, int, int, int, int, float]]:
-        """Reviews grouped by study day: (day number since 1970-01-01, reviews, passed, mature reviews,
-        mature passed, seconds spent). A review is mature when the interval in force was >= 21 days;
-        passed means any rating but Again. One pass over the review table."""
-        shift = int(utc_offset_seconds(now)) - self.settings.day_starts_at_hour * 3600
-        day = sa.cast(reviews.c.reviewed_at + shift, sa.BigInteger) // 86400
-        passed = reviews.c.rating > int(Rating.AGAIN)
-        mature = sa.and_(reviews.c.phase_before == int(Phase.REVIEW), reviews.c.scheduled_days >= MATURE_DAYS)
-        q = sa.select(
-            day.label("day"),
-            sa.func.count(),
-            sa.func.sum(sa.case((passed, 1), else_=0)),
-            sa.func.sum(sa.case((mature, 1), else_=0)),
-            sa.func.sum(sa.case((sa.and_(mature, passed), 1), else_=0)),
-            sa.func.sum(reviews.c.duration_s),
-        ).group_by(day).order_by(day)
-        return self._read(lambda conn: [(int(d), int(n), int(p or 0), int(m or 0), int(mp or 0), float(t or 0.0))
-                                        for d, n, p, m, mp, t in conn.execute(q)])
+        """Reviews grouped by study day, oldest first: (day number since 1970-01-01, reviews, passed,
+        mature reviews, mature passed, seconds spent). Passed means any rating but Again; mature means
+        the interval in force was >= 21 days. Read from the 15-minute totals, not the review log."""
+        shift = utc_offset_seconds(now) - self.settings.day_starts_at_hour * 3600
+        q = sa.select(review_buckets.c.bucket, *[review_buckets.c[c] for c in _BUCKET_COLUMNS]).where(
+            review_buckets.c.reviews != 0)
+        days: dict[int, list[float]] = {}
+        for bucket, *values in self._read(lambda conn: conn.execute(q).all()):
+            day = int((bucket * migrations.BUCKET_SECONDS + shift) // DAY)
+            acc = days.setdefault(day, [0, 0, 0, 0, 0.0])
+            for i, v in enumerate(values):
+                acc[i] += v
+        return [(d, int(v[0]), int(v[1]), int(v[2]), int(v[3]), float(v[4])) for d, v in sorted(days.items())]
 
-    def card_states(self) -> Iterator[tuple[str, str, CardState, bool]]:
-        """(deck, tags column, state, suspended) for every visible card, streamed (stats walk these)."""
-        q = sa.select(cards.c.deck, cards.c.tags, cards.c.leech, cards.c.suspended, cards.c.phase, cards.c.step,
-                      cards.c.stability, cards.c.difficulty, cards.c.due, cards.c.last_review, cards.c.reps,
-                      cards.c.lapses).where(cards.c.hidden == sa.false())
-        for row in self._stream(q, 10000):
-            yield row["deck"], " ".join(_tags_tuple(row["tags"], bool(row["leech"]))), _state(row), bool(row["suspended"])
+    CARD_STAT_COLUMNS = ("deck", "tags", "leech", "suspended", "phase", "stability", "due", "last_review", "reps",
+                         "lapses")
+
+    def card_stat_rows(self) -> Iterator[tuple[Any, ...]]:
+        """Plain tuples (columns :attr:`CARD_STAT_COLUMNS`, times as epoch seconds) for every visible card,
+        streamed: stats walk 100,000 cards, so no objects are built per card."""
+        q = sa.select(*[cards.c[c] for c in self.CARD_STAT_COLUMNS]).where(cards.c.hidden == sa.false())
+        yield from self._stream(q, 10000)
 
     def read(self, fn: Any) -> Any:
         """Run ``fn(connection)`` in a read transaction (stats use it for their aggregate queries)."""
