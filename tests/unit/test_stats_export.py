@@ -67,3 +67,30 @@ def test_an_empty_collection_exports_valid_files(tmp_path, monkeypatch):
         data = json.loads(tabular.write_json(empty, tmp_path / "e.json").files[0].read_text())
         assert data["reviews"] == [] and data["cards"] == []
         assert tabular.write_csv(empty, tmp_path / "e.csv").reviews == 0
+
+
+def test_sqlites_fast_csv_path_parses_to_the_same_values_as_the_portable_path(store, tmp_path):
+    from datetime import datetime as dt
+
+    tricky = ['say "hi", then\nleave', "naïve ✓", "", "a,b", '"quoted"', "\\back\\slash"]
+    for i, answer in enumerate(tricky):
+        store.record_review(("views", "v2"), Rating((i % 4) + 1), answer=answer, correct=None if i == 2 else i % 2 == 0,
+                            duration_s=1 / 3 + i, now=NOW + timedelta(hours=i, microseconds=123456))
+    fast_file = tmp_path / "fast.csv"
+    tabular.write_csv(store, fast_file)
+    slow_file = tmp_path / "slow.csv"
+    with open(slow_file, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(tabular.REVIEW_FIELDS)
+        writer.writerows(tabular.review_tuples(store))
+    with open(fast_file, newline="", encoding="utf-8") as a, open(slow_file, newline="", encoding="utf-8") as b:
+        fast, slow = list(csv.DictReader(a)), list(csv.DictReader(b))
+    assert len(fast) == len(slow) == 8
+    for f, s in zip(fast, slow):
+        for name in tabular.REVIEW_FIELDS:
+            if name == "reviewed_at":
+                assert abs((dt.fromisoformat(f[name]) - dt.fromisoformat(s[name])).total_seconds()) <= 0.001
+            elif name in ("duration_s", "interval_days", "stability", "difficulty", "scheduled_days") and s[name]:
+                assert float(f[name]) == pytest.approx(float(s[name]), rel=1e-12)
+            else:
+                assert f[name] == s[name], name

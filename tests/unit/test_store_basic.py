@@ -286,3 +286,19 @@ def test_review_totals_stay_equal_to_the_review_log_through_reviews_bulk_and_und
     assert sum(n for n, _, _ in from_totals) == len(entries) > 20
     assert sum(p for _, p, _ in from_totals) == sum(1 for e in entries if e.rating > Rating.AGAIN)
     assert round(sum(s for _, _, s in from_totals), 6) == round(sum(e.duration_s for e in entries), 6)
+
+
+def test_learning_cards_overdue_from_an_earlier_day_queue_with_the_reviews_under_the_limit(open_store):
+    store = open_store(reviews_per_day=1, new_per_day=10)
+    store.sync_cards([make_deck("alpha", 3)], NOW)
+    long_ago = NOW - timedelta(days=30)
+    graduate(store, ("alpha", "c0"), long_ago)  # a review due weeks ago
+    store.record_review(("alpha", "c1"), Rating.GOOD, now=NOW - timedelta(days=3))  # a step left 3 days ago
+    store.record_review(("alpha", "c2"), Rating.AGAIN, now=NOW - timedelta(minutes=5))  # a step due today
+    queue = store.due_queue(["alpha"], NOW)
+    # The step from today always shows; of the backlog only the oldest fits under the limit.
+    assert queue == [("alpha", "c2"), ("alpha", "c0")]
+    counts = store.deck_counts(["alpha"], NOW)["alpha"]
+    assert (counts.learning, counts.due) == (1, 1)
+    roomy = open_store(reviews_per_day=10)
+    assert roomy.due_queue(["alpha"], NOW) == [("alpha", "c2"), ("alpha", "c0"), ("alpha", "c1")]

@@ -11,6 +11,7 @@ Times are ISO 8601 in UTC; intervals are in days.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 from collections.abc import Iterator
@@ -19,9 +20,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+
 from quizapp.core.rating import Rating
 from quizapp.core.scheduling.fsrs_bridge import Phase
 from quizapp.core.storage.store import Store
+from quizapp.core.storage.tables import cards, reviews
 
 REVIEW_FIELDS = ("deck", "card_id", "reviewed_at", "answer", "correct", "rating", "rating_label", "duration_s",
                  "interval_days", "stability", "difficulty", "state_before", "state_after", "scheduled_days")
@@ -103,6 +107,53 @@ def _atomic(path: Path) -> Path:
     return path.with_name(f".{path.name}.part")
 
 
+def _csv_field(value: str) -> str:
+    buf = io.StringIO()
+    csv.writer(buf).writerow([value])
+    return buf.getvalue()[:-2]
+
+
+def sqlite_review_lines(store: Store) -> Iterator[str] | None:
+    """The review log as finished CSV lines, formatted by SQLite itself (None on other databases).
+
+    Formatting a million rows field by field in Python takes longer than the 10-second export budget;
+    SQLite formats them in C, and Python only prefixes each line with its card's key. The result
+    parses to the same values as :func:`review_tuples` (a test holds the two paths equal); floats are
+    printed with 15 significant digits instead of Python's shortest repr.
+    """
+    if store.engine.dialect.name != "sqlite":
+        return None
+    r = reviews.c
+
+    def quoted(col: Any) -> Any:
+        return sa.literal('"') + sa.func.replace(col, '"', '""') + sa.literal('"')
+
+    def number(col: Any) -> Any:
+        return sa.func.coalesce(sa.cast(col, sa.Text), "")
+
+    def label(col: Any, labels: dict[int, str]) -> Any:
+        return sa.case(labels, value=col, else_="")
+
+    fields = [
+        sa.func.strftime("%Y-%m-%dT%H:%M:%f", r.reviewed_at, "unixepoch") + sa.literal("+00:00"),
+        quoted(r.answer),
+        sa.case((r.correct.is_(None), ""), (r.correct == sa.true(), "True"), else_="False"),
+        number(r.rating), label(r.rating, _RATING), number(r.duration_s), number(r.interval_days),
+        number(r.stability), number(r.difficulty), label(r.phase_before, _PHASE), label(r.phase_after, _PHASE),
+        number(r.scheduled_days),
+    ]
+    line = fields[0]
+    for f in fields[1:]:
+        line = line + sa.literal(",") + f
+    keys = {
+        card_pk: f"{_csv_field(deck)},{_csv_field(card_id)},"
+        for card_pk, deck, card_id in store.read(
+            lambda conn: conn.execute(sa.select(cards.c.id, cards.c.deck, cards.c.card_id)).all())
+    }
+    query = sa.select(r.card, line).order_by(r.id)
+    return (keys[card] + text + "\r\n" for card, text in store.stream(query))
+
+
 def write_csv(store: Store, path: Path) -> ExportResult:
     """Write the review log to ``path`` and the cards to :func:`cards_path_for` ``(path)``."""
     counts = []
@@ -114,9 +165,14 @@ def write_csv(store: Store, path: Path) -> ExportResult:
         with open(tmp, "w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh)
             writer.writerow(fields)
-            counter = _Counter(rows)
-            writer.writerows(counter)
-            n = counter.count
+            lines = sqlite_review_lines(store) if fields is REVIEW_FIELDS else None
+            if lines is not None:
+                for n, text in enumerate(lines, 1):  # noqa: B007
+                    fh.write(text)
+            else:
+                counter = _Counter(rows)
+                writer.writerows(counter)
+                n = counter.count
         os.replace(tmp, target)
         counts.append(n)
     return ExportResult(targets, counts[0], counts[1])

@@ -10,13 +10,6 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 
 
-def _local_zone(tz: tzinfo | None) -> tzinfo:
-    if tz is not None:
-        return tz
-    local = datetime.now().astimezone().tzinfo
-    return local if local is not None else timezone.utc
-
-
 def require_utc(now: datetime) -> datetime:
     """``now`` as UTC; a naive datetime is a programming error (we never guess a time zone)."""
     if now.tzinfo is None:
@@ -24,29 +17,35 @@ def require_utc(now: datetime) -> datetime:
     return now.astimezone(timezone.utc)
 
 
+def _to_local(moment: datetime, tz: tzinfo | None) -> datetime:
+    # Without an explicit zone, astimezone() uses the system's rules for that very moment, so
+    # daylight-saving changes are honoured.
+    return moment.astimezone(tz) if tz is not None else moment.astimezone()
+
+
+def _local_start(day: date, hour: int, tz: tzinfo | None) -> datetime:
+    naive = datetime.combine(day, time(hour=hour))
+    local = naive.replace(tzinfo=tz) if tz is not None else naive.astimezone()
+    return local.astimezone(timezone.utc)
+
+
 def study_date(moment: datetime, day_starts_at_hour: int = 4, tz: tzinfo | None = None) -> date:
     """The study day ``moment`` belongs to (a moment before the day's start hour belongs to the day before)."""
-    local = require_utc(moment).astimezone(_local_zone(tz))
+    local = _to_local(require_utc(moment), tz)
     return (local - timedelta(hours=day_starts_at_hour)).date()
 
 
 def day_start(now: datetime, day_starts_at_hour: int = 4, tz: tzinfo | None = None) -> datetime:
     """The UTC moment the current study day began."""
-    zone = _local_zone(tz)
-    day = study_date(now, day_starts_at_hour, zone)
-    local = datetime.combine(day, time(hour=day_starts_at_hour), tzinfo=zone)
-    return local.astimezone(timezone.utc)
+    return _local_start(study_date(now, day_starts_at_hour, tz), day_starts_at_hour, tz)
 
 
 def next_day_start(now: datetime, day_starts_at_hour: int = 4, tz: tzinfo | None = None) -> datetime:
     """The UTC moment the next study day begins (when buried cards come back)."""
-    zone = _local_zone(tz)
-    day = study_date(now, day_starts_at_hour, zone) + timedelta(days=1)
-    local = datetime.combine(day, time(hour=day_starts_at_hour), tzinfo=zone)
-    return local.astimezone(timezone.utc)
+    return _local_start(study_date(now, day_starts_at_hour, tz) + timedelta(days=1), day_starts_at_hour, tz)
 
 
 def utc_offset_seconds(now: datetime, tz: tzinfo | None = None) -> float:
-    """The local zone's offset from UTC at ``now``, used to bucket timestamps into days in SQL."""
-    offset = require_utc(now).astimezone(_local_zone(tz)).utcoffset()
+    """The local zone's offset from UTC at ``now``, used to group timestamps into days."""
+    offset = _to_local(require_utc(now), tz).utcoffset()
     return offset.total_seconds() if offset else 0.0

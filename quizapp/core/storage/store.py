@@ -403,8 +403,13 @@ class Store:
         self._write(work)
 
     def deck_counts(self, deck_ids: Sequence[str] | None, now: datetime) -> dict[str, DeckCounts]:
-        """New / learning / due counts per deck for today, with the daily limits applied to each deck."""
-        end = _ts(next_day_start(now, self.settings.day_starts_at_hour))
+        """New / learning / due counts per deck for today, with the daily limits applied to each deck.
+
+        ``learning`` counts learning steps due today; ``due`` counts reviews due today plus learning
+        cards left overdue from an earlier day (they queue with the reviews, see :meth:`due_queue`)."""
+        hour = self.settings.day_starts_at_hour
+        start, end = _ts(day_start(now, hour)), _ts(next_day_start(now, hour))
+        learning = cards.c.phase.in_(LEARNING_PHASES)
 
         def work(conn: Connection) -> dict[str, DeckCounts]:
             new_left, reviews_left = self._left_today(conn, now)
@@ -412,39 +417,52 @@ class Store:
                 sa.select(
                     cards.c.deck,
                     sa.func.sum(sa.case((cards.c.phase == int(Phase.NEW), 1), else_=0)),
-                    sa.func.sum(sa.case((sa.and_(cards.c.phase.in_(LEARNING_PHASES), cards.c.due < end), 1), else_=0)),
-                    sa.func.sum(sa.case((sa.and_(cards.c.phase == int(Phase.REVIEW), cards.c.due < end), 1), else_=0)),
+                    sa.func.sum(sa.case((sa.and_(learning, cards.c.due >= start, cards.c.due < end), 1), else_=0)),
+                    sa.func.sum(sa.case((sa.or_(sa.and_(cards.c.phase == int(Phase.REVIEW), cards.c.due < end),
+                                                sa.and_(learning, cards.c.due < start)), 1), else_=0)),
                 )
                 .where(*self._visible(deck_ids, now))
                 .group_by(cards.c.deck)
             )
             out = {d: DeckCounts() for d in deck_ids} if deck_ids is not None else {}
-            for deck, new, learning, due in conn.execute(q):
-                out[deck] = DeckCounts(new=min(int(new or 0), new_left), learning=int(learning or 0),
+            for deck, new, learning_count, due in conn.execute(q):
+                out[deck] = DeckCounts(new=min(int(new or 0), new_left), learning=int(learning_count or 0),
                                        due=min(int(due or 0), reviews_left))
             return out
 
         return self._read(work)
 
     def due_queue(self, deck_ids: Sequence[str] | None, now: datetime) -> list[CardKey]:
-        """The cards to study now, in order: learning cards due, then reviews due today (oldest first,
-        up to the reviews/day limit), then new cards in deck order (up to the new/day limit)."""
+        """The cards to study now, in order:
+
+        1. learning steps due since the study day began (never limited: they are part of learning),
+        2. reviews due today and learning cards left overdue from an earlier day, oldest first, up to
+           what remains of the reviews/day limit (a backlog is a backlog, whatever its phase),
+        3. new cards in deck order, up to what remains of the new/day limit.
+        """
         now_ts = _ts(now)
-        end = _ts(next_day_start(now, self.settings.day_starts_at_hour))
+        hour = self.settings.day_starts_at_hour
+        start, end = _ts(day_start(now, hour)), _ts(next_day_start(now, hour))
         visible = self._visible(deck_ids, now)
+        key_cols = (cards.c.deck, cards.c.card_id)
 
         def work(conn: Connection) -> list[CardKey]:
             new_left, reviews_left = self._left_today(conn, now)
-            key_cols = (cards.c.deck, cards.c.card_id)
             queue: list[CardKey] = [tuple(r) for r in conn.execute(  # type: ignore[misc]
-                sa.select(*key_cols).where(*visible, cards.c.phase.in_(LEARNING_PHASES), cards.c.due <= now_ts)
-                .order_by(cards.c.due)
+                sa.select(*key_cols).where(*visible, cards.c.phase.in_(LEARNING_PHASES), cards.c.due >= start,
+                                           cards.c.due <= now_ts).order_by(cards.c.due)
             )]
             if reviews_left:
-                queue += [tuple(r) for r in conn.execute(  # type: ignore[misc]
-                    sa.select(*key_cols).where(*visible, cards.c.phase == int(Phase.REVIEW), cards.c.due < end)
-                    .order_by(cards.c.due).limit(reviews_left)
-                )]
+                # Two index range scans (phase, due), merged here: an OR would defeat the index.
+                backlog = []
+                for phase_cond, before in ((cards.c.phase == int(Phase.REVIEW), end),
+                                           (cards.c.phase.in_(LEARNING_PHASES), start)):
+                    backlog += conn.execute(
+                        sa.select(cards.c.due, *key_cols).where(*visible, phase_cond, cards.c.due < before)
+                        .order_by(cards.c.due).limit(reviews_left)
+                    ).all()
+                backlog.sort(key=lambda r: r[0])
+                queue += [(r[1], r[2]) for r in backlog[:reviews_left]]
             if new_left:
                 for deck in self._deck_order(conn, deck_ids):
                     if new_left <= 0:
@@ -838,6 +856,10 @@ class Store:
         streamed: stats walk 100,000 cards, so no objects are built per card."""
         q = sa.select(*[cards.c[c] for c in self.CARD_STAT_COLUMNS]).where(cards.c.hidden == sa.false())
         yield from self._stream(q, 10000)
+
+    def stream(self, query: Any, chunk: int = 10000) -> Iterator[tuple[Any, ...]]:
+        """Rows of a read-only ``query`` as plain tuples, streamed (export's fast path uses it)."""
+        return self._stream(query, chunk)
 
     def read(self, fn: Any) -> Any:
         """Run ``fn(connection)`` in a read transaction (stats use it for their aggregate queries)."""
