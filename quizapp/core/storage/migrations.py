@@ -138,10 +138,15 @@ def _v3_review_buckets(conn: Connection) -> None:
         ])
 
 
+def _v4_deck_due_index(conn: Connection) -> None:
+    conn.execute(sa.text("CREATE INDEX ix_cards_deck_phase_due ON cards (deck, phase, due)"))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema: cards, reviews, metadata", _v1_initial),
     Migration(2, "card text, kind and tags on cards, for search and browse", _v2_card_text),
     Migration(3, "review totals per 15 minutes, for fast stats", _v3_review_buckets),
+    Migration(4, "index cards by deck, phase and due time, for one deck's queue", _v4_deck_due_index),
 )
 LATEST = MIGRATIONS[-1].version
 

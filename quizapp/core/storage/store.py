@@ -438,7 +438,8 @@ class Store:
         1. learning steps due since the study day began (never limited: they are part of learning),
         2. reviews due today and learning cards left overdue from an earlier day, oldest first, up to
            what remains of the reviews/day limit (a backlog is a backlog, whatever its phase),
-        3. new cards in deck order, up to what remains of the new/day limit.
+        3. new cards in deck order, up to what remains of the new/day limit (decks in the order given;
+           all decks, alphabetically, when ``deck_ids`` is None).
         """
         now_ts = _ts(now)
         hour = self.settings.day_starts_at_hour
@@ -446,44 +447,52 @@ class Store:
         visible = self._visible(deck_ids, now)
         key_cols = (cards.c.deck, cards.c.card_id)
 
+        def by_due(conn: Connection, phase: int, low: float | None, high: float, *, inclusive: bool,
+                   limit: int | None) -> list[Any]:
+            # One phase at a time: each is a single range of an index on (.., phase, due), read in due
+            # order and stopped at the limit; "phase IN (1, 3)" would sort every match first.
+            q = sa.select(cards.c.due, *key_cols).where(
+                *visible, cards.c.phase == phase, cards.c.due <= high if inclusive else cards.c.due < high)
+            if low is not None:
+                q = q.where(cards.c.due >= low)
+            q = q.order_by(cards.c.due)
+            return conn.execute(q if limit is None else q.limit(limit)).all()
+
         def work(conn: Connection) -> list[CardKey]:
             new_left, reviews_left = self._left_today(conn, now)
-            queue: list[CardKey] = [tuple(r) for r in conn.execute(  # type: ignore[misc]
-                sa.select(*key_cols).where(*visible, cards.c.phase.in_(LEARNING_PHASES), cards.c.due >= start,
-                                           cards.c.due <= now_ts).order_by(cards.c.due)
-            )]
+            fresh = [r for phase in LEARNING_PHASES for r in by_due(conn, phase, start, now_ts, inclusive=True, limit=None)]
+            fresh.sort(key=lambda r: r[0])
+            queue: list[CardKey] = [(r[1], r[2]) for r in fresh]
             if reviews_left:
-                # Two index range scans (phase, due), merged here: an OR would defeat the index.
-                backlog = []
-                for phase_cond, before in ((cards.c.phase == int(Phase.REVIEW), end),
-                                           (cards.c.phase.in_(LEARNING_PHASES), start)):
-                    backlog += conn.execute(
-                        sa.select(cards.c.due, *key_cols).where(*visible, phase_cond, cards.c.due < before)
-                        .order_by(cards.c.due).limit(reviews_left)
-                    ).all()
+                backlog = by_due(conn, int(Phase.REVIEW), None, end, inclusive=False, limit=reviews_left)
+                for phase in LEARNING_PHASES:
+                    backlog += by_due(conn, phase, None, start, inclusive=False, limit=reviews_left)
                 backlog.sort(key=lambda r: r[0])
                 queue += [(r[1], r[2]) for r in backlog[:reviews_left]]
             if new_left:
-                for deck in self._deck_order(conn, deck_ids):
-                    if new_left <= 0:
-                        break
-                    rows = conn.execute(
-                        sa.select(*key_cols).where(*self._visible([deck], now), cards.c.phase == int(Phase.NEW))
-                        .order_by(cards.c.position).limit(new_left)
-                    ).all()
-                    queue += [tuple(r) for r in rows]  # type: ignore[misc]
-                    new_left -= len(rows)
+                queue += self._new_cards(conn, deck_ids, now, new_left)
             return queue
 
         return self._read(work)
 
-    @staticmethod
-    def _deck_order(conn: Connection, deck_ids: Sequence[str] | None) -> list[str]:
-        if deck_ids is not None:
-            return list(dict.fromkeys(deck_ids))
-        # All decks: in the order they were first synced.
-        q = sa.select(cards.c.deck).where(cards.c.hidden == sa.false()).group_by(cards.c.deck).order_by(sa.func.min(cards.c.id))
-        return [r[0] for r in conn.execute(q)]
+    def _new_cards(self, conn: Connection, deck_ids: Sequence[str] | None, now: datetime, limit: int) -> list[CardKey]:
+        """Up to ``limit`` new cards: the given decks in the given order, each in its own order; with no
+        deck list, every deck in alphabetical order (one index walk over (deck, phase, position))."""
+        key_cols = (cards.c.deck, cards.c.card_id)
+        new = cards.c.phase == int(Phase.NEW)
+        if deck_ids is None:
+            q = sa.select(*key_cols).where(*self._visible(None, now), new).order_by(cards.c.deck, cards.c.position)
+            return [(r[0], r[1]) for r in conn.execute(q.limit(limit))]
+        # Which decks have new cards at all: a seek per deck in the (deck, phase, ...) index, so a long
+        # deck list whose new cards are used up costs one query, not one per deck.
+        with_new = {r[0] for r in conn.execute(sa.select(cards.c.deck).where(cards.c.deck.in_(list(deck_ids)), new).distinct())}
+        found: list[CardKey] = []
+        for deck in (d for d in dict.fromkeys(deck_ids) if d in with_new):
+            if len(found) >= limit:
+                break
+            q = sa.select(*key_cols).where(*self._visible([deck], now), new).order_by(cards.c.position)
+            found += [(r[0], r[1]) for r in conn.execute(q.limit(limit - len(found)))]
+        return found
 
     def next_due(self, deck_ids: Sequence[str] | None, now: datetime) -> datetime | None:
         """When the next card becomes available after ``now`` (None when nothing ever will)."""

@@ -48,6 +48,7 @@ class CardRow(_Base, table=True):
         UniqueConstraint("deck", "card_id", name="uq_cards_deck_card"),
         Index("ix_cards_phase_due", "phase", "due"),
         Index("ix_cards_deck_phase_position", "deck", "phase", "position"),
+        Index("ix_cards_deck_phase_due", "deck", "phase", "due"),  # schema 4
     )
     id: int | None = Field(default=None, primary_key=True)
     deck: str = Field(max_length=200)
