@@ -41,10 +41,13 @@ class Card:
     tags: tuple[str, ...] = ()
     concept: str | None = None
     # Parametric cards: name -> list of values; see quizapp/core/decks/params.py
-    params: dict[str, tuple[Any, ...]] | None = None
+    params: dict[str, tuple[Any, ...]] | None = field(default=None, hash=False)
     source: Path | None = None
     line: int = 0  # 1-based line of the card in its file (0: unknown)
     field_lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
+    # Set on a variant made by params.instantiate(): the values its placeholders were replaced with.
+    # The variant keeps the card's key, so every variant shares one review history.
+    bindings: dict[str, Any] | None = field(default=None, compare=False, hash=False)
 
     @property
     def key(self) -> CardKey:
@@ -53,6 +56,11 @@ class Card:
     @property
     def executable(self) -> bool:
         return self.kind.executable
+
+    @property
+    def parametric(self) -> bool:
+        """True for a card with ``params`` that has not been instantiated yet (it holds placeholders)."""
+        return bool(self.params) and self.bindings is None
 
     @property
     def code(self) -> str:

@@ -1,0 +1,132 @@
+"""Finding decks: bundled, the user's own, and paths given on the command line, in one :class:`Catalog`.
+
+One bad deck never stops the good ones: its problems land in ``Catalog.problems`` and the others load.
+A folder is searched for ``*.yaml`` / ``*.yml`` files directly inside it (not in subfolders), in name
+order, so the catalog's order is stable: bundled decks, then the user's, then given paths.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from quizapp.core import locations
+from quizapp.core.decks.loader import display_path, load_deck
+from quizapp.core.decks.model import Card, CardKey, Deck, DeckLoadError, Problem
+
+DECK_SUFFIXES = (".yaml", ".yml")
+
+
+class UnknownDeckError(DeckLoadError):
+    """``Catalog.resolve`` was given a name that is neither a known deck id nor an existing path."""
+
+
+def deck_files(folder: Path) -> list[Path]:
+    """The deck files directly inside ``folder``, in name order (hidden files skipped)."""
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return []
+    return sorted(p for p in entries
+                  if p.suffix.lower() in DECK_SUFFIXES and not p.name.startswith(".") and p.is_file())
+
+
+@dataclass
+class Catalog:
+    decks: dict[str, Deck] = field(default_factory=dict)  # deck id -> deck, in load order
+    problems: list[Problem] = field(default_factory=list)
+    # resolved file path -> deck id, for every file that loaded (to resolve paths to loaded decks)
+    files: dict[Path, str] = field(default_factory=dict)
+
+    def card(self, key: CardKey) -> Card | None:
+        deck = self.decks.get(key[0])
+        return deck.card(key[1]) if deck is not None else None
+
+    def cards(self) -> Iterable[Card]:
+        for deck in self.decks.values():
+            yield from deck.cards
+
+    def resolve(self, name_or_path: str | Path) -> list[Deck]:
+        """The decks a user means by ``name_or_path``: a deck id, or a deck file, or a folder of them.
+
+        A path that was loaded into this catalog gives that deck; any other path is loaded now (and not
+        added). Raises :class:`DeckLoadError` when a file does not load and :class:`UnknownDeckError`
+        (a subclass) when the name is neither a known id nor an existing path.
+        """
+        name = str(name_or_path)
+        if isinstance(name_or_path, str) and name in self.decks:
+            return [self.decks[name]]
+        path = Path(name_or_path).expanduser()
+        if path.is_dir():
+            files = deck_files(path)
+            if not files:
+                raise DeckLoadError([Problem(display_path(path), "no deck files (*.yaml, *.yml) in this folder")])
+            decks: list[Deck] = []
+            problems: list[Problem] = []
+            for file in files:
+                try:
+                    decks.append(self._deck_at(file))
+                except DeckLoadError as exc:
+                    problems.extend(exc.problems)
+            if problems:
+                raise DeckLoadError(problems)
+            return decks
+        if path.is_file():
+            return [self._deck_at(path)]
+        known = ", ".join(self.decks) if self.decks else "none"
+        raise UnknownDeckError([Problem(name, f"no deck with this id and no such file or folder; known decks: {known}")])
+
+    def _deck_at(self, file: Path) -> Deck:
+        deck_id = self.files.get(file.resolve())
+        if deck_id is not None and deck_id in self.decks:
+            return self.decks[deck_id]
+        return load_deck(file)
+
+
+def load_catalog(paths: Iterable[str | Path] = (), *, bundled: bool = True, user: bool = True) -> Catalog:
+    """Load every deck: bundled (``locations.bundled_decks_dir()``), the user's (``user_decks_dir()``), and
+    ``paths`` (files, or folders of deck files). Problems are collected, never raised.
+
+    The same file reached twice (a bundled deck also given as a path) is loaded once. Two files with the
+    same deck id: the first keeps the id, the second is a problem naming both files.
+    """
+    catalog = Catalog()
+    sources: list[tuple[Path, bool]] = []
+    if bundled:
+        sources += [(p, True) for p in deck_files(locations.bundled_decks_dir())]
+    if user:
+        sources += [(p, False) for p in deck_files(locations.user_decks_dir())]
+    for given in paths:
+        path = Path(given).expanduser()
+        if path.is_dir():
+            files = deck_files(path)
+            if not files:
+                catalog.problems.append(Problem(display_path(path), "no deck files (*.yaml, *.yml) in this folder"))
+            sources += [(p, False) for p in files]
+        elif path.is_file():
+            sources.append((path, False))
+        else:
+            catalog.problems.append(Problem(str(given), "no such file or folder"))
+
+    seen: set[Path] = set()
+    origin: dict[str, Path] = {}  # deck id -> the file it came from
+    for path, is_bundled in sources:
+        resolved = path.resolve()
+        if resolved in seen:
+            continue
+        seen.add(resolved)
+        try:
+            deck = load_deck(path, bundled=is_bundled)
+        except DeckLoadError as exc:
+            catalog.problems.extend(exc.problems)
+            continue
+        if deck.id in catalog.decks:
+            first = display_path(origin[deck.id])
+            catalog.problems.append(Problem(display_path(path),
+                                            f"deck id '{deck.id}' is already used by {first}; rename one of them"))
+            continue
+        catalog.decks[deck.id] = deck
+        origin[deck.id] = path
+        catalog.files[resolved] = deck.id
+    return catalog
