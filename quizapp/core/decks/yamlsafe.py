@@ -134,14 +134,60 @@ def parse_text(text: str, display: str) -> tuple[Node, list[Problem]]:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         what = exc.problem or exc.context or "syntax error"
+        if "another document" in what:
+            what = "a deck file holds one document, but this one has a second ('---')"
         raise YamlError([Problem(display, f"not valid YAML: {what}", line)]) from None
-    except yaml.YAMLError as exc:  # reader errors (control characters) and the like
+    except yaml.reader.ReaderError as exc:  # control characters
+        line = text.count("\n", 0, max(exc.position, 0)) + 1
+        char = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        raise YamlError([Problem(display, f"not valid YAML: control character #x{char:02x} is not allowed"
+                                          " (write it as an escape in a double-quoted string)", line)]) from None
+    except yaml.YAMLError as exc:
         raise YamlError([Problem(display, f"not valid YAML: {_one_line(str(exc))}")]) from None
     except RecursionError:  # the pure-Python composer on absurd nesting
         raise YamlError([Problem(display, "not valid YAML: nested too deeply")]) from None
     if root is None:
         raise YamlError([Problem(display, "empty file: a deck needs at least 'deck', 'title' and 'cards'")])
+    _check_expanded_size(root, display)
     return _Walker(text, display).convert(root)
+
+
+def _check_expanded_size(root: ynodes.Node, display: str) -> None:
+    """Raise if expanding every alias would make more than :data:`MAX_NODES` nodes, or never end.
+
+    The size of each distinct node is computed once (memoised by identity), so this is linear in the
+    composed graph, however many times its aliases multiply it: a billion-laughs file fails in
+    microseconds, before anything is built from it.
+    """
+    sizes: dict[int, int] = {}
+    on_path: set[int] = set()
+
+    def size(node: ynodes.Node, depth: int) -> int:
+        key = id(node)
+        known = sizes.get(key)
+        if known is not None:
+            return known
+        if isinstance(node, ynodes.ScalarNode):
+            return 1
+        if depth > MAX_DEPTH:
+            raise YamlError([Problem(display, f"nested too deeply (more than {MAX_DEPTH} levels)",
+                                     node.start_mark.line + 1)])
+        if key in on_path:
+            raise YamlError([Problem(display, "recursive alias: a node that contains itself",
+                                     node.start_mark.line + 1)])
+        on_path.add(key)
+        total = 1
+        children = node.value if isinstance(node, ynodes.SequenceNode) else [c for kv in node.value for c in kv]
+        for child in children:
+            total += size(child, depth + 1)
+            if total > MAX_NODES:
+                raise YamlError([Problem(display, f"too many nodes: expanding its aliases would make more than"
+                                         f" {MAX_NODES:,} (an alias bomb?)", node.start_mark.line + 1)])
+        on_path.discard(key)
+        sizes[key] = total
+        return total
+
+    size(root, 0)
 
 
 def _has_content(text: str) -> bool:
