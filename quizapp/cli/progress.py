@@ -154,6 +154,7 @@ def export(
 
 
 def _export_apkg(output: Path, names: list[str]) -> None:
+    from quizapp.core.decks.model import DeckLoadError
     from quizapp.core.decks.registry import load_catalog
     from quizapp.core.export.apkg import write_apkg
 
@@ -161,10 +162,10 @@ def _export_apkg(output: Path, names: list[str]) -> None:
     if names:
         chosen = []
         for name in names:
-            found = catalog.resolve(name)
-            if not found:
-                raise _fail(f"no deck {name!r}; `quizapp deck list` shows the decks")
-            chosen.extend(found)
+            try:
+                chosen.extend(catalog.resolve(name))
+            except DeckLoadError as exc:
+                raise _fail(str(exc).splitlines()[0] if str(exc) else f"no deck {name!r}") from None
     else:
         chosen = list(catalog.decks.values())
     result = write_apkg(chosen, output)
