@@ -90,8 +90,9 @@ def _render_stats(result, location: str) -> None:  # type: ignore[no-untyped-def
 
     if result.decks:
         decks = Table(title="Decks", title_justify="left")
-        for col in ("deck", "cards", "new", "learning", "review", "due today", "reviews", "mastery"):
-            decks.add_column(col, justify="left" if col == "deck" else "right")
+        decks.add_column("deck", no_wrap=True, min_width=min(30, max(len(g.name) for g in result.decks)))
+        for col in ("cards", "new", "learning", "review", "due today", "reviews", "mastery"):
+            decks.add_column(col, justify="right")
         for g in result.decks:
             decks.add_row(g.name, str(g.cards), str(g.new), str(g.learning), str(g.review), str(g.due_today),
                           str(g.reviews), f"{g.mastery:.0%}")
