@@ -249,7 +249,7 @@ class _Walker:
                 self.problems.append(Problem(self.display, f"tag '{_tag_shown(node.tag)}' is not allowed: "
                                              "decks hold plain data only", line))
                 kind = "str"
-            return Scalar(node.value, kind, line, node.style)
+            return Scalar(node.value, kind, line, node.style or None)  # libyaml says "" for plain
         if id(node) in self.active:
             self._fail("recursive alias: a node that contains itself", node)
         self.active.add(id(node))
