@@ -27,6 +27,13 @@ Encoded values (``Outcome.value``), by ``"t"``:
     {"t": "other", "type": "module.QualName", "repr": "..."}
 
 For kind ``shape`` and ``stride`` the value is a ``tuple`` of ``int``; for ``dtype`` it is a ``dtype``.
+
+Bounds: a tensor with more than 10,000 elements (or past the outcome's 10,000-item budget) has
+``"values": null``; nesting deeper than 32 levels, an ``int`` of 300 digits or more, and anything
+else becomes ``"other"``; ``str`` values, ``display`` and ``repr`` are cut at 20,000 characters.
+
+The worker builds every ``Outcome`` with :meth:`Outcome.from_report`, which checks the types of what
+the card's child sent (a hostile snippet controls that child) before anything reaches the app.
 """
 
 from __future__ import annotations
@@ -83,5 +90,35 @@ class Outcome:
         return cls.from_dict(json.loads(text))
 
     @classmethod
+    def from_report(cls, report: Any, *, seconds: float) -> "Outcome":
+        """Build an Outcome from the JSON a card's child wrote, trusting nothing about its shape."""
+        if not isinstance(report, dict):
+            return cls.failure("the card reported an unreadable outcome", seconds=seconds)
+        status = report.get("status")
+        if status not in ("ok", "raised", "failed"):
+            return cls.failure("the card reported an unreadable outcome", seconds=seconds)
+        stdout = _text(report.get("stdout"))
+        if status == "failed":
+            return cls.failure(_text(report.get("reason")) or "the card failed", stdout=stdout, seconds=seconds)
+        value = report.get("value")
+        if status == "ok" and not (isinstance(value, dict) and isinstance(value.get("t"), str)):
+            return cls.failure("the card reported an unreadable outcome", stdout=stdout, seconds=seconds)
+        error_types = report.get("error_types")
+        return cls(
+            status=status,
+            value=value if status == "ok" else None,
+            display=_text(report.get("display")),
+            error_type=_text(report.get("error_type")) or None if status == "raised" else None,
+            error_types=tuple(_text(t) for t in error_types) if isinstance(error_types, list) else (),
+            error_message=_text(report.get("error_message")) if status == "raised" else None,
+            stdout=stdout,
+            seconds=seconds,
+        )
+
+    @classmethod
     def failure(cls, reason: str, *, stdout: str = "", seconds: float = 0.0) -> "Outcome":
         return cls(status="failed", display=reason, reason=reason, stdout=stdout, seconds=seconds)
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""

@@ -1,0 +1,274 @@
+"""What runs inside one card's child process: harden, run the snippet, encode its outcome, report.
+
+The worker forks this child per card, so the snippet starts from the warm worker's memory (torch
+already imported) and every change it makes, monkeypatching torch or builtins included, dies with it.
+Turning the result into text (``repr``) and into the JSON tree of ``outcome.py`` happens here, under
+the card's limits: a ``__repr__`` that never returns is cut off by the wall-clock limit, not the app.
+The only thing that leaves this process is one bounded JSON document on ``result_fd``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import random
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+import numpy
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from quizapp.core.execution import sandbox
+
+# Bounds on what a result may turn into; they keep the JSON small whatever the snippet returns.
+MAX_TENSOR_ELEMENTS = 10_000  # larger tensors are encoded with "values": null (shape and dtype stay)
+MAX_ITEMS = 10_000  # elements of lists/tuples/dicts, and tensor elements, in one outcome
+MAX_DEPTH = 32
+MAX_TEXT = 20_000  # characters of a display, repr or message
+MAX_ERROR_MESSAGE = 4_000
+
+# Messages with which torch and Python report that RLIMIT_AS refused an allocation.
+_OUT_OF_MEMORY = ("DefaultCPUAllocator: can't allocate memory", "not enough memory", "Cannot allocate memory")
+
+# Captured now, before any snippet can rebind them.
+_dumps = json.dumps
+_repr = repr
+_isinstance = isinstance
+_type = type
+_write = os.write
+_exit = os._exit
+
+
+class BoundedOutput(io.TextIOBase):
+    """Stands in for sys.stdout and sys.stderr: keeps the first ``limit`` bytes, counts the rest."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.kept: list[str] = []
+        self.size = 0
+        self.dropped = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:  # type: ignore[override]
+        text = str(text)
+        room = self.limit - self.size
+        if room > 0:
+            piece = text[:room]
+            self.kept.append(piece)
+            self.size += len(piece.encode("utf-8", "replace"))
+            self.dropped += len(text) - len(piece)
+        else:
+            self.dropped += len(text)
+        return len(text)
+
+    def text(self) -> str:
+        out = "".join(self.kept)
+        if self.dropped:
+            out += f"\n[output truncated: {self.dropped} more characters]"
+        return out
+
+
+def run(job: dict[str, Any], limits: dict[str, Any], *, result_fd: int, scratch: Path,
+        hardening: sandbox.Hardening, worker_pid: int) -> NoReturn:
+    """The child's whole life. Never returns: the process ends with ``os._exit``."""
+    try:
+        missing = sandbox.enter(hardening, scratch=scratch, memory_mb=int(limits["memory_mb"]),
+                                wall_seconds=float(limits["wall_seconds"]), worker_pid=worker_pid)
+        report = _run_snippet(job, int(limits["memory_mb"]), int(limits["output_bytes"]))
+        report["missing"] = missing
+        data = _dumps(report, allow_nan=False).encode("utf-8")
+    except BaseException as exc:  # noqa: BLE001 - the report itself failed; say so in plain data
+        data = _dumps({"status": "failed", "reason": f"the outcome could not be reported ({_type(exc).__name__})"}).encode()
+    view = memoryview(data)
+    while view:
+        try:
+            written = _write(result_fd, view)
+        except OSError:
+            break
+        view = view[written:]
+    _exit(0)
+
+
+def _run_snippet(job: dict[str, Any], memory_mb: int, output_bytes: int) -> dict[str, Any]:
+    out = BoundedOutput(output_bytes)
+    sys.stdout = sys.stderr = out  # type: ignore[assignment]
+    # The CPU generator directly: torch.manual_seed also queues CUDA/MPS/XPU seeding (~1.5 ms) for
+    # devices a card can never use here.
+    torch.default_generator.manual_seed(0)
+    random.seed(0)
+    numpy.random.seed(0)
+    namespace: dict[str, Any] = {"torch": torch, "nn": nn, "F": F, "__name__": "__card__"}
+    kind = job["kind"]
+    try:
+        if job.get("setup"):
+            exec(compile(job["setup"], "<setup>", "exec"), namespace)
+        result = eval(compile(job["ask"], "<ask>", "eval"), namespace)
+    except BaseException as exc:  # noqa: BLE001 - SystemExit and KeyboardInterrupt are outcomes too
+        return _raised(exc, memory_mb, out)
+    try:
+        return _outcome(kind, result) | {"stdout": out.text()}
+    except _NoOutcome as why:
+        return {"status": "failed", "reason": str(why), "stdout": out.text()}
+    except BaseException as exc:  # noqa: BLE001 - e.g. a __repr__ that raises or runs out of memory
+        if _is_out_of_memory(exc):
+            return {"status": "failed", "reason": f"memory limit of {memory_mb} MB exceeded",
+                    "stdout": out.text()}
+        return {"status": "failed", "stdout": out.text(),
+                "reason": f"the result could not be shown: {_type(exc).__name__}: {_safe_str(exc, 300)}"}
+
+
+class _NoOutcome(Exception):
+    """The card's `ask` ran but its result cannot give the kind's outcome (e.g. an int has no shape)."""
+
+
+def _outcome(kind: str, result: Any) -> dict[str, Any]:
+    if kind in ("shape", "stride"):
+        if not hasattr(result, "shape"):
+            raise _NoOutcome(f"the `ask` result is a {_type_name(result)}, which has no {kind}")
+        dims = tuple(int(d) for d in (result.shape if kind == "shape" else result.stride()))
+        return {"status": "ok", "display": _clip(_repr(dims)),
+                "value": {"t": "tuple", "items": [{"t": "int", "v": d} for d in dims], "name": None, "fields": None}}
+    if kind == "dtype":
+        dtype = getattr(result, "dtype", None)
+        if not _isinstance(dtype, torch.dtype):
+            raise _NoOutcome(f"the `ask` result is a {_type_name(result)}, which has no dtype")
+        return {"status": "ok", "display": str(dtype), "value": {"t": "dtype", "v": str(dtype)}}
+    if kind == "value":
+        value = Encoder().encode(result, 0)
+        return {"status": "ok", "display": _clip(_repr(result)), "value": value}
+    raise _NoOutcome(f"unknown kind {kind!r}")
+
+
+def _raised(exc: BaseException, memory_mb: int, out: BoundedOutput) -> dict[str, Any]:
+    if _is_out_of_memory(exc):
+        return {"status": "failed", "reason": f"memory limit of {memory_mb} MB exceeded", "stdout": out.text()}
+    cls = _type(exc)
+    name = cls.__name__
+    message = _safe_str(exc, MAX_ERROR_MESSAGE)
+    return {
+        "status": "raised",
+        "error_type": name,
+        "error_types": [c.__name__ for c in cls.__mro__ if c is not object],
+        "error_message": message,
+        "display": f"{name}: {message}" if message else name,
+        "stdout": out.text(),
+    }
+
+
+def _is_out_of_memory(exc: BaseException) -> bool:
+    if _isinstance(exc, MemoryError):
+        return True
+    return _isinstance(exc, RuntimeError) and any(m in _safe_str(exc, 2000) for m in _OUT_OF_MEMORY)
+
+
+def _safe_str(exc: BaseException, limit: int) -> str:
+    try:
+        return _clip(str(exc), limit)
+    except BaseException:  # noqa: BLE001 - a hostile __str__
+        return "(the exception's message could not be shown)"
+
+
+def _clip(text: str, limit: int = MAX_TEXT) -> str:
+    if len(text) <= limit:
+        return text
+    return text[:limit] + f"... [{len(text) - limit} more characters]"
+
+
+def _type_name(value: Any) -> str:
+    cls = _type(value)
+    module = getattr(cls, "__module__", "") or ""
+    qualname = getattr(cls, "__qualname__", cls.__name__)
+    return qualname if module == "builtins" else f"{module}.{qualname}"
+
+
+def _float(x: float) -> float | str:
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    return x
+
+
+class Encoder:
+    """Turns a result into the JSON tree described in ``outcome.py``, within MAX_ITEMS and MAX_DEPTH."""
+
+    def __init__(self) -> None:
+        self.budget = MAX_ITEMS
+
+    def encode(self, value: Any, depth: int) -> dict[str, Any]:
+        if depth > MAX_DEPTH or self.budget <= 0:
+            return self._other(value)
+        self.budget -= 1
+        if value is None:
+            return {"t": "none"}
+        if _isinstance(value, bool):
+            return {"t": "bool", "v": bool(value)}
+        if _isinstance(value, int):
+            if abs(value) < 10**300:  # also keeps clear of int->str's digit limit
+                return {"t": "int", "v": int(value)}
+            return self._other(value)
+        if _isinstance(value, float):
+            return {"t": "float", "v": _float(float(value))}
+        if _isinstance(value, complex):
+            return {"t": "complex", "re": _float(value.real), "im": _float(value.imag)}
+        if _isinstance(value, str):
+            return {"t": "str", "v": _clip(str(value))}
+        if _isinstance(value, torch.dtype):
+            return {"t": "dtype", "v": str(value)}
+        if _isinstance(value, torch.device):
+            return {"t": "device", "v": str(value)}
+        if _isinstance(value, torch.Size):
+            return {"t": "size", "v": [int(d) for d in value]}
+        if _isinstance(value, torch.Tensor):
+            return self._tensor(value)
+        if _isinstance(value, tuple):
+            cls = _type(value)
+            fields = getattr(cls, "_fields", None) or getattr(cls, "__match_args__", None)
+            named = cls is not tuple
+            return {"t": "tuple", "items": [self.encode(v, depth + 1) for v in value],
+                    "name": _type_name(value) if named else None,
+                    "fields": [str(f) for f in fields] if named and fields else None}
+        if _isinstance(value, list):
+            return {"t": "list", "items": [self.encode(v, depth + 1) for v in value]}
+        if _isinstance(value, dict):
+            return {"t": "dict", "items": [[self.encode(k, depth + 1), self.encode(v, depth + 1)]
+                                          for k, v in value.items()]}
+        return self._other(value)
+
+    def _other(self, value: Any) -> dict[str, Any]:
+        try:
+            text = _clip(_repr(value))
+        except Exception as exc:  # noqa: BLE001
+            text = f"<unprintable {_type_name(value)}: {_type(exc).__name__}>"
+        return {"t": "other", "type": _type_name(value), "repr": text}
+
+    def _tensor(self, tensor: torch.Tensor) -> dict[str, Any]:
+        values = None
+        numel = tensor.numel()
+        if numel <= min(MAX_TENSOR_ELEMENTS, self.budget) and tensor.layout == torch.strided \
+                and not tensor.is_quantized and tensor.device.type == "cpu":
+            self.budget -= numel
+            values = _elements(tensor.detach().resolve_conj().resolve_neg().tolist())
+        grad_fn = tensor.grad_fn
+        return {"t": "tensor", "dtype": str(tensor.dtype), "shape": [int(d) for d in tensor.shape],
+                "values": values, "requires_grad": bool(tensor.requires_grad),
+                "grad_fn": _type(grad_fn).__name__ if grad_fn is not None else None}
+
+
+def _elements(data: Any) -> Any:
+    if _isinstance(data, list):
+        return [_elements(x) for x in data]
+    if _isinstance(data, bool) or _isinstance(data, int):
+        return data
+    if _isinstance(data, float):
+        return _float(data)
+    if _isinstance(data, complex):
+        return [_float(data.real), _float(data.imag)]
+    return str(data)

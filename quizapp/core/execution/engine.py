@@ -1,0 +1,279 @@
+"""The app's side of execution: start the warm worker, send it jobs, get Outcomes back.
+
+This module never imports torch: the worker (``zygote.py``) does, in its own process. ``start()``
+returns at once and the worker warms up (imports torch, ~1.5 s) in the background, so a front end can
+show its first card meanwhile; ``run`` waits for it when needed.
+
+Robustness: a worker that dies (it should not: it never runs deck code) fails the cards it was running
+with a reason, and the next ``run`` starts a new one. If the app itself dies, the worker sees EOF on its
+stdin (and gets PR_SET_PDEATHSIG) and SIGKILLs every card before exiting: nothing is left behind.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import subprocess
+import sys
+import threading
+from concurrent.futures import Future, as_completed
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
+
+from quizapp.core.decks.model import Card
+from quizapp.core.execution.limits import Limits
+from quizapp.core.execution.outcome import Outcome
+
+# How long run() waits beyond a card's own wall limit before deciding the worker itself is stuck.
+WORKER_GRACE_SECONDS = 60.0
+# Worker start-ups that may fail in a row before the engine stops retrying and reports why.
+MAX_START_FAILURES = 2
+
+
+@dataclass(frozen=True)
+class Job:
+    """One snippet to run: ``setup`` statements, then the ``ask`` expression, graded as ``kind``."""
+
+    setup: str | None
+    ask: str
+    kind: str
+    label: str = ""  # for messages and reports ("deck/card-id"); never sent to the worker
+
+
+def job_for(card: Card) -> Job:
+    """The job that runs ``card`` (which must be executable, i.e. not ``recall``)."""
+    if not card.executable or not card.ask:
+        raise ValueError(f"card {card.deck}/{card.id} is a {card.kind.value} card: there is nothing to run")
+    return Job(setup=card.setup, ask=card.ask, kind=card.kind.value, label=f"{card.deck}/{card.id}")
+
+
+def default_children() -> int:
+    """Cards run at once: one per core this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class _WorkerProcess:
+    """One worker process, its reader thread and the jobs it owes an answer to."""
+
+    def __init__(self, children: int) -> None:
+        env = dict(os.environ)
+        # One thread everywhere: forking after a multi-threaded OpenMP op can hang the child, and
+        # cards are tiny; parallelism comes from running several cards at once instead.
+        env.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
+                   PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1", PYTHONUNBUFFERED="1")
+        env.pop("PYTHONSTARTUP", None)
+        # PR_SET_PDEATHSIG fires when the *thread* that forked the worker exits, so only ask for it
+        # when that thread is the main thread; EOF on stdin covers the other cases.
+        if threading.current_thread() is threading.main_thread():
+            env["QUIZAPP_WORKER_PARENT"] = str(os.getpid())
+        else:
+            env.pop("QUIZAPP_WORKER_PARENT", None)
+        debug = bool(os.environ.get("QUIZAPP_DEBUG"))
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "quizapp.core.execution.zygote", "--children", str(children)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None if debug else subprocess.DEVNULL,
+            env=env, start_new_session=True,  # no controlling terminal; ^C in the app's terminal is the app's
+        )
+        self.ready = threading.Event()
+        self.dead = threading.Event()
+        self.enforcement: list[str] = []
+        self.fatal: str | None = None
+        self.pending: dict[int, Future[Outcome]] = {}
+        self.lock = threading.Lock()
+        self.reader = threading.Thread(target=self._read, name="quizapp-engine-reader", daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            try:
+                message = json.loads(line)
+            except ValueError:
+                continue
+            op = message.get("op")
+            if op == "result":
+                with self.lock:
+                    future = self.pending.pop(message.get("id"), None)
+                if future is not None and not future.done():
+                    future.set_result(Outcome.from_dict(message.get("outcome") or {}))
+            elif op == "ready":
+                self.enforcement = [str(m) for m in message.get("enforcement") or []]
+                self.ready.set()
+            elif op == "fatal":
+                self.fatal = str(message.get("message") or "the execution worker could not start")
+        code = self.process.wait()
+        reason = self.fatal or f"the execution worker stopped unexpectedly (exit code {code}); it is restarted for the next card"
+        self.dead.set()
+        self.ready.set()  # nobody waits for a worker that will never be ready
+        with self.lock:
+            orphans, self.pending = list(self.pending.values()), {}
+        for future in orphans:
+            if not future.done():
+                future.set_result(Outcome.failure(reason))
+
+    def send(self, job_id: int, job: Job, limits: Limits, future: Future[Outcome]) -> bool:
+        """Queue ``job`` on this worker; False when the worker is gone (the caller retries on a new one)."""
+        message = {"op": "run", "id": job_id, "job": {"setup": job.setup, "ask": job.ask, "kind": job.kind},
+                   "limits": limits.to_dict()}
+        data = (json.dumps(message) + "\n").encode()
+        with self.lock:
+            if self.dead.is_set():
+                return False
+            self.pending[job_id] = future
+            try:
+                assert self.process.stdin is not None
+                self.process.stdin.write(data)
+                self.process.stdin.flush()
+            except (BrokenPipeError, OSError, ValueError):
+                self.pending.pop(job_id, None)
+                return False
+        return True
+
+    def stop(self) -> None:
+        try:
+            if self.process.stdin is not None:
+                self.process.stdin.close()  # EOF: the worker kills its cards and exits
+        except OSError:
+            pass
+        try:
+            self.process.wait(timeout=3)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.reader.join(timeout=3)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+
+
+class Engine:
+    """Runs jobs in the warm, sandboxed worker. Thread-safe; use as a context manager or call close()."""
+
+    def __init__(self, limits: Limits | None = None, workers: int | None = None) -> None:
+        self.limits = limits or Limits()
+        # ``workers``: how many cards may run at once (children of the one warm worker process).
+        self.workers = workers or default_children()
+        self._worker: _WorkerProcess | None = None
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self._start_failures = 0
+        self._closed = False
+
+    # --- life cycle
+    def start(self) -> "Engine":
+        """Start the worker in the background (returns at once); harmless when already started."""
+        self._current()
+        return self
+
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        """Block until the worker is warm. False on timeout or when it could not start."""
+        worker = self._current()
+        if worker is None:
+            return False
+        return worker.ready.wait(timeout) and not worker.dead.is_set()
+
+    def enforcement(self) -> list[str]:
+        """What this kernel could not enforce (empty: every sandbox layer is active). Waits for the worker."""
+        worker = self._current()
+        if worker is None:
+            return []
+        worker.ready.wait()
+        if worker.fatal:
+            return [worker.fatal]
+        return list(worker.enforcement)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            worker, self._worker = self._worker, None
+        if worker is not None:
+            worker.stop()
+
+    def __enter__(self) -> "Engine":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:  # a forgotten engine must not leave a worker behind
+        try:
+            if self._worker is not None:
+                self._worker.stop()
+        except Exception:
+            pass
+
+    # --- running
+    def submit(self, job: Job, limits: Limits | None = None) -> "Future[Outcome]":
+        """Queue ``job``; the future resolves to its Outcome (never to an exception)."""
+        future: Future[Outcome] = Future()
+        limits = limits or self.limits
+        for _attempt in range(2):  # a worker that died since the last job is replaced once, here
+            worker = self._current()
+            if worker is None:
+                future.set_result(Outcome.failure(self._unavailable_reason()))
+                return future
+            if worker.send(next(self._ids), job, limits, future):
+                return future
+            worker.dead.wait(5)
+        future.set_result(Outcome.failure("the execution worker could not be (re)started"))
+        return future
+
+    def run(self, job: Job, limits: Limits | None = None) -> Outcome:
+        """Run one job and return its Outcome. Blocks; safe to call from several threads at once."""
+        limits = limits or self.limits
+        future = self.submit(job, limits)
+        # The worker enforces the card's limit itself; this wait only guards against a stuck worker
+        # (it also covers warm-up and cards queued ahead of this one).
+        try:
+            return future.result(timeout=limits.wall_seconds + WORKER_GRACE_SECONDS)
+        except TimeoutError:
+            self._replace_stuck_worker()
+            return Outcome.failure("the execution worker stopped responding; it has been restarted")
+
+    def run_many(self, jobs: Iterable[Job], on_result: Callable[[int, Outcome], Any] | None = None,
+                 limits: Limits | None = None) -> list[Outcome]:
+        """Run jobs in parallel (up to ``workers`` at once); outcomes in the order of ``jobs``.
+
+        ``on_result(index, outcome)`` is called in the calling thread as each job finishes.
+        """
+        futures = [self.submit(job, limits) for job in jobs]
+        index = {id(f): i for i, f in enumerate(futures)}
+        for future in as_completed(futures):
+            if on_result is not None:
+                on_result(index[id(future)], future.result())
+        return [f.result() for f in futures]
+
+    # --- internals
+    def _current(self) -> _WorkerProcess | None:
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("this Engine is closed")
+            worker = self._worker
+            if worker is not None and worker.dead.is_set():
+                if not worker.enforcement and not worker.ready.is_set() or worker.fatal:
+                    self._start_failures += 1
+                self._worker = worker = None
+            if worker is None:
+                if self._start_failures >= MAX_START_FAILURES:
+                    return None
+                worker = self._worker = _WorkerProcess(self.workers)
+            return worker
+
+    def _unavailable_reason(self) -> str:
+        return "the execution worker could not be started (run with QUIZAPP_DEBUG=1 to see why)"
+
+    def _replace_stuck_worker(self) -> None:
+        with self._lock:
+            worker, self._worker = self._worker, None
+        if worker is not None:
+            worker.process.kill()
+            worker.stop()
+
+    @property
+    def worker_pid(self) -> int | None:
+        """The worker's process id (for tests and diagnostics); None before start."""
+        worker = self._worker
+        return worker.process.pid if worker is not None else None
