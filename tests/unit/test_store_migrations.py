@@ -196,3 +196,15 @@ def test_daily_backup_on_open_and_pruning_keeps_manual_backups(tmp_path, home):
         Store.open(url(path), settings=Settings(backups_to_keep=2), now=NOW + timedelta(days=day)).close()
     reasons = [b.reason for b in backups.list_backups(home / "backups")]
     assert reasons == ["daily", "daily", "manual"]
+
+
+def test_a_failing_daily_backup_is_a_notice_not_a_failure(tmp_path, home):
+    path = tmp_path / "c.sqlite3"
+    store = _seeded(path)
+    store.record_review(("d", "c"), Rating.GOOD, now=NOW)
+    store.close()
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "backups").write_text("a file where the backups folder should be")
+    with Store.open(url(path), settings=Settings(), now=NOW + timedelta(days=2)) as store:
+        assert store.notices and "daily backup skipped" in store.notices[0]
+        assert len(store.history(("d", "c"))) == 1

@@ -124,16 +124,24 @@ def restore_backup(backup: Path, db_file: Path, folder: Path, now: datetime) -> 
             Path(f"{db_file}{suffix}").unlink(missing_ok=True)
         db_file.unlink(missing_ok=True)
     db_file.parent.mkdir(parents=True, exist_ok=True)
+    # Copy into a temp file next to the collection, then rename it into place: a crash mid-restore
+    # leaves either no collection (the previous one is kept above) or the whole backup, never half.
+    tmp = db_file.with_name(f".{db_file.name}.restoring")
+    tmp.unlink(missing_ok=True)
     try:
         src = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
         try:
-            dst = sqlite3.connect(str(db_file))
+            dst = sqlite3.connect(str(tmp))
             try:
                 src.backup(dst)
             finally:
                 dst.close()
         finally:
             src.close()
-    except sqlite3.Error as exc:
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, db_file)
+    except (sqlite3.Error, OSError) as exc:
+        tmp.unlink(missing_ok=True)
         raise StoreError(f"could not restore {backup.name}: {exc}") from None
     return kept

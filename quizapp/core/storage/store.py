@@ -160,6 +160,7 @@ class Store:
         self.settings = settings
         self.backups_dir = backups_dir
         self.db_file = db_file
+        self.notices: list[str] = []  # one-line warnings for the user (e.g. a daily backup that failed)
 
     # ----------------------------------------------------------------------------- opening
 
@@ -239,8 +240,13 @@ class Store:
                 backups_mod.create_backup(self.db_file, self.backups_dir, "pre-migration", now)
             self._migrate()
         elif daily_backup and self.db_file and backups_mod.daily_due(self.backups_dir, now) and self.review_count():
-            backups_mod.create_backup(self.db_file, self.backups_dir, "daily", now)
-            backups_mod.prune(self.backups_dir, self.settings.backups_to_keep)
+            # A failed daily backup (disk full, read-only folder) must not keep the user from studying:
+            # it becomes a notice the front end shows. A failed pre-migration backup above does stop us.
+            try:
+                backups_mod.create_backup(self.db_file, self.backups_dir, "daily", now)
+                backups_mod.prune(self.backups_dir, self.settings.backups_to_keep)
+            except (StoreError, OSError) as exc:
+                self.notices.append(f"daily backup skipped: {exc}")
 
     def _migrate(self) -> None:
         def work() -> None:
