@@ -169,8 +169,9 @@ def _export_apkg(output: Path, names: list[str]) -> None:
                 raise _fail(str(exc).splitlines()[0] if str(exc) else f"no deck {name!r}") from None
     else:
         chosen = list(catalog.decks.values())
+    typer.echo(f"running {sum(len(d.cards) for d in chosen)} cards for their outcomes...", err=True)
     result = write_apkg(chosen, output)
-    typer.echo(f"wrote {output}" + (f" ({result})" if isinstance(result, (int, str)) else ""))
+    typer.echo(f"wrote {output}: {result}")
 
 
 # ------------------------------------------------------------------------------------------ optimize

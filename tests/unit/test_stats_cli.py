@@ -75,3 +75,16 @@ def test_export_csv_and_json(reviewed, home):
 def test_export_deck_arguments_are_for_apkg_only(home):
     result = CliRunner().invoke(app, ["export", "--format", "csv", "-o", str(home / "p.csv"), "broadcasting"])
     assert result.exit_code == 2 and "apkg" in result.output
+
+
+def test_export_apkg_writes_an_anki_package_of_the_chosen_deck(home):
+    import zipfile
+
+    target = home / "deck.apkg"
+    result = CliRunner().invoke(app, ["export", "--format", "apkg", "-o", str(target), "broadcasting"])
+    assert result.exit_code == 0, result.output
+    assert "notes in 1 deck" in result.output
+    with zipfile.ZipFile(target) as package:
+        assert any(name.startswith("collection.anki2") for name in package.namelist())
+    unknown = CliRunner().invoke(app, ["export", "--format", "apkg", "-o", str(target), "no-such-deck"])
+    assert unknown.exit_code == 2 and "no-such-deck" in unknown.output
