@@ -112,7 +112,7 @@ class _DeckReader:
     def check_keys(self, mapping: Map, allowed: tuple[str, ...], where: str) -> dict[str, tuple[Scalar, Node]]:
         """The mapping's entries by key, reporting unknown and duplicate keys."""
         for dup in mapping.duplicates:
-            self.problem(f"duplicate key '{dup.value}'{where} (YAML would silently keep only the last one)", dup.line)
+            self.problem(f"duplicate key '{_shown_value(dup.value)}'{where} (YAML would silently keep only the last one)", dup.line)
         found: dict[str, tuple[Scalar, Node]] = {}
         for key, value in mapping.items:
             if key.value not in allowed:
@@ -209,13 +209,13 @@ class _DeckReader:
                          node.line)
             return {}
         for dup in node.duplicates:
-            self.problem(f"duplicate concept '{dup.value}'", dup.line)
+            self.problem(f"duplicate concept '{_shown_value(dup.value)}'", dup.line)
         out: dict[str, str] = {}
         for name, value in node.items:
-            text = self.text((name, value), f"concepts: {name.value}")
+            text = self.text((name, value), f"concepts: {_shown_value(name.value)}")
             if text is None or not text.strip():
                 if isinstance(value, Scalar):
-                    self.problem(f"concept '{name.value}' has no explanation", name.line)
+                    self.problem(f"concept '{_shown_value(name.value)}' has no explanation", name.line)
                 continue
             out.setdefault(name.value, text)
         return out
@@ -344,7 +344,7 @@ class _DeckReader:
             return None, set()
         declared = {name.value for name, _ in node.items}
         for dup in node.duplicates:
-            self.problem(f"duplicate param '{dup.value}'{where}", dup.line)
+            self.problem(f"duplicate param '{_shown_value(dup.value)}'{where}", dup.line)
         out: dict[str, tuple[Any, ...]] = {}
         for name, values in node.items:
             if not P.NAME_PATTERN.match(name.value):

@@ -133,7 +133,7 @@ def parse_text(text: str, display: str) -> tuple[Node, list[Problem]]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
-        what = exc.problem or exc.context or "syntax error"
+        what = _one_line(exc.problem or exc.context or "syntax error")
         if "another document" in what:
             what = "a deck file holds one document, but this one has a second ('---')"
         raise YamlError([Problem(display, f"not valid YAML: {what}", line)]) from None
