@@ -63,7 +63,7 @@ def _dump(value: object) -> str:
     return json.dumps(value)  # JSON is YAML: structured, well-formed documents of any shape
 
 
-@FUZZ
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     cards=st.lists(st.dictionaries(st.sampled_from(CARD_KEYS), _values, max_size=8), max_size=4),
     top=st.dictionaries(st.sampled_from(DECK_KEYS), _values, max_size=4),
