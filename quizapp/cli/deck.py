@@ -1,9 +1,216 @@
-"""CLI commands: deck (being built)."""
+"""CLI commands: ``quizapp deck check`` and ``quizapp deck list``.
+
+``deck_app`` is the ``deck`` sub-app; other modules (authoring: ``deck new/fill/from-docs``, ``check
+--watch``) add their commands to it. :func:`run_check` is the whole of ``deck check`` as one call, so a
+watch loop can repeat it. Output contract: /work/shared/deck-format.md (exit codes 0/1/2, ``--json``,
+one line per load problem on stderr, never a traceback).
+"""
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable, Optional
+
 import typer
+
+from quizapp.core.decks.model import Deck, DeckLoadError, Problem
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from quizapp.core.check import CheckReport
+
+deck_app = typer.Typer(name="deck", help="Check, list and write decks.", no_args_is_help=True,
+                       add_completion=False, pretty_exceptions_enable=False)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the root app."""
+    """Add the ``deck`` command group to the root app."""
+    app.add_typer(deck_app, name="deck")
+
+
+def load_decks(names: Iterable[str]) -> tuple[list[Deck], list[Problem]]:
+    """The decks the user named (paths, folders or deck ids; all known decks when none), and the problems.
+
+    Paths load on their own, so a broken deck elsewhere (say in the user's folder) does not fail a
+    check of the one file an author is working on; the full catalog is loaded only to resolve ids.
+    """
+    from quizapp.core.decks.registry import load_catalog
+
+    names = list(names)
+    if not names:
+        catalog = load_catalog()
+        return list(catalog.decks.values()), list(catalog.problems)
+    decks: list[Deck] = []
+    problems: list[Problem] = []
+    full = None
+    for name in names:
+        if Path(name).expanduser().exists():
+            catalog = load_catalog([name], bundled=False, user=False)
+            decks += catalog.decks.values()
+            problems += catalog.problems
+            continue
+        if full is None:
+            full = load_catalog()
+        try:
+            decks += full.resolve(name)
+        except DeckLoadError as exc:
+            problems += exc.problems
+    unique: dict[str, Deck] = {}
+    for deck in decks:
+        unique.setdefault(deck.id, deck)
+    return list(unique.values()), problems
+
+
+def run_check(paths: Iterable[str], *, as_json: bool = False, timeout: float | None = None) -> int:
+    """Check the decks at ``paths`` and print the report; returns the exit status (0, 1 or 2)."""
+    from rich.console import Console
+
+    from quizapp.core.check import check_decks
+    from quizapp.core.execution.engine import Engine
+    from quizapp.core.execution.limits import Limits
+
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    engine = Engine(Limits(wall_seconds=timeout) if timeout else None)
+    engine.start()  # torch warms up in the worker while the decks load
+    try:
+        decks, problems = load_decks(paths)
+        for problem in problems:
+            sys.stderr.write(f"{problem}\n")
+        with _progress(err, enabled=not as_json and sys.stderr.isatty()) as advance:
+            report = check_decks(decks, engine, on_result=advance)
+        report.problems[:0] = problems
+        for problem in report.problems[len(problems):]:
+            sys.stderr.write(f"{problem}\n")
+        unenforced = engine.enforcement() if report.cards else []
+    finally:
+        engine.close()
+    if as_json:
+        sys.stdout.write(json.dumps(report.to_json()) + "\n")
+    else:
+        print_report(report, Console(highlight=False, soft_wrap=True), unenforced)
+    return report.exit_code
+
+
+def print_report(report: "CheckReport", console: "Console", unenforced: list[str]) -> None:
+    """The report for people: each mismatch (expected, actual, why) and failure, then the summary."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    for check in report.cards:
+        if check.status == "ok":
+            continue
+        colour = "yellow" if check.status == "mismatch" else "red"
+        where = f"  ({check.where})" if check.where else ""
+        console.print(f"[bold {colour}]{check.status.upper()}[/] {escape(check.label)}{escape(where)}")
+        if check.status == "mismatch":
+            console.print(f"  expected: {escape(check.expected or '')}")
+            console.print("  actual:   " + escape(_indent(check.actual or "", 12)))
+        if check.reason:
+            label = "why:     " if check.status == "mismatch" else "reason:  "
+            console.print(f"  {label} {escape(_indent(check.reason, 12))}")
+    summary = Table(show_edge=False, title="deck check")
+    for column in ("ok", "mismatch", "failed", "cards", "seconds"):
+        summary.add_column(column, justify="right")
+    summary.add_row(f"[green]{report.count('ok')}[/]", f"[yellow]{report.count('mismatch')}[/]",
+                    f"[red]{report.count('failed')}[/]", str(len(report.cards)), f"{report.seconds:.1f}")
+    if report.cards:
+        console.print()
+    console.print(summary)
+    slowest = report.slowest(5)
+    if slowest:
+        table = Table(show_edge=False, title="slowest cards")
+        table.add_column("card")
+        table.add_column("seconds", justify="right")
+        for check in slowest:
+            table.add_row(escape(check.label), f"{check.seconds:.3f}")
+        console.print(table)
+    for note in report.notes:
+        console.print(f"note: {escape(note)}")
+    for missing in unenforced:
+        console.print(f"[dim]sandbox: not enforced on this machine: {escape(missing)}[/]")
+
+
+def _indent(text: str, width: int) -> str:
+    return text.replace("\n", "\n" + " " * width)
+
+
+class _progress:
+    """A rich progress bar on stderr (only for a terminal); a no-op callback otherwise."""
+
+    def __init__(self, console: object, enabled: bool) -> None:
+        self.console = console
+        self.enabled = enabled
+        self.bar = None
+        self.task = None
+
+    def __enter__(self):  # type: ignore[no-untyped-def]
+        if not self.enabled:
+            return lambda check, done, total: None
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.bar = Progress(TextColumn("checking"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                            TextColumn("{task.description}"), console=self.console, transient=True)
+        self.bar.start()
+        self.task = self.bar.add_task("", total=None)
+
+        def advance(check, done: int, total: int) -> None:  # type: ignore[no-untyped-def]
+            self.bar.update(self.task, completed=done, total=total, description=check.label)
+
+        return advance
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+@deck_app.command("check")
+def check_command(
+    paths: Optional[list[str]] = typer.Argument(
+        None, metavar="[PATH]...", help="Deck files, folders of decks, or deck ids (default: all known decks)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object (cards and summary) on stdout."),
+    timeout: Optional[float] = typer.Option(
+        None, "--timeout", min=0.1, metavar="SECONDS", help="Time limit per card (default 5)."),
+) -> None:
+    """Run every card and compare its outcome with its `expect`: exit 0 all ok, 1 mismatch/failed, 2 unloadable deck."""
+    raise typer.Exit(run_check(paths or [], as_json=as_json, timeout=timeout))
+
+
+@deck_app.command("list")
+def list_command(
+    paths: Optional[list[str]] = typer.Argument(None, metavar="[PATH]...", help="Also load these deck files or folders."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+) -> None:
+    """List every known deck (bundled, yours, and PATHs) with its card counts, and decks that failed to load."""
+    from quizapp.core.decks.registry import load_catalog
+
+    catalog = load_catalog(paths or [])
+    rows = []
+    for deck in catalog.decks.values():
+        recall = sum(1 for c in deck.cards if not c.executable)
+        origin = "bundled" if deck.bundled else (str(deck.source) if deck.source else "")
+        rows.append({"deck": deck.id, "title": deck.title, "cards": len(deck.cards),
+                     "executable": len(deck.cards) - recall, "recall": recall, "source": origin})
+    if as_json:
+        sys.stdout.write(json.dumps({"decks": rows, "problems": [str(p) for p in catalog.problems]}) + "\n")
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=None, show_edge=False)
+        for column, justify in (("deck", "left"), ("title", "left"), ("cards", "right"),
+                                ("code", "right"), ("recall", "right"), ("source", "left")):
+            table.add_column(column, justify=justify)  # type: ignore[arg-type]
+        for row in rows:
+            table.add_row(row["deck"], row["title"], str(row["cards"]), str(row["executable"]),
+                          str(row["recall"]), row["source"])
+        console = Console(highlight=False, soft_wrap=True)
+        if rows:
+            console.print(table)
+        else:
+            console.print("no decks found")
+        for problem in catalog.problems:
+            sys.stderr.write(f"{problem}\n")
+    raise typer.Exit(2 if catalog.problems else 0)

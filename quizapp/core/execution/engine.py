@@ -134,6 +134,8 @@ class _WorkerProcess:
         return True
 
     def stop(self) -> None:
+        if not self.ready.is_set():  # still importing torch: nothing to wind down, do not wait for it
+            self.process.kill()
         try:
             if self.process.stdin is not None:
                 self.process.stdin.close()  # EOF: the worker kills its cards and exits
