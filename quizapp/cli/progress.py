@@ -181,9 +181,10 @@ def optimize(
     yes: bool = typer.Option(False, "--yes", "-y", help="Save the new parameters without asking."),
 ) -> None:
     """Fit FSRS's parameters to your own review history, compare them with the current ones, save."""
+    from fsrs.scheduler import DEFAULT_PARAMETERS
+
     from quizapp.core import settings as settings_mod
     from quizapp.core.scheduling import optimize as opt
-    from fsrs.scheduler import DEFAULT_PARAMETERS
 
     with _guarded():
         settings = settings_mod.load()

@@ -90,7 +90,7 @@ def test_kill_9_at_random_moments_loses_no_committed_review(tmp_path):
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(tmp_path / "home"),
         )
         lines: list[str] = []
-        reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
+        reader = threading.Thread(target=lines.extend, args=(proc.stdout,), daemon=True)
         reader.start()
         # The first round is killed early, often while the database is still being created.
         time.sleep(rng.uniform(0.05, 0.4) if round_no == 0 else rng.uniform(0.6, 1.6))

@@ -23,10 +23,9 @@ pytestmark = [
 
 # Reuse every test of the SQLite store suite: they only depend on the ``store_url`` fixture, overridden below.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "unit"))
+import sqlalchemy as sa  # noqa: E402
 from test_store_basic import *  # noqa: E402,F401,F403
 from test_store_basic import NOW, make_deck  # noqa: E402
-
-import sqlalchemy as sa  # noqa: E402
 
 from quizapp.core import stats  # noqa: E402
 from quizapp.core.rating import Rating  # noqa: E402

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from quizapp.core.rating import Rating
 from quizapp.core.scheduling.fsrs_bridge import Phase
 from quizapp.core.storage.store import Store
-from quizapp.core.storage.tables import cards, reviews
+from quizapp.core.storage.tables import cards
 
 REVIEW_FIELDS = ("deck", "card_id", "reviewed_at", "answer", "correct", "rating", "rating_label", "duration_s",
                  "interval_days", "stability", "difficulty", "state_before", "state_after", "scheduled_days")
@@ -93,7 +93,8 @@ class _Counter:
         self.count = 0
 
     def __iter__(self) -> Iterator[tuple[Any, ...]]:
-        for self.count, row in enumerate(self.rows, 1):  # noqa: B007  (the count is the point)
+        for row in self.rows:
+            self.count += 1
             yield row
 
 

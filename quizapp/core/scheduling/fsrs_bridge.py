@@ -7,10 +7,10 @@ and converts to and from ``fsrs.Card`` for each review.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import IntEnum
-from collections.abc import Callable
 from functools import lru_cache
 
 import fsrs

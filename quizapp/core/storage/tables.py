@@ -10,11 +10,9 @@ The schema is created and upgraded only by :mod:`quizapp.core.storage.migrations
 
 from __future__ import annotations
 
-from sqlalchemy import Index, Text, UniqueConstraint
-from sqlmodel import Field, SQLModel
-
 # Leave the MetaData alone for other sqlmodel users in the same process: our tables get their own.
-from sqlalchemy import MetaData
+from sqlalchemy import Index, MetaData, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
 
 metadata = MetaData()
 
