@@ -10,10 +10,10 @@ The schema is created and upgraded only by :mod:`quizapp.core.storage.migrations
 
 from __future__ import annotations
 
-# Leave the MetaData alone for other sqlmodel users in the same process: our tables get their own.
 from sqlalchemy import Index, MetaData, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+# Our own MetaData, not SQLModel's shared one: other sqlmodel users in the process never see our tables.
 metadata = MetaData()
 
 
