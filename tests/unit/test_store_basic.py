@@ -302,3 +302,14 @@ def test_learning_cards_overdue_from_an_earlier_day_queue_with_the_reviews_under
     assert (counts.learning, counts.due) == (1, 1)
     roomy = open_store(reviews_per_day=10)
     assert roomy.due_queue(["alpha"], NOW) == [("alpha", "c2"), ("alpha", "c0"), ("alpha", "c1")]
+
+
+def test_undo_keeps_a_suspend_or_bury_made_after_the_review(store):
+    store.sync_cards([make_deck("alpha", 1)], NOW)
+    key = ("alpha", "c0")
+    store.record_review(key, Rating.GOOD, now=NOW)
+    store.suspend(key)
+    until = store.bury(key, NOW)
+    assert store.undo_last() == key
+    info = store.card_info(key)
+    assert info.suspended and info.buried_until == until and info.reps == 0

@@ -81,9 +81,10 @@ def _state_columns(state: CardState) -> dict[str, Any]:
     }
 
 
-# What undo restores: every card column a review can change.
-_UNDO_COLUMNS = ("phase", "step", "stability", "difficulty", "due", "last_review", "reps", "lapses",
-                 "suspended", "leech", "buried_until")
+# What undo restores: the scheduling state a review changes, always; the leech flag and suspension
+# only when that review made the card a leech (a suspend or bury done after the review stays).
+_UNDO_COLUMNS = ("phase", "step", "stability", "difficulty", "due", "last_review", "reps", "lapses")
+_LEECH_COLUMNS = ("suspended", "leech")
 
 
 def _tags_column(tags: Iterable[str]) -> str:
@@ -561,7 +562,7 @@ class Store:
             "stability": new_state.stability,
             "difficulty": new_state.difficulty,
             "phase_after": int(new_state.phase),
-            "previous": json.dumps({c: row[c] for c in _UNDO_COLUMNS}),
+            "previous": json.dumps({c: row[c] for c in _UNDO_COLUMNS + (_LEECH_COLUMNS if leech else ())}),
         }
         return changes, review, leech, reviewed
 
@@ -664,7 +665,7 @@ class Store:
             last = SimpleNamespace(**last)
             previous = json.loads(last.previous)
             conn.execute(cards.update().where(cards.c.id == last.card).values(
-                {c: previous[c] for c in _UNDO_COLUMNS if c in previous}))
+                {c: previous[c] for c in _UNDO_COLUMNS + _LEECH_COLUMNS if c in previous}))
             conn.execute(reviews.delete().where(reviews.c.id == last.id))
             key = conn.execute(sa.select(cards.c.deck, cards.c.card_id).where(cards.c.id == last.card)).one()
             return (key[0], key[1])
