@@ -54,6 +54,8 @@ def _open_store(*, sync: bool = True):  # type: ignore[no-untyped-def]
     from quizapp.core.storage.store import Store
 
     store = Store.open()
+    for notice in store.notices:
+        typer.echo(f"quizapp: note: {notice}", err=True)
     if sync:
         from quizapp.core.decks.registry import load_catalog
 
