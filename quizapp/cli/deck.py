@@ -173,8 +173,13 @@ def check_command(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object (cards and summary) on stdout."),
     timeout: Optional[float] = typer.Option(
         None, "--timeout", min=0.1, metavar="SECONDS", help="Time limit per card (default 5)."),
+    watch: bool = typer.Option(False, "--watch", help="Check again on every save of the deck files (Ctrl-C stops)."),
 ) -> None:
     """Run every card and compare its outcome with its `expect`: exit 0 all ok, 1 mismatch/failed, 2 unloadable deck."""
+    if watch:  # the loop lives in core/authoring/watch.py
+        from quizapp.core.authoring.watch import watch_check
+
+        raise typer.Exit(watch_check(paths or [], lambda: run_check(paths or [], as_json=as_json, timeout=timeout)))
     raise typer.Exit(run_check(paths or [], as_json=as_json, timeout=timeout))
 
 
