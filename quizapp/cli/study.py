@@ -1,6 +1,14 @@
-"""CLI commands: study (being built)."""
+"""CLI commands: ``quizapp`` (no command: the home screen) and ``quizapp study [DECK ...]``.
+
+A DECK is a deck id (``quizapp study broadcasting``) or a path to a deck file or folder. A deck that
+does not load, an unknown id or a damaged database is one line on stderr and exit status 2, before
+the terminal is taken over.
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
 
 import typer
 
@@ -8,6 +16,66 @@ import typer
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the root app."""
 
+    @app.command("study")
+    def study(
+        decks: Optional[List[str]] = typer.Argument(
+            None, metavar="[DECK]...", help="Deck ids or paths to deck files (default: every deck)."),
+    ) -> None:
+        """Study now: due cards first, then new ones, in a full-screen session."""
+        _launch(decks or [], study=True)
+
 
 def open_home() -> None:
-    raise SystemExit("the TUI is not built yet")
+    """``quizapp`` with no command: the home screen with every deck."""
+    _launch([], study=False)
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"quizapp: {message}", err=True)
+    return typer.Exit(2)
+
+
+def _launch(names: list[str], *, study: bool) -> None:
+    from quizapp.core.decks.model import DeckLoadError
+    from quizapp.core.decks.registry import load_catalog
+    from quizapp.core.settings import SettingsError
+    from quizapp.core.storage.errors import StoreError
+    from quizapp.core.storage.store import Store
+
+    # Paths given on the command line join the catalog (and are reloaded with it after an edit).
+    paths = [Path(n).expanduser() for n in names if Path(n).expanduser().exists()]
+
+    def catalog_loader():  # type: ignore[no-untyped-def]
+        return load_catalog(paths)
+
+    catalog = catalog_loader()
+    deck_ids: list[str] | None = None
+    if names:
+        deck_ids = []
+        try:
+            for name in names:
+                deck_ids += [d.id for d in catalog.resolve(name)]
+        except DeckLoadError as exc:
+            for problem in exc.problems:
+                typer.echo(f"quizapp: {problem}", err=True)
+            raise typer.Exit(2) from None
+        deck_ids = list(dict.fromkeys(deck_ids))
+        missing = [d for d in deck_ids if d not in catalog.decks]
+        if missing:  # resolve() loaded a file whose id another file already holds
+            problems = [str(p) for p in catalog.problems]
+            raise _fail("; ".join(problems) or f"deck {missing[0]} could not join the catalog")
+    try:
+        store = Store.open()
+    except (StoreError, SettingsError) as exc:
+        raise _fail(str(exc)) from None
+
+    from quizapp.core.execution.engine import Engine
+    from quizapp.tui.app import QuizApp
+
+    engine = Engine()
+    try:
+        QuizApp(catalog=catalog, store=store, engine=engine, deck_ids=deck_ids, study=study,
+                catalog_loader=catalog_loader).run()
+    finally:
+        engine.close()
+        store.close()

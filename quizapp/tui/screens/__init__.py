@@ -1,0 +1,1 @@
+"""The screens of the quizapp TUI: home, study, browse, stats, settings, help."""

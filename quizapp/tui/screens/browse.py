@@ -1,0 +1,202 @@
+"""The browse screen: search cards by text, deck, tag, state, due and lapses; see a card's full history.
+
+The search box takes free text plus filters, e.g. ``view deck:strides state:review lapses:2 due:3``
+(``due:N``: due within N days). Filters map one-to-one onto ``Store.search``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Static
+
+from quizapp.core.decks.model import CardKey
+from quizapp.core.storage.store import SEARCH_STATES
+from quizapp.tui import format as fmt
+
+if TYPE_CHECKING:
+    from quizapp.core.storage.records import CardInfo
+    from quizapp.tui.app import QuizApp
+
+FILTERS = ("deck", "tag", "state", "due", "lapses")
+EXAMPLES = {"deck": "strides", "tag": "view", "state": "new", "due": "3", "lapses": "2"}
+
+
+class QueryError(ValueError):
+    """A filter the user typed cannot be used; the message says what is accepted."""
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str | None = None
+    deck: str | None = None
+    tag: str | None = None
+    state: str | None = None
+    due_days: float | None = None
+    lapses: int | None = None
+
+
+def parse_query(raw: str) -> Query:
+    """``'view deck:strides due:3'`` -> Query. Unknown ``name:`` words are searched as text."""
+    words: list[str] = []
+    found: dict[str, Any] = {}
+    for word in raw.split():
+        name, sep, value = word.partition(":")
+        if not sep or name.lower() not in FILTERS:
+            words.append(word)
+            continue
+        name = name.lower()
+        if not value:
+            raise QueryError(f"'{word}' needs a value, e.g. {name}:{EXAMPLES[name]}")
+        if name == "state":
+            if value.lower() not in SEARCH_STATES:
+                raise QueryError(f"state:{value}? choose from {', '.join(SEARCH_STATES)}")
+            found["state"] = value.lower()
+        elif name == "due":
+            try:
+                found["due_days"] = float(value)
+            except ValueError:
+                raise QueryError(f"due:{value}? give a number of days, e.g. due:0 (due today) or due:7") from None
+        elif name == "lapses":
+            if not value.isdigit():
+                raise QueryError(f"lapses:{value}? give a whole number, e.g. lapses:2 (at least 2 lapses)")
+            found["lapses"] = int(value)
+        else:
+            found[name] = value
+    return Query(text=" ".join(words) or None, **found)
+
+
+def state_of(info: CardInfo) -> str:
+    if info.leech:
+        return "leech"
+    if info.suspended:
+        return "suspended"
+    if info.hidden:
+        return "hidden"
+    return info.phase.label
+
+
+class BrowseScreen(Screen[None]):
+    BINDINGS = [
+        Binding("ctrl+t", "toggle_suspend", "Suspend/unsuspend", id="toggle-suspend",
+                tooltip="Suspend the highlighted card, or bring a suspended one back"),
+        Binding("ctrl+f", "focus_search", "Search", id="search", tooltip="Type a search"),
+        Binding("escape", "app.pop_screen", "Back", id="back", tooltip="Back to the previous screen"),
+    ]
+
+    @property
+    def quiz(self) -> QuizApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Input(placeholder="search: text deck:ID tag:T state:new|review|... due:DAYS lapses:N", id="query")
+        yield DataTable(id="results", cursor_type="row", zebra_stripes=True)
+        yield Static(id="history", classes="panel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#results", DataTable)
+        for label, key in (("Deck", "deck"), ("Card", "card"), ("State", "state"), ("Due", "due"),
+                           ("Lapses", "lapses"), ("Question", "prompt")):
+            table.add_column(label, key=key)
+        self.search("")
+        self.query_one("#query", Input).focus()
+
+    @on(Input.Changed, "#query")
+    def _changed(self, event: Input.Changed) -> None:
+        self.search(event.value)
+
+    @on(Input.Submitted, "#query")
+    def _submitted(self) -> None:
+        self.query_one("#results", DataTable).focus()
+
+    def search(self, raw: str) -> None:
+        try:
+            q = parse_query(raw)
+        except QueryError as exc:
+            self.query_one("#history", Static).update(Text(str(exc), style="yellow"))
+            return
+        now = self.quiz.clock()
+        try:
+            found = self.quiz.store.search(
+                q.text, deck=q.deck, tag=q.tag, state=q.state, lapses=q.lapses, now=now,
+                due=now + timedelta(days=q.due_days) if q.due_days is not None else None, limit=500)
+        except Exception as exc:
+            self.notify(f"Search failed: {exc}", severity="error")
+            return
+        table = self.query_one("#results", DataTable)
+        table.clear()
+        for info in found:
+            due = fmt.when(info.due, now) if info.due is not None else "-"
+            prompt = " ".join(info.prompt.split())
+            table.add_row(info.key[0], info.key[1], state_of(info), due, str(info.lapses),
+                          prompt[:60], key="\0".join(info.key))
+        if not found:
+            self.query_one("#history", Static).update(Text("No card matches.", style="dim"))
+
+    def _selected(self) -> CardKey | None:
+        table = self.query_one("#results", DataTable)
+        if not table.row_count:
+            return None
+        value = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value or ""
+        deck, _, card_id = value.partition("\0")
+        return (deck, card_id)
+
+    @on(DataTable.RowHighlighted, "#results")
+    def _highlighted(self) -> None:
+        key = self._selected()
+        if key is not None:
+            self.show_history(key)
+
+    def show_history(self, key: CardKey) -> None:
+        store = self.quiz.store
+        info = store.card_info(key)
+        panel = self.query_one("#history", Static)
+        if info is None:
+            panel.update("")
+            return
+        head = Text.assemble((f"{key[0]}/{key[1]}", "bold"), f"  {state_of(info)} · reviews {info.reps} · "
+                             f"lapses {info.lapses} · due {fmt.moment(info.due)}")
+        if info.tags:
+            head.append(f" · tags {' '.join(info.tags)}")
+        history = store.history(key)
+        if not history:
+            panel.update(Text.assemble(head, "\nNever reviewed."))
+            return
+        table = Table(box=None, padding=(0, 1), show_edge=False)
+        for column in ("When", "Rating", "Answer", "Right", "Time", "Interval"):
+            table.add_column(column)
+        for entry in history[-50:]:
+            right = "-" if entry.correct is None else ("yes" if entry.correct else "no")
+            table.add_row(fmt.moment(entry.reviewed_at), entry.rating.label, entry.answer[:24] or "-", right,
+                          f"{entry.duration_s:.0f}s", fmt.interval(entry.interval))
+        panel.update(Group(head, table))
+
+    def action_focus_search(self) -> None:
+        self.query_one("#query", Input).focus()
+
+    def action_toggle_suspend(self) -> None:
+        key = self._selected()
+        if key is None:
+            return
+        store = self.quiz.store
+        info = store.card_info(key)
+        if info is None:
+            return
+        if info.suspended:
+            store.unsuspend(key)
+            self.notify(f"{key[1]} is back in study.")
+        else:
+            store.suspend(key)
+            self.notify(f"Suspended {key[1]}.")
+        self.search(self.query_one("#query", Input).value)

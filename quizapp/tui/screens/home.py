@@ -1,0 +1,124 @@
+"""The home screen: every deck with its new / learning / due counts, and the decks that failed to load."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from quizapp.core.storage.records import DeckCounts
+
+if TYPE_CHECKING:
+    from quizapp.tui.app import QuizApp
+
+ALL = "*all*"  # the row key of the "All decks" row
+
+
+class HomeScreen(Screen[None]):
+    BINDINGS = [
+        Binding("enter", "study", "Study", id="study", tooltip="Study the highlighted deck", show=True),
+        Binding("a", "study_all", "All decks", id="study-all", tooltip="Study every deck"),
+        Binding("b", "app.browse", "Browse", id="browse", tooltip="Search cards and their history"),
+        Binding("s", "app.stats", "Stats", id="stats", tooltip="Reviews, forecast, retention, calendar"),
+        Binding("o", "app.settings", "Settings", id="settings", tooltip="Retention, daily limits, theme"),
+        Binding("question_mark", "app.help", "Help", id="help-keys", tooltip="Every key"),
+        Binding("q", "app.quit", "Quit", id="quit", tooltip="Leave quizapp"),
+    ]
+
+    @property
+    def quiz(self) -> QuizApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="home-body"):
+            yield DataTable(id="decks", cursor_type="row", zebra_stripes=True)
+            yield Static(id="problems", classes="panel")
+            yield Static(id="home-hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#decks", DataTable)
+        table.add_column("Deck", key="deck")
+        table.add_column("New", key="new")
+        table.add_column("Learn", key="learning")
+        table.add_column("Due", key="due")
+        table.add_column("Cards", key="cards")
+        self.refresh_decks()
+        table.focus()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_decks()  # back from a session: the counts changed
+
+    def refresh_decks(self) -> None:
+        """Re-read the counts (and the catalog, which an edit in a session may have reloaded)."""
+        catalog = self.quiz.catalog
+        table = self.query_one("#decks", DataTable)
+        try:
+            counts = self.quiz.store.deck_counts(list(catalog.decks), self.quiz.clock())
+        except Exception as exc:
+            self.notify(f"Could not read the counts: {exc}", severity="error")
+            counts = {}
+        previous = table.cursor_row
+        table.clear()
+        total = DeckCounts(sum(c.new for c in counts.values()), sum(c.learning for c in counts.values()),
+                           sum(c.due for c in counts.values()))
+        cards = sum(len(d.cards) for d in catalog.decks.values())
+        table.add_row(Text("All decks", style="bold"), *self._count_cells(total), str(cards), key=ALL)
+        for deck in catalog.decks.values():
+            c = counts.get(deck.id, DeckCounts())
+            table.add_row(deck.title, *self._count_cells(c), str(len(deck.cards)), key=deck.id)
+        if table.row_count:
+            table.move_cursor(row=min(max(previous, 0), table.row_count - 1))
+        self._show_problems()
+        hint = self.query_one("#home-hint", Static)
+        if not catalog.decks:
+            hint.update("No decks loaded. Write one with `quizapp deck new NAME`, or study a file: "
+                        "`quizapp study path/to/deck.yaml`.")
+        else:
+            hint.update(Text("Enter: study the highlighted deck · a: all decks · Ctrl+P: commands", style="dim"))
+
+    @staticmethod
+    def _count_cells(c: DeckCounts) -> tuple[Text, Text, Text]:
+        return (Text(str(c.new), style="blue" if c.new else "dim"),
+                Text(str(c.learning), style="red" if c.learning else "dim"),
+                Text(str(c.due), style="green" if c.due else "dim"))
+
+    def _show_problems(self) -> None:
+        problems = self.quiz.catalog.problems
+        panel = self.query_one("#problems", Static)
+        panel.display = bool(problems)
+        if problems:
+            text = Text(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in deck files "
+                        "(those decks are not loaded):\n", style="bold")
+            for problem in problems:
+                text.append(f"  {problem}\n", style="red")
+            text.append("Run `quizapp deck check` on a file for details.", style="dim")
+            panel.update(text)
+
+    def _selected(self) -> str | None:
+        table = self.query_one("#decks", DataTable)
+        if not table.row_count:
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+    @on(DataTable.RowSelected, "#decks")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        self._study(event.row_key.value)
+
+    def action_study(self) -> None:
+        self._study(self._selected())
+
+    def action_study_all(self) -> None:
+        self._study(ALL)
+
+    def _study(self, key: str | None) -> None:
+        if key is None:
+            return
+        self.quiz.start_study(None if key == ALL else [key])

@@ -1,0 +1,97 @@
+"""The stats screen: reviews per day, the due forecast, retention and a calendar heatmap, as terminal plots.
+
+The numbers come from ``quizapp.core.stats.compute`` (the same as ``quizapp stats``); plots are drawn with
+textual-plotext, the calendar with rich text.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+from textual_plotext import PlotextPlot
+
+from quizapp.core import stats as stats_mod
+from quizapp.tui import format as fmt
+from quizapp.tui.widgets.heatmap import calendar_heatmap
+
+if TYPE_CHECKING:
+    from quizapp.tui.app import QuizApp
+
+DAYS_SHOWN = 30
+
+
+class StatsScreen(Screen[None]):
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="back", tooltip="Back to the previous screen")]
+
+    @property
+    def quiz(self) -> QuizApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="stats-summary")
+        with TabbedContent(id="stats-tabs"):
+            with TabPane("Reviews", id="tab-reviews"):
+                yield PlotextPlot(id="plot-reviews")
+            with TabPane("Forecast", id="tab-forecast"):
+                yield PlotextPlot(id="plot-forecast")
+            with TabPane("Retention", id="tab-retention"):
+                yield PlotextPlot(id="plot-retention")
+            with TabPane("Calendar", id="tab-calendar"):
+                yield Static(id="heatmap")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        now = self.quiz.clock()
+        try:
+            result = stats_mod.compute(self.quiz.store, now)
+        except Exception as exc:
+            self.notify(f"Could not compute the statistics: {exc}", severity="error")
+            return
+        retention = ("n/a (no mature reviews yet)" if result.retention is None
+                     else f"{result.retention:.1%} of {result.retention_reviews} mature reviews")
+        summary = Text()
+        summary.append("Reviews ", style="bold")
+        summary.append(f"{result.reviews} ({result.reviews_today} today)   ")
+        summary.append("Streak ", style="bold")
+        summary.append(f"{result.streak_days} d   ")
+        summary.append("Due today ", style="bold")
+        summary.append(f"{result.due_today}\n")
+        summary.append("Retention ", style="bold")
+        summary.append(f"{retention}   ")
+        summary.append("Time ", style="bold")
+        summary.append(f"{fmt.duration(result.seconds_total)}\n")
+        summary.append("Cards ", style="bold")
+        summary.append(f"{result.cards}: {result.new} new, {result.learning} learning, {result.review} review, "
+                       f"{result.suspended} suspended, {result.leeches} leeches")
+        self.query_one("#stats-summary", Static).update(summary)
+
+        today = result.forecast[0][0] if result.forecast else now.date()
+        by_day = {d.date: d for d in result.per_day}
+        days = [today - timedelta(days=i) for i in range(DAYS_SHOWN - 1, -1, -1)]
+        labels = [d.strftime("%d/%m") for d in days]
+
+        plt = self.query_one("#plot-reviews", PlotextPlot).plt
+        plt.bar(labels, [by_day[d].reviews if d in by_day else 0 for d in days])
+        plt.title(f"Reviews per day, last {DAYS_SHOWN} days")
+
+        plt = self.query_one("#plot-forecast", PlotextPlot).plt
+        plt.bar([d.strftime("%d/%m") for d, _ in result.forecast], [n for _, n in result.forecast])
+        plt.title("Cards due per day (today first)")
+
+        plt = self.query_one("#plot-retention", PlotextPlot).plt
+        rated = [d for d in days if d in by_day and by_day[d].reviews]
+        if rated:
+            plt.plot([d.strftime("%d/%m") for d in rated],
+                     [100.0 * by_day[d].passed / by_day[d].reviews for d in rated], marker="braille")
+            plt.ylim(0, 100)
+        plt.title("Share of reviews not rated Again, % per day")
+
+        counts = {d.date: d.reviews for d in result.per_day}
+        self.query_one("#heatmap", Static).update(calendar_heatmap(counts, today, weeks=26))
