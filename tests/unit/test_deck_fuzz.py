@@ -38,7 +38,7 @@ _tokens = st.sampled_from(
         ":", ": ", "- ", "\n", "\n  ", "\n    ", "\n  - ", "[", "]", "{", "}", ",", "'", '"', "|", ">", "#",
         "&a ", "*a", "<<: ", "!!python/object:os.system ", "!x ", "!!str ", "~", "null", "true", "no", "3",
         "2.5", "---", "...", "$n", "${n}", "$$", "params", "[2, 3]", "x + y", "torch.zeros(2)", "x =", "(",
-        "\t", "\\", "%YAML 1.1\n", "?", "é", "\x85", "\ufeff",
+        "\t", "\\", "%YAML 1.1\n", "?", "é", "\x85", "\ufeff", "=", "<<", "!!int ", "0x1F", "1e3", "\r\n",
     ]
 )
 
@@ -63,7 +63,7 @@ def _dump(value: object) -> str:
     return json.dumps(value)  # JSON is YAML: structured, well-formed documents of any shape
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     cards=st.lists(st.dictionaries(st.sampled_from(CARD_KEYS), _values, max_size=8), max_size=4),
     top=st.dictionaries(st.sampled_from(DECK_KEYS), _values, max_size=4),
@@ -71,3 +71,19 @@ def _dump(value: object) -> str:
 def test_structured_decks_of_any_shape(cards: list, top: dict) -> None:
     document = {"deck": "d", "title": "T", **top, "cards": cards}
     check(_dump(document))
+
+
+_param_names = st.sampled_from(["n", "m", "dtype", "_x", "2x", "n-m", ""])
+_param_values = st.one_of(st.lists(_scalar, max_size=4), _scalar, st.dictionaries(st.text(max_size=3), _scalar,
+                                                                                 max_size=2))
+_code = st.lists(st.sampled_from(["$n", "${m}", "$$", "$", "${", "$dtype", "torch.zeros(", ")", "x", " + ", "\n",
+                                  "=", "1", "'", "torch.$dtype", "$_x", "$2"]), max_size=12).map("".join)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(params=st.dictionaries(_param_names, _param_values, max_size=4), setup=_code, ask=_code,
+       explain=_code, kind=st.sampled_from(KIND_NAMES))
+def test_parametric_cards_of_any_shape(params: dict, setup: str, ask: str, explain: str, kind: str) -> None:
+    card = {"id": "c", "kind": kind, "params": params, "setup": setup, "ask": ask, "explain": explain,
+            "prompt": "p", "answer": "a"}
+    check(_dump({"deck": "d", "title": "T", "cards": [card]}))

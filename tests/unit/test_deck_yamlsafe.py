@@ -97,6 +97,11 @@ def test_a_tag_problem_does_not_hide_the_rest_of_the_file() -> None:
     ]
 
 
+def test_yaml_1_1_special_scalars_are_just_text() -> None:
+    deck = parse_deck(b"deck: a\ntitle: =\ndescription: <<\ncards: []\n")
+    assert (deck.title, deck.description) == ("=", "<<")
+
+
 def test_explicit_plain_tags_are_allowed() -> None:
     deck = parse_deck(b"deck: !!str a\ntitle: !!str 2024-01-01\ncards: !!seq []\n")
     assert deck.title == "2024-01-01"

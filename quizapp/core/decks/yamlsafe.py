@@ -41,6 +41,9 @@ MAX_DEPTH = 64  # a deck is ~5 levels deep
 _CORE = "tag:yaml.org,2002:"
 # The only tags a deck may carry, implicit (resolved from plain scalars) or written explicitly (``!!str``).
 _SCALAR_TYPES = {f"{_CORE}{name}": name for name in ("str", "int", "float", "bool", "null", "timestamp")}
+# YAML 1.1 also resolves a plain '=' to !!value and a plain '<<' to !!merge; outside a merge key both are
+# just text.
+_SCALAR_TYPES.update({f"{_CORE}value": "str", f"{_CORE}merge": "str"})
 _MAP_TAG = f"{_CORE}map"
 _SEQ_TAG = f"{_CORE}seq"
 _MERGE_TAG = f"{_CORE}merge"
