@@ -9,6 +9,7 @@ The only thing that leaves this process is one bounded JSON document on ``result
 
 from __future__ import annotations
 
+import builtins
 import io
 import json
 import math
@@ -106,12 +107,16 @@ def _run_snippet(job: dict[str, Any], memory_mb: int, output_bytes: int) -> dict
     numpy.random.seed(0)
     namespace: dict[str, Any] = {"torch": torch, "nn": nn, "F": F, "__name__": "__card__"}
     kind = job["kind"]
+    saved_builtins = dict(builtins.__dict__)
     try:
         if job.get("setup"):
             exec(compile(job["setup"], "<setup>", "exec"), namespace)
         result = eval(compile(job["ask"], "<ask>", "eval"), namespace)
     except BaseException as exc:  # noqa: BLE001 - SystemExit and KeyboardInterrupt are outcomes too
+        _restore(builtins.__dict__, saved_builtins)
         return _raised(exc, memory_mb, out)
+    # A snippet that rebinds builtins (len = None) must not break the encoding of its own result.
+    _restore(builtins.__dict__, saved_builtins)
     try:
         return _outcome(kind, result) | {"stdout": out.text()}
     except _NoOutcome as why:
@@ -122,6 +127,11 @@ def _run_snippet(job: dict[str, Any], memory_mb: int, output_bytes: int) -> dict
                     "stdout": out.text()}
         return {"status": "failed", "stdout": out.text(),
                 "reason": f"the result could not be shown: {_type(exc).__name__}: {_safe_str(exc, 300)}"}
+
+
+def _restore(live: dict[str, Any], saved: dict[str, Any]) -> None:
+    live.clear()
+    live.update(saved)
 
 
 class _NoOutcome(Exception):

@@ -82,6 +82,7 @@ class _WorkerProcess:
         self.dead = threading.Event()
         self.enforcement: list[str] = []
         self.fatal: str | None = None
+        self.warmed = False  # True once the worker said it is ready
         self.pending: dict[int, Future[Outcome]] = {}
         self.lock = threading.Lock()
         self.reader = threading.Thread(target=self._read, name="quizapp-engine-reader", daemon=True)
@@ -102,6 +103,7 @@ class _WorkerProcess:
                     future.set_result(Outcome.from_dict(message.get("outcome") or {}))
             elif op == "ready":
                 self.enforcement = [str(m) for m in message.get("enforcement") or []]
+                self.warmed = True
                 self.ready.set()
             elif op == "fatal":
                 self.fatal = str(message.get("message") or "the execution worker could not start")
@@ -162,6 +164,7 @@ class Engine:
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._start_failures = 0
+        self._last_failure: str | None = None
         self._closed = False
 
     # --- life cycle
@@ -255,8 +258,12 @@ class Engine:
                 raise RuntimeError("this Engine is closed")
             worker = self._worker
             if worker is not None and worker.dead.is_set():
-                if not worker.enforcement and not worker.ready.is_set() or worker.fatal:
+                if worker.warmed:
+                    self._start_failures = 0
+                else:  # it never got ready: counted, so a broken install is not retried forever
                     self._start_failures += 1
+                    self._last_failure = worker.fatal
+                worker.stop()  # already dead: this only reaps it and closes its pipes
                 self._worker = worker = None
             if worker is None:
                 if self._start_failures >= MAX_START_FAILURES:
@@ -265,7 +272,7 @@ class Engine:
             return worker
 
     def _unavailable_reason(self) -> str:
-        return "the execution worker could not be started (run with QUIZAPP_DEBUG=1 to see why)"
+        return self._last_failure or "the execution worker could not be started (QUIZAPP_DEBUG=1 shows why)"
 
     def _replace_stuck_worker(self) -> None:
         with self._lock:

@@ -1,0 +1,275 @@
+"""Hostile snippets: each is contained (the card reports failed or raised) and the next card runs normally.
+
+One Engine per module. Timing is never asserted (several test runs share 2 cores); the limits used
+here are small so that the cards that must hit them do so quickly.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from quizapp.core.execution.engine import Engine, Job
+from quizapp.core.execution.limits import Limits
+from quizapp.core.execution.outcome import Outcome
+
+LIMITS = Limits(wall_seconds=2.0, memory_mb=512, output_bytes=4096)
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("home")
+
+
+@pytest.fixture(scope="module")
+def engine(home: Path):
+    old = os.environ.get("QUIZAPP_HOME")
+    os.environ["QUIZAPP_HOME"] = str(home)
+    eng = Engine(LIMITS, workers=2)
+    eng.start()
+    try:
+        assert eng.wait_ready(120)
+        yield eng
+    finally:
+        eng.close()
+        if old is None:
+            os.environ.pop("QUIZAPP_HOME", None)
+        else:
+            os.environ["QUIZAPP_HOME"] = old
+
+
+def run(engine: Engine, setup: str, ask: str = "1", kind: str = "value", limits: Limits | None = None) -> Outcome:
+    return engine.run(Job(textwrap.dedent(setup), ask, kind), limits)
+
+
+def children_of(pid: int) -> list[int]:
+    """Live processes whose parent is ``pid`` (read from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.fixture(autouse=True)
+def next_card_still_works(engine: Engine):
+    yield
+    after = engine.run(Job("x = torch.ones(2, 3)", "x.t()", "shape"))
+    assert after.ok and after.display == "(3, 2)", after
+    assert children_of(engine.worker_pid or -1) == [], "a card's process outlived its card"
+
+
+def test_an_endless_loop_hits_the_time_limit(engine: Engine) -> None:
+    out = run(engine, "while True: pass")
+    assert out.failed and out.reason == "time limit of 2 s exceeded"
+
+
+def test_ignoring_signals_does_not_help(engine: Engine) -> None:
+    out = run(engine, """
+        import signal, time
+        for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGXCPU):
+            signal.signal(s, signal.SIG_IGN)
+        while True:
+            time.sleep(0.01)
+    """)
+    assert out.failed and "time limit" in (out.reason or "")
+
+
+def test_a_repr_that_never_returns_is_cut_off(engine: Engine) -> None:
+    out = run(engine, """
+        class Forever:
+            def __repr__(self):
+                while True:
+                    pass
+    """, "Forever()")
+    assert out.failed and "time limit" in (out.reason or "")
+
+
+def test_an_exception_whose_message_never_ends_is_cut_off(engine: Engine) -> None:
+    out = run(engine, """
+        class Evil(Exception):
+            def __str__(self):
+                while True:
+                    pass
+        raise Evil()
+    """)
+    assert out.failed and "time limit" in (out.reason or "")
+
+
+def test_fork_and_programs_are_refused(engine: Engine) -> None:
+    forked = run(engine, "import os; os.fork()")
+    assert forked.raised and forked.error_type == "PermissionError"
+    spawned = run(engine, "import subprocess; subprocess.run(['true'])")
+    assert spawned.raised
+    system = run(engine, "import os", "os.system('touch /tmp/quizapp-hostile-system')")
+    assert not Path("/tmp/quizapp-hostile-system").exists()
+    assert system.ok and system.value == {"t": "int", "v": 127 << 8}  # glibc: "could not spawn the shell"
+    multi = run(engine, "import multiprocessing as m; p = m.Process(target=print); p.start()")
+    assert multi.raised
+
+
+def test_threads_still_work(engine: Engine) -> None:
+    out = run(engine, """
+        import threading
+        box = []
+        t = threading.Thread(target=lambda: box.append(torch.ones(2).sum().item()))
+        t.start(); t.join()
+    """, "box")
+    assert out.ok and out.value == {"t": "list", "items": [{"t": "float", "v": 2.0}]}
+
+
+def test_a_segfault_fails_the_card(engine: Engine) -> None:
+    out = run(engine, "import ctypes; ctypes.string_at(0)")
+    assert out.failed and out.reason == "the card's process crashed (SIGSEGV)"
+
+
+def test_os_exit_fails_the_card(engine: Engine) -> None:
+    out = run(engine, "import os; os._exit(3)")
+    assert out.failed and out.reason == "the card's process exited (code 3) before reporting an outcome"
+
+
+def test_a_huge_allocation_fails_fast_on_the_memory_limit(engine: Engine) -> None:
+    out = run(engine, "x = torch.empty(10 * 1024**3, dtype=torch.uint8)")  # 10 GB
+    assert out.failed and out.reason == "memory limit of 512 MB exceeded"
+    python = run(engine, "x = bytearray(10 * 1024**3)")
+    assert python.failed and python.reason == "memory limit of 512 MB exceeded"
+    # Touching memory page by page until the limit bites is refused the same way.
+    grow = run(engine, "chunks = []\nwhile True: chunks.append(torch.ones(16 * 1024**2 // 4))")
+    assert grow.failed and grow.reason == "memory limit of 512 MB exceeded"
+
+
+def test_a_flood_of_output_is_truncated(engine: Engine) -> None:
+    out = run(engine, "for _ in range(100_000): print('x' * 1000)", "'done'")  # 100 MB
+    assert out.ok and out.value == {"t": "str", "v": "done"}
+    assert len(out.stdout) < 5000 and out.stdout.endswith("more characters]")
+    raw = run(engine, "import os\nfor _ in range(1000): os.write(1, b'y' * 100_000)", "'fd'")
+    assert raw.ok  # straight to fd 1, which is /dev/null in a card
+
+
+def test_a_huge_result_is_bounded(engine: Engine) -> None:
+    out = run(engine, "s = 'z' * 50_000_000", "s")
+    assert out.ok and len(out.display) < 30_000 and len(out.value["v"]) < 30_000
+    nested = run(engine, "x = []\nfor _ in range(100): x = [x]", "x")
+    assert nested.ok and "'t': 'other'" in str(nested.value)  # nesting past 32 levels is not encoded
+    too_deep = run(engine, "x = []\nfor _ in range(100_000): x = [x]", "x")
+    assert too_deep.failed and "RecursionError" in (too_deep.reason or "")
+
+
+def test_no_network(engine: Engine) -> None:
+    out = run(engine, "import socket; socket.create_connection(('127.0.0.1', 22), timeout=1)")
+    assert out.raised and out.error_type in ("PermissionError", "OSError")
+    unix = run(engine, "import socket; socket.socket(socket.AF_UNIX)")
+    assert unix.raised
+
+
+def test_no_writes_outside_the_scratch_folder(engine: Engine, tmp_path: Path) -> None:
+    target = tmp_path / "evil.txt"
+    out = run(engine, f"open({str(target)!r}, 'w').write('x')")
+    assert out.raised and out.error_type == "PermissionError"
+    assert not target.exists()
+    delete = tmp_path / "keep.txt"
+    delete.write_text("keep")
+    removed = run(engine, f"import os; os.remove({str(delete)!r})")
+    assert removed.raised and delete.read_text() == "keep"
+    inside = run(engine, "open('ok.txt', 'w').write('fine')", "open('ok.txt').read()")
+    assert inside.ok and inside.value == {"t": "str", "v": "fine"}
+
+
+def test_a_card_cannot_signal_the_worker_or_the_app(engine: Engine) -> None:
+    worker = run(engine, "import os, signal; os.kill(os.getppid(), signal.SIGKILL)")
+    assert worker.raised and worker.error_type == "PermissionError"
+    app = run(engine, f"import os, signal; os.kill({os.getpid()}, signal.SIGKILL)")
+    assert app.raised
+
+
+def test_a_card_cannot_raise_its_own_limits(engine: Engine) -> None:
+    out = run(engine, "import resource\nresource.setrlimit(resource.RLIMIT_AS, (-1, -1))")
+    assert out.raised
+
+
+def test_monkeypatching_torch_and_builtins_stays_in_the_card(engine: Engine) -> None:
+    out = run(engine, """
+        import builtins, json
+        torch.Tensor.__repr__ = lambda self: 'hacked'
+        torch.Tensor.tolist = None
+        builtins.repr = None
+        json.dumps = None
+    """, "torch.ones(1)")
+    assert out.ok or out.failed  # whatever it reports for itself, the next card is unaffected (fixture)
+
+
+def test_a_card_that_stops_itself_is_killed(engine: Engine) -> None:
+    out = run(engine, "import os, signal; os.kill(os.getpid(), signal.SIGSTOP)")
+    assert out.failed and "time limit" in (out.reason or "")
+
+
+def test_a_dead_worker_is_replaced_transparently(engine: Engine) -> None:
+    old = engine.worker_pid
+    assert old is not None
+    os.kill(old, signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while alive(old) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    out = run(engine, "", "torch.arange(3).sum().item()")
+    assert out.ok and out.value == {"t": "int", "v": 3}
+    assert engine.worker_pid != old
+
+
+DRIVER = """
+import os, sys, time
+from quizapp.core.execution.engine import Engine, Job
+engine = Engine()
+engine.start()
+engine.wait_ready(120)
+future = engine.submit(Job("import time\\ntime.sleep(60)", "1", "value"))
+print(engine.worker_pid, flush=True)
+time.sleep(120)
+"""
+
+
+def test_killing_the_app_leaves_no_process_behind(home: Path) -> None:
+    env = dict(os.environ, QUIZAPP_HOME=str(home))
+    app = subprocess.Popen([sys.executable, "-c", DRIVER], stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        assert app.stdout is not None
+        worker = int(app.stdout.readline())
+        deadline = time.monotonic() + 30
+        cards: list[int] = []
+        while not cards and time.monotonic() < deadline:
+            cards = children_of(worker)
+            time.sleep(0.05)
+        assert cards, "the card never started"
+        app.kill()
+        app.wait()
+        deadline = time.monotonic() + 30
+        while any(alive(p) for p in [worker, *cards]) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not any(alive(p) for p in [worker, *cards]), "worker or card outlived the killed app"
+    finally:
+        if app.poll() is None:
+            app.kill()
+            app.wait()
+        if app.stdout is not None:
+            app.stdout.close()
