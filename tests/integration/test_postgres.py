@@ -79,3 +79,25 @@ def test_an_unreachable_server_is_one_clear_line(tmp_path, monkeypatch):
     with pytest.raises(StoreError) as err:
         Store.open(bad.render_as_string(hide_password=False), settings=Settings())
     assert "cannot connect" in str(err.value) and "secret" not in str(err.value)
+
+
+def test_export_streams_from_the_server(store_url, tmp_path, monkeypatch):
+    import csv
+    import json
+
+    from quizapp.core.export import tabular
+
+    monkeypatch.setenv("QUIZAPP_HOME", str(tmp_path))
+    with Store.open(store_url, settings=Settings(fuzz=False)) as store:
+        store.sync_cards([make_deck("alpha", 2)], NOW)
+        store.record_review(("alpha", "c0"), Rating.AGAIN, answer='say "a, b"', correct=False, now=NOW)
+        store.record_review(("alpha", "c1"), Rating.EASY, answer="(2, 3)", correct=True, now=NOW + timedelta(seconds=5))
+        result = tabular.write_csv(store, tmp_path / "p.csv")
+        assert (result.reviews, result.cards) == (2, 2)
+        with open(tmp_path / "p.csv", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        assert [(r["card_id"], r["answer"], r["correct"], r["rating_label"]) for r in rows] == [
+            ("c0", 'say "a, b"', "False", "Again"), ("c1", "(2, 3)", "True", "Easy")]
+        assert rows[0]["reviewed_at"] == "2026-03-10T12:00:00.000+00:00"
+        data = json.loads(tabular.write_json(store, tmp_path / "p.json").files[0].read_text())
+        assert [r["rating"] for r in data["reviews"]] == [1, 4] and len(data["cards"]) == 2
