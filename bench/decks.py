@@ -53,7 +53,6 @@ def run(small: bool = False) -> str:
     import yaml
 
     from quizapp.core.decks.loader import load_deck
-    from quizapp.core.decks.model import DeckLoadError
     from quizapp.core.decks.registry import load_catalog
     from quizapp.core.decks.yamlsafe import parse_bytes
 
@@ -82,7 +81,6 @@ def run(small: bool = False) -> str:
             raise AssertionError("alias bomb was not refused")
 
     bomb_ms = _median_ms(refuse_bomb, repeat)
-    del DeckLoadError
 
     verdict = "yes" if ours <= GOAL_MS else "**no**"
     lines = [
