@@ -268,7 +268,7 @@ def restore(
     db_url = locations.db_url()
     if not db_url.startswith("sqlite:///"):
         raise _fail("restore works on a SQLite collection; restore a server database with its own tools")
-    db_file = Path(db_url[len("sqlite:///"):])
+    db_file = Path(db_url[len("sqlite:///"):]).expanduser()
     candidate = Path(name).expanduser()
     if not candidate.exists():
         candidate = folder / name

@@ -208,3 +208,9 @@ def test_a_failing_daily_backup_is_a_notice_not_a_failure(tmp_path, home):
     with Store.open(url(path), settings=Settings(), now=NOW + timedelta(days=2)) as store:
         assert store.notices and "daily backup skipped" in store.notices[0]
         assert len(store.history(("d", "c"))) == 1
+
+
+def test_a_url_with_an_unknown_driver_is_one_line_without_the_password():
+    with pytest.raises(StoreError) as err:
+        Store.open("postgresql+nosuchdriver://bob:hunter2@db.example/quizapp", settings=Settings())
+    assert "hunter2" not in str(err.value) and "bob:***@" in str(err.value)

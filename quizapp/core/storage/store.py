@@ -12,6 +12,7 @@ review is never lost and "database is locked" never reaches the user.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -85,6 +86,11 @@ def _state_columns(state: CardState) -> dict[str, Any]:
 # only when that review made the card a leech (a suspend or bury done after the review stays).
 _UNDO_COLUMNS = ("phase", "step", "stability", "difficulty", "due", "last_review", "reps", "lapses")
 _LEECH_COLUMNS = ("suspended", "leech")
+
+
+def _hide_password(url: str) -> str:
+    """``scheme://user:secret@host`` -> ``scheme://user:***@host``, for messages."""
+    return re.sub(r"(://[^/:@]*:)[^@/]*@", r"\1***@", url)
 
 
 def _tags_column(tags: Iterable[str]) -> str:
@@ -184,18 +190,22 @@ class Store:
         settings = settings if settings is not None else settings_mod.load()
         now = now or datetime.now(timezone.utc)
         backups_dir = locations.backups_dir()
+        shown = _hide_password(url)
         try:
             engine = make_engine(url)
         except (ArgumentError, ValueError) as exc:
-            raise StoreError(f"{url!r} is not a database URL ({exc}); set QUIZAPP_DB or --db to a SQLAlchemy URL") from None
+            raise StoreError(f"{shown!r} is not a database URL ({exc}); set QUIZAPP_DB or --db to a SQLAlchemy URL") from None
         except ImportError as exc:
-            raise StoreError(f"the database driver for {url.split(':', 1)[0]} is not installed ({exc})") from None
+            raise StoreError(f"the database driver for {shown.split(':', 1)[0]} is not installed ({exc})") from None
         db_file = None
         if is_sqlite(engine):
             database = engine.url.database
             if database and database != ":memory:" and not database.startswith("file:"):
                 db_file = Path(database).expanduser()
-                db_file.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    db_file.parent.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    raise StoreError(f"cannot create the folder for {db_file}: {exc.strerror or exc}") from None
         store = cls(engine, settings=settings, backups_dir=backups_dir, db_file=db_file)
         try:
             store._prepare(now, daily_backup=backups)
