@@ -50,6 +50,7 @@ class QuizApp(App[None]):
         catalog_loader: Callable[[], Catalog] | None = None,
         clock: Callable[[], datetime] = utc_now,
         settings_path: Path | None = None,
+        grader: Callable[..., Any] | None = None,
     ) -> None:
         super().__init__()
         self.catalog = catalog
@@ -60,6 +61,7 @@ class QuizApp(App[None]):
         self.catalog_loader = catalog_loader
         self.clock = clock
         self.settings_path = settings_path
+        self.grader = grader  # None: the real grader (tests may pass another)
 
     def on_mount(self) -> None:
         if self.engine is not None:
@@ -93,7 +95,7 @@ class QuizApp(App[None]):
         else:
             title = ", ".join(self.catalog.decks[d].title if d in self.catalog.decks else d for d in deck_ids)
         try:
-            session = StudySession(self.catalog, self.store, self.engine, deck_ids, self.clock)
+            session = StudySession(self.catalog, self.store, self.engine, deck_ids, self.clock, grader=self.grader)
         except Exception as exc:
             self.notify(f"Could not start the session: {exc}", severity="error")
             return

@@ -51,10 +51,12 @@ STAGES = ("concept", "question", "grading", "failed", "rating", "done")
 
 class StudyScreen(Screen[None]):
     BINDINGS = [
-        Binding("1", "rate(1)", "Again", id="rate-again", tooltip="Rate: forgot / wrong"),
-        Binding("2", "rate(2)", "Hard", id="rate-hard", tooltip="Rate: right, with effort"),
-        Binding("3", "rate(3)", "Good", id="rate-good", tooltip="Rate: right"),
-        Binding("4", "rate(4)", "Easy", id="rate-easy", tooltip="Rate: right, effortlessly"),
+        Binding("1", "rate(1)", "Again", id="rate-again", show=False, tooltip="Rate: forgot / wrong"),
+        Binding("2", "rate(2)", "Hard", id="rate-hard", show=False, tooltip="Rate: right, with effort"),
+        Binding("3", "rate(3)", "Good", id="rate-good", show=False, tooltip="Rate: right"),
+        Binding("4", "rate(4)", "Easy", id="rate-easy", show=False, tooltip="Rate: right, effortlessly"),
+        Binding("space", "primary", "Continue", id="primary", show=False,
+                tooltip="Continue / show the answer / accept the suggested rating"),
         Binding("ctrl+n,n", "skip", "Skip", id="skip", tooltip="Skip a card that could not run (nothing recorded)"),
         Binding("ctrl+z,u", "undo", "Undo", id="undo", tooltip="Take back the last rating and show that card again"),
         Binding("ctrl+b,b", "bury", "Bury", id="bury", tooltip="Hide this card until tomorrow"),
@@ -152,7 +154,7 @@ class StudyScreen(Screen[None]):
             self.query_one("#concept", Static).update(Group(
                 Text(f"Concept: {card.concept}", style="bold"), Markdown(concept)))
             self.stage = "concept"
-            self.query_one("#continue", Button).focus()
+            self._focus_later("#continue")
             return
         self._show_question()
 
@@ -174,9 +176,22 @@ class StudyScreen(Screen[None]):
         self.query_one("#study-body", VerticalScroll).scroll_home(animate=False)
         if card.executable:
             answer.disabled = False
-            answer.focus()
+            self._focus_later("#answer")
         else:
-            self.query_one("#reveal", Button).focus()
+            self._focus_later("#reveal")
+
+    def action_primary(self) -> None:
+        """Space: the obvious next step of the stage (the focused button does the same with Enter)."""
+        if self.stage == "concept":
+            self._show_question()
+        elif self.stage == "question":
+            self.action_reveal()
+        elif self.stage == "rating":
+            self.action_rate(int(self.suggested))
+
+    def _focus_later(self, selector: str) -> None:
+        """Focus a widget the new stage just made visible (it can take focus once the CSS is applied)."""
+        self.call_after_refresh(lambda: self.query_one(selector).focus())
 
     @on(Button.Pressed, "#continue")
     def _continue(self) -> None:
@@ -252,8 +267,7 @@ class StudyScreen(Screen[None]):
     def _verdict_renderable(self, card: Card, outcome: Outcome, verdict: Verdict) -> Group:
         word = Text("Correct" if verdict.correct else "Incorrect",
                     style="bold green" if verdict.correct else "bold red")
-        word.append(f"   you said: {self.answer}", style="dim")
-        parts: list[object] = [word, Text("")]
+        parts: list[object] = [word, Text(f"You said: {self.answer}", style="dim"), Text("")]
         parts.append(Text("Outcome", style="bold"))
         parts.append(Text(outcome.display or verdict.actual))
         if verdict.message and not verdict.correct:
@@ -272,7 +286,7 @@ class StudyScreen(Screen[None]):
             text.append("\n\nPrinted before it stopped:\n" + outcome.stdout.rstrip("\n"))
         self.query_one("#notice", Static).update(text)
         self.stage = "failed"
-        self.query_one("#skip-button", Button).focus()
+        self._focus_later("#skip-button")
 
     def _show_rating(self, suggested: Rating) -> None:
         card = self.card
@@ -432,4 +446,4 @@ class StudyScreen(Screen[None]):
         lines.append(f"\nNext card due {fmt.when(summary.next_due, now)}.")
         self.query_one("#summary", Static).update(lines)
         self.stage = "done"
-        self.query_one("#back", Button).focus()
+        self._focus_later("#back")

@@ -41,9 +41,10 @@ class RatingBar(Horizontal):
             button = self.query_one(f"#rate-{rating.name.lower()}", Button)
             span = intervals.get(rating)
             label = f"{int(rating)} {rating.label}"
-            button.label = f"{label} {interval(span)}" if span is not None else label
+            button.label = f"{label} · {interval(span)}" if span is not None else label
             button.set_class(rating is suggested, "suggested")
-        self.query_one(f"#rate-{suggested.name.lower()}", Button).focus()
+        button = self.query_one(f"#rate-{suggested.name.lower()}", Button)
+        self.call_after_refresh(button.focus)  # the bar has just been made visible
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
