@@ -113,6 +113,15 @@ def test_default_prompt_for_a_long_or_multiline_ask_stays_generic() -> None:
     assert default_prompt(Kind.VALUE, "f(" + "x, " * 40 + ")") == "What does the last expression evaluate to?"
 
 
+def test_null_optional_values_are_absent_and_none_is_text() -> None:
+    deck = load(HEADER + """\
+  - {id: a, kind: value, ask: x, expect: null, explain: ~}
+  - {id: b, kind: value, ask: x, expect: None}
+""")
+    assert (deck.cards[0].expect, deck.cards[0].explain) == (None, None)
+    assert deck.cards[1].expect == "None"
+
+
 def test_given_prompt_wins_over_default() -> None:
     deck = load(HEADER + "  - {id: a, kind: dtype, ask: x, prompt: Which dtype?}\n")
     assert deck.cards[0].prompt == "Which dtype?"

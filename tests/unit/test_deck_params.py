@@ -115,6 +115,16 @@ def test_sample_draws_from_the_declared_values_reproducibly() -> None:
     assert draws == [P.sample(card, random.Random(seed)) for seed in range(40)]
 
 
+def test_random_variant_is_an_instantiated_draw() -> None:
+    card = card_of(PARAMETRIC)
+    variant = P.random_variant(card, random.Random(7))
+    assert variant.bindings == P.sample(card, random.Random(7))
+    assert variant == P.instantiate(card, variant.bindings)
+    assert P.random_variant(variant, random.Random(1)) is variant  # already a variant: kept
+    plain = card_of(HEADER + "  - {id: a, kind: value, ask: 1}\n")
+    assert P.random_variant(plain, random.Random(1)) is plain
+
+
 # -- deck check's plan ---------------------------------------------------------------------------
 
 

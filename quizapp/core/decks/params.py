@@ -94,6 +94,13 @@ def sample(card: Card, rng: random.Random) -> dict[str, Any]:
     return {name: rng.choice(values) for name, values in (card.params or {}).items()}
 
 
+def random_variant(card: Card, rng: random.Random) -> Card:
+    """What a review shows: a variant drawn with ``rng`` (a plain card is returned as it is)."""
+    if not card.parametric:
+        return card
+    return instantiate(card, sample(card, rng))
+
+
 def instantiate(card: Card, bindings: dict[str, Any]) -> Card:
     """The variant of ``card`` for ``bindings``: placeholders replaced, same key, ``bindings`` recorded.
 
