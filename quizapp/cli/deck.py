@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from quizapp.core.check import CheckReport
+    from quizapp.core.execution.engine import Engine
 
 deck_app = typer.Typer(name="deck", help="Check, list and write decks.", no_args_is_help=True,
                        add_completion=False, pretty_exceptions_enable=False)
@@ -64,8 +65,12 @@ def load_decks(names: Iterable[str]) -> tuple[list[Deck], list[Problem]]:
     return list(unique.values()), problems
 
 
-def run_check(paths: Iterable[str], *, as_json: bool = False, timeout: float | None = None) -> int:
-    """Check the decks at ``paths`` and print the report; returns the exit status (0, 1 or 2)."""
+def run_check(paths: Iterable[str], *, as_json: bool = False, timeout: float | None = None,
+              engine: "Engine | None" = None) -> int:
+    """Check the decks at ``paths`` and print the report; returns the exit status (0, 1 or 2).
+
+    Pass ``engine`` to reuse a warm worker across runs (``--watch``); otherwise one is started and closed.
+    """
     from rich.console import Console
 
     from quizapp.core.check import check_decks
@@ -73,7 +78,9 @@ def run_check(paths: Iterable[str], *, as_json: bool = False, timeout: float | N
     from quizapp.core.execution.limits import Limits
 
     err = Console(stderr=True, highlight=False, soft_wrap=True)
-    engine = Engine(Limits(wall_seconds=timeout) if timeout else None)
+    own = engine is None
+    if engine is None:
+        engine = Engine(Limits(wall_seconds=timeout) if timeout else None)
     engine.start()  # torch warms up in the worker while the decks load
     try:
         decks, problems = load_decks(paths)
@@ -86,7 +93,8 @@ def run_check(paths: Iterable[str], *, as_json: bool = False, timeout: float | N
             sys.stderr.write(f"{problem}\n")
         unenforced = engine.enforcement() if report.cards else []
     finally:
-        engine.close()
+        if own:
+            engine.close()
     if as_json:
         sys.stdout.write(json.dumps(report.to_json()) + "\n")
     else:
@@ -179,7 +187,13 @@ def check_command(
     if watch:  # the loop lives in core/authoring/watch.py
         from quizapp.core.authoring.watch import watch_check
 
-        raise typer.Exit(watch_check(paths or [], lambda: run_check(paths or [], as_json=as_json, timeout=timeout)))
+        from quizapp.core.execution.engine import Engine
+        from quizapp.core.execution.limits import Limits
+
+        # One warm worker for the whole watch: each save is checked without paying for torch again.
+        with Engine(Limits(wall_seconds=timeout) if timeout else None) as engine:
+            raise typer.Exit(watch_check(paths or [], lambda: run_check(paths or [], as_json=as_json,
+                                                                        timeout=timeout, engine=engine)))
     raise typer.Exit(run_check(paths or [], as_json=as_json, timeout=timeout))
 
 
