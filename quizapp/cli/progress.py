@@ -203,9 +203,14 @@ def optimize(
                 f"About {opt.MIN_REVIEWS - eligible} more such reviews to go; until then the defaults are used."
             )
             raise typer.Exit(0)
-        typer.echo(f"Fitting FSRS to {len(log)} reviews ({eligible} usable); this takes a while...")
+        sample = opt.sample_for_fit(log)
+        if len(sample) < len(log):
+            typer.echo(f"Your log has {len(log)} reviews; fitting on the {len(sample)} reviews of your most recently "
+                       f"studied cards keeps this to minutes.")
+        typer.echo(f"Fitting FSRS to {len(sample)} reviews ({opt.eligible_reviews(sample)} usable); "
+                   "this takes a while...")
         try:
-            new = opt.fit(log)
+            new = opt.fit(sample)
         except opt.OptimizeError as exc:
             raise _fail(str(exc)) from None
         old = list(settings.fsrs_parameters or DEFAULT_PARAMETERS)

@@ -28,6 +28,14 @@ def test_eligible_reviews_count_only_reviews_a_day_or_more_apart():
     assert opt.eligible_reviews(reversed(log)) == 2  # order does not matter
 
 
+def test_a_huge_log_is_sampled_as_whole_recent_card_histories():
+    log = [opt.LogEntry(c, 3, c * 1000.0 + d * DAY, 0) for c in range(50) for d in range(10)]
+    sample = opt.sample_for_fit(log, max_reviews=95)
+    assert len(sample) == 90  # nine whole histories: a tenth would not fit
+    assert {e.card for e in sample} == set(range(41, 50))  # the most recently reviewed cards
+    assert opt.sample_for_fit(log, max_reviews=10_000) == log
+
+
 def test_evaluate_scores_better_parameters_lower():
     # A learner who always remembers: parameters that predict high recall fit better than ones that do not.
     log = [opt.LogEntry(c, 3, c * 10.0 + d * DAY * 3, 0) for c in range(30) for d in range(6)]

@@ -32,6 +32,9 @@ from quizapp.core.storage.store import Store
 
 MIN_REVIEWS = 512  # fsrs.optimizer's mini-batch size: with fewer eligible reviews it returns the defaults
 MAX_SEQUENCE = 64  # fsrs.optimizer uses at most the first 64 reviews of each card
+# fsrs's optimizer steps through reviews one by one in Python (about 8 ms each on a small 2-core
+# machine), so a huge log is fitted on a sample of whole card histories, the most recent first.
+MAX_FIT_REVIEWS = 20_000
 
 
 class OptimizeError(Exception):
@@ -75,6 +78,19 @@ def _by_card(log: Iterable[LogEntry]) -> dict[int, list[LogEntry]]:
 def _gap_days(a: float, b: float) -> int:
     # fsrs counts whole days between datetimes (timedelta.days), so do the same.
     return math.floor((b - a) / 86400)
+
+
+def sample_for_fit(log: Sequence[LogEntry], max_reviews: int = MAX_FIT_REVIEWS) -> list[LogEntry]:
+    """Whole card histories, most recently reviewed cards first, up to ``max_reviews`` reviews."""
+    if len(log) <= max_reviews:
+        return list(log)
+    cards = sorted(_by_card(log).values(), key=lambda entries: entries[-1].reviewed_at, reverse=True)
+    sample: list[LogEntry] = []
+    for entries in cards:
+        if len(sample) + len(entries) > max_reviews:
+            continue
+        sample.extend(entries)
+    return sample
 
 
 def eligible_reviews(log: Iterable[LogEntry]) -> int:
