@@ -214,7 +214,7 @@ def optimize(
         except opt.OptimizeError as exc:
             raise _fail(str(exc)) from None
         old = list(settings.fsrs_parameters or DEFAULT_PARAMETERS)
-        before, after = opt.evaluate(old, log), opt.evaluate(new, log)
+        before, after = opt.evaluate(old, sample), opt.evaluate(new, sample)
 
     typer.echo("\n  #   current      fitted")
     for i, (a, b) in enumerate(zip(old, new)):
