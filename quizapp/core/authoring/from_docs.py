@@ -91,7 +91,7 @@ class Skipped:
 @dataclass
 class FromDocsResult:
     deck_id: str
-    title: str
+    title: str | None  # None: made from the names that gave cards
     names: list[str]
     kept: list[Kept] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
@@ -151,6 +151,30 @@ def summary(name: str, doc: str) -> str:
     return ""
 
 
+# Methods that only read a tensor: an earlier example calling nothing else cannot change what later
+# examples see, so it is left out of their setup (keeps the setup short and to the point).
+_READ_ONLY_CALLS = {"size", "stride", "dim", "numel", "is_contiguous", "storage_offset", "data_ptr", "equal",
+                    "allclose", "type", "element_size", "nelement"}
+
+
+def _only_looks(source: str) -> bool:
+    """True for an expression that evaluates without side effects (names, attributes, indexing,
+    arithmetic, and the read-only calls above)."""
+    try:
+        tree = ast.parse(source, mode="eval")
+    except SyntaxError:
+        return False
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.NamedExpr, ast.Lambda, ast.Await, ast.Yield, ast.YieldFrom)):
+            return False
+        if isinstance(node, ast.Call):
+            func = node.func
+            called = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+            if called not in _READ_ONLY_CALLS:
+                return False
+    return True
+
+
 def examples(name: str, doc: str) -> tuple[list[DocExample], list[Skipped]]:
     """The card candidates among a docstring's ``>>>`` examples, and the examples set aside at once."""
     try:
@@ -163,7 +187,8 @@ def examples(name: str, doc: str) -> tuple[list[DocExample], list[Skipped]]:
     for number, ex in enumerate(parsed, start=1):
         source = ex.source.rstrip("\n")
         setup = "\n".join(earlier) or None
-        earlier.append(source)
+        if not _only_looks(source):
+            earlier.append(source)
         if not ex.want.strip():
             continue  # a statement: it only sets up the examples after it
         if ex.options.get(doctest.SKIP):
@@ -224,7 +249,7 @@ def build(names: list[str], engine: Engine, *, deck_id: str | None = None,
     names = list(dict.fromkeys(names))  # a name given twice is read once
     result = FromDocsResult(
         deck_id=deck_id or ("docs-" + "-".join(slug(n.rsplit(".", 1)[-1]) for n in names))[:60].rstrip("-"),
-        title=title or "Examples from the docs: " + ", ".join(names),
+        title=title,
         names=names,
     )
     valid = []
@@ -300,11 +325,12 @@ def render_deck(result: FromDocsResult) -> str:
         card["explain"] = LiteralScalarString(_explain(kept, result.summaries) + "\n")
         card["tags"] = ["from-docs", slug(example.name.rsplit(".", 1)[-1])]
         cards.append(card)
+    used = [n for n in result.names if any(k.example.name == n for k in result.kept)]
     deck = CommentedMap()
     deck["deck"] = result.deck_id
-    deck["title"] = result.title
+    deck["title"] = result.title or "Examples from the docs: " + ", ".join(used)
     deck["description"] = LiteralScalarString(
-        "Examples taken from the docstrings of " + ", ".join(f"`{n}`" for n in result.names)
+        "Examples taken from the docstrings of " + ", ".join(f"`{n}`" for n in used)
         + ", kept only where running them reproduces the documented output.\n")
     deck["tags"] = ["from-docs"]
     deck["cards"] = cards

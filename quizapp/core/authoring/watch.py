@@ -50,7 +50,7 @@ def snapshot(paths: Iterable[str | Path]) -> Snapshot:
 
 
 def watch(paths: list[str], run: Callable[[], object], *, interval: float = 0.5, debounce: float = 0.3,
-          clear: bool | None = None, out: TextIO | None = None, sleep: Callable[[float], None] = time.sleep,
+          clear: bool | None = None, out: TextIO | None = None, sleep: Callable[[float], None] | None = None,
           max_runs: int | None = None) -> int:
     """Run ``run()`` now and after every change to ``paths``, until Ctrl-C (or ``max_runs`` runs).
 
@@ -58,6 +58,7 @@ def watch(paths: list[str], run: Callable[[], object], *, interval: float = 0.5,
     a watch with Ctrl-C is the normal way out, not an error.
     """
     out = out or sys.stdout
+    sleep = sleep or time.sleep
     if clear is None:
         clear = out.isatty()
     shown = ", ".join(str(p) for p in paths) or "."
