@@ -18,7 +18,7 @@ DOCS = [ROOT / "docs" / "fragments" / "deck-format.md", ROOT / "docs" / "deck-fo
 
 
 def yaml_blocks(path: Path) -> list[str]:
-    return re.findall(r"```yaml\n(.*?)```", path.read_text(encoding="utf-8"), flags=re.S)
+    return re.findall(r"```yaml\n(.*?)```", path.read_text(encoding="utf-8"), flags=re.DOTALL)
 
 
 @pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name if p.parent.name == "docs" else "fragment")

@@ -242,6 +242,12 @@ def test_bad_deck_id(bad: str) -> None:
     assert line.startswith(f"d.yaml:1: deck id '{bad}' may hold only lowercase letters, digits and '-'")
 
 
+def test_a_trailing_newline_does_not_sneak_into_a_deck_id() -> None:
+    assert problems('deck: "abc\\n"\ntitle: A\ncards: []\n') == [
+        "d.yaml:1: deck id 'abc' may hold only lowercase letters, digits and '-' (e.g. 'abc')"
+    ]
+
+
 def test_bad_deck_id_suggests_a_good_one() -> None:
     assert problems("deck: My Deck\ntitle: A\ncards: []\n") == [
         "d.yaml:1: deck id 'My Deck' may hold only lowercase letters, digits and '-' (e.g. 'my-deck')"
@@ -255,8 +261,8 @@ def test_good_deck_ids(good: str) -> None:
 
 def test_unknown_kind_with_hint() -> None:
     assert problems(HEADER + "  - id: a\n    kind: shap\n    ask: x\n") == [
-        "d.yaml:5: unknown kind 'shap' in card 'a' (did you mean 'shape'?); kinds are shape, stride, dtype,"
-        " value, recall"
+        ("d.yaml:5: unknown kind 'shap' in card 'a' (did you mean 'shape'?); kinds are shape, stride, dtype,"
+        " value, recall")
     ]
 
 
@@ -272,8 +278,8 @@ def test_duplicate_card_ids_even_when_the_first_card_has_problems() -> None:
     kind: shape
     ask: x
 """) == [
-        "d.yaml:5: unknown kind 'shap' in card 'a' (did you mean 'shape'?); kinds are shape, stride, dtype,"
-        " value, recall",
+        ("d.yaml:5: unknown kind 'shap' in card 'a' (did you mean 'shape'?); kinds are shape, stride, dtype,"
+        " value, recall"),
         "d.yaml:10: duplicate card id 'a' (first used on line 4)",
     ]
 
@@ -338,8 +344,8 @@ def test_keys_that_do_not_apply_to_the_kind() -> None:
 """) == [
         "d.yaml:8: 'setup' does not apply to kind 'recall' in card 'r' (recall cards run no code)",
         "d.yaml:9: 'expect' does not apply to kind 'recall' in card 'r' (recall cards run no code)",
-        "d.yaml:13: 'answer' does not apply to kind 'value' in card 'v' (only recall cards have an 'answer';"
-        " executable cards are graded by running 'ask')",
+        ("d.yaml:13: 'answer' does not apply to kind 'value' in card 'v' (only recall cards have an 'answer';"
+        " executable cards are graded by running 'ask')"),
     ]
 
 

@@ -116,10 +116,10 @@ def test_explicit_plain_tags_are_allowed() -> None:
         (b"deck: a\ntitle: caf\xe9\n", "x.yaml:2: not UTF-8 text (invalid byte 0xe9)"),
         (b"deck: a\ntitle: [unclosed\ncards: []\n", None),
         (b"{{{ :: ]]", "x.yaml:1: not valid YAML: "),  # the wording differs between the two parsers
-        (b"deck: a\n---\ntitle: b\n", "x.yaml:2: not valid YAML: a deck file holds one document, but this one has"
-                                       " a second ('---')"),
-        (b"deck: \x07\n", "x.yaml:1: not valid YAML: control character #x07 is not allowed (write it as an escape"
-                          " in a double-quoted string)"),
+        (b"deck: a\n---\ntitle: b\n", ("x.yaml:2: not valid YAML: a deck file holds one document, but this one has"
+                                       " a second ('---')")),
+        (b"deck: \x07\n", ("x.yaml:1: not valid YAML: control character #x07 is not allowed (write it as an escape"
+                          " in a double-quoted string)")),
         (b"[" * 1_000, None),
         (b"- " * 1_000 + b"x", None),
     ],

@@ -28,7 +28,7 @@ CARD_KEYS = ("id", "kind", "setup", "ask", "expect", "prompt", "explain", "answe
 EXECUTABLE_ONLY = ("setup", "ask", "expect", "params")
 RECALL_ONLY = ("answer",)
 KIND_NAMES = tuple(k.value for k in Kind)
-DECK_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+DECK_ID = re.compile(r"[a-z0-9][a-z0-9-]*")  # used with fullmatch
 PROMPT_ASK_WIDTH = 60  # longer asks are not repeated in the default prompt: the code is shown anyway
 
 _DEFAULT_PROMPTS = {
@@ -112,7 +112,8 @@ class _DeckReader:
     def check_keys(self, mapping: Map, allowed: tuple[str, ...], where: str) -> dict[str, tuple[Scalar, Node]]:
         """The mapping's entries by key, reporting unknown and duplicate keys."""
         for dup in mapping.duplicates:
-            self.problem(f"duplicate key '{_shown_value(dup.value)}'{where} (YAML would silently keep only the last one)", dup.line)
+            self.problem(f"duplicate key '{_shown_value(dup.value)}'{where}"
+                         " (YAML would silently keep only the last one)", dup.line)
         found: dict[str, tuple[Scalar, Node]] = {}
         for key, value in mapping.items:
             if key.value not in allowed:
@@ -126,7 +127,7 @@ class _DeckReader:
         """A text field: any scalar, read as written. Empty (``key:``) counts as absent."""
         if entry is None:
             return None
-        key, node = entry
+        _key, node = entry
         if isinstance(node, Scalar):
             if node.type == "null" and node.style is None:
                 return None
@@ -154,7 +155,7 @@ class _DeckReader:
     def tags(self, entry: tuple[Scalar, Node] | None) -> tuple[str, ...]:
         if entry is None:
             return ()
-        key, node = entry
+        _key, node = entry
         if isinstance(node, Scalar) and node.type == "null":
             return ()
         if not isinstance(node, Seq):
@@ -177,7 +178,7 @@ class _DeckReader:
             raise DeckLoadError(self.problems)
         entries = self.check_keys(tree, DECK_KEYS, "")
         deck_id = self.required_text(entries, "deck", "the deck's id", tree.line)
-        if deck_id is not None and not DECK_ID.match(deck_id):
+        if deck_id is not None and not DECK_ID.fullmatch(deck_id):
             suggestion = re.sub(r"[^a-z0-9]+", "-", deck_id.lower()).strip("-") or "my-deck"
             self.problem(f"deck id '{_shown_value(deck_id)}' may hold only lowercase letters, digits and '-'"
                          f" (e.g. '{suggestion}')", entries["deck"][1].line)
@@ -201,7 +202,7 @@ class _DeckReader:
     def concepts(self, entry: tuple[Scalar, Node] | None) -> dict[str, str]:
         if entry is None:
             return {}
-        key, node = entry
+        _key, node = entry
         if isinstance(node, Scalar) and node.type == "null":
             return {}
         if not isinstance(node, Map):
@@ -347,7 +348,7 @@ class _DeckReader:
             self.problem(f"duplicate param '{_shown_value(dup.value)}'{where}", dup.line)
         out: dict[str, tuple[Any, ...]] = {}
         for name, values in node.items:
-            if not P.NAME_PATTERN.match(name.value):
+            if not P.NAME_PATTERN.fullmatch(name.value):
                 self.problem(f"param name '{_shown_value(name.value)}'{where} must be an identifier"
                              " (letters, digits, '_')", name.line)
                 continue

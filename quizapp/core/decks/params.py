@@ -31,7 +31,7 @@ CHECK_LIMIT = 50  # deck check runs all combinations up to this many, else a see
 SCALAR_TYPES = (bool, int, float, str)
 
 # A parameter name is what string.Template accepts as an identifier.
-NAME_PATTERN = re.compile(r"^" + Template.idpattern + r"$", re.IGNORECASE | re.ASCII)
+NAME_PATTERN = re.compile(Template.idpattern, re.IGNORECASE | re.ASCII)  # used with fullmatch
 
 
 @dataclass(frozen=True)

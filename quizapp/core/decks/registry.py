@@ -7,9 +7,9 @@ order, so the catalog's order is stable: bundled decks, then the user's, then gi
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 from quizapp.core import locations
 from quizapp.core.decks.loader import display_path, load_deck

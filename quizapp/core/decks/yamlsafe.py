@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 import yaml
 from yaml import nodes as ynodes
@@ -67,7 +67,7 @@ class Scalar:
 
 @dataclass(frozen=True, slots=True)
 class Seq:
-    items: tuple["Node", ...]
+    items: tuple[Node, ...]
     line: int
     flow_text: str | None = None  # the source text of a flow sequence (``[2, 3]``), else None
 
@@ -75,18 +75,18 @@ class Seq:
 @dataclass(frozen=True, slots=True)
 class Map:
     # (key, value) in file order; keys are scalars (the walk rejects anything else)
-    items: tuple[tuple[Scalar, "Node"], ...]
+    items: tuple[tuple[Scalar, Node], ...]
     line: int
     duplicates: tuple[Scalar, ...] = field(default=())  # repeated keys (YAML would silently keep the last)
 
-    def get(self, key: str) -> "Node | None":
+    def get(self, key: str) -> Node | None:
         for k, v in self.items:
             if k.value == key:
                 return v
         return None
 
 
-Node = Union[Scalar, Seq, Map]
+Node = Scalar | Seq | Map
 
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
 
