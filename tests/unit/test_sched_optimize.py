@@ -71,6 +71,16 @@ def home(tmp_path, monkeypatch):
     return tmp_path
 
 
+def test_a_missing_optimizer_dependency_is_one_clear_line(home, monkeypatch):
+    # Make the child process fail to import pandas, as on an install without "fsrs[optimizer]".
+    blocker = home / "block"
+    blocker.mkdir()
+    (blocker / "pandas.py").write_text("raise ImportError('No module named pandas')\n")
+    monkeypatch.setenv("PYTHONPATH", str(blocker))
+    with pytest.raises(opt.OptimizeError, match="pip install 'fsrs\\[optimizer\\]'"):
+        opt.fit([opt.LogEntry(1, 3, 0.0, 0)])
+
+
 def test_too_little_history_says_how_much_more_is_needed(home):
     with Store.open(settings=Settings()) as store:
         _seed(store, cards=10, reviews_per_card=3)
@@ -82,6 +92,9 @@ def test_too_little_history_says_how_much_more_is_needed(home):
 
 @pytest.mark.slow
 def test_optimize_fits_in_a_child_process_and_saves_on_yes(home):
+    # fsrs's optimizer needs pandas and tqdm besides torch (the "fsrs[optimizer]" extra).
+    pytest.importorskip("pandas", reason="fsrs's optimizer needs pandas: pip install 'fsrs[optimizer]'")
+    pytest.importorskip("tqdm", reason="fsrs's optimizer needs tqdm: pip install 'fsrs[optimizer]'")
     with Store.open(settings=Settings()) as store:
         _seed(store, cards=80, reviews_per_card=9)
     result = CliRunner().invoke(app, ["optimize", "--yes"])
