@@ -29,12 +29,13 @@ operation = st.one_of(
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     home = tmp_path_factory.mktemp("home")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("QUIZAPP_HOME", str(home))
-    s = Store.open(f"sqlite:///{home / 'c.sqlite3'}", settings=Settings(leech_threshold=2))
+    # QUIZAPP_HOME only matters while opening (it places the backups folder): set it just for that,
+    # so a module-wide fixture never leaks an environment variable into other tests.
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("QUIZAPP_HOME", str(home))
+        s = Store.open(f"sqlite:///{home / 'c.sqlite3'}", settings=Settings(leech_threshold=2))
     yield s
     s.close()
-    mp.undo()
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
