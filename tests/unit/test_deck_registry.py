@@ -90,6 +90,11 @@ def test_given_paths_that_do_not_exist_or_hold_no_decks(home: Path) -> None:
     assert messages == ["no such file or folder", "no deck files (*.yaml, *.yml) in this folder"]
 
 
+def test_a_device_is_refused_without_reading_it(home: Path) -> None:
+    catalog = load_catalog(["/dev/zero"], bundled=False, user=False)
+    assert [str(p) for p in catalog.problems] == ["/dev/zero: not a deck file (not a regular file)"]
+
+
 def test_missing_user_decks_folder_is_fine(home: Path) -> None:
     assert load_catalog().problems == []
 

@@ -106,6 +106,8 @@ def load_catalog(paths: Iterable[str | Path] = (), *, bundled: bool = True, user
             sources += [(p, False) for p in files]
         elif path.is_file():
             sources.append((path, False))
+        elif path.exists():  # a device or a pipe: reading it could block or never end
+            catalog.problems.append(Problem(str(given), "not a deck file (not a regular file)"))
         else:
             catalog.problems.append(Problem(str(given), "no such file or folder"))
 
