@@ -187,7 +187,9 @@ def examples(name: str, doc: str) -> tuple[list[DocExample], list[Skipped]]:
     for number, ex in enumerate(parsed, start=1):
         source = ex.source.rstrip("\n")
         setup = "\n".join(earlier) or None
-        if not _only_looks(source):
+        # An example the docs show raising is not rerun before later ones: it would raise in their
+        # setup and turn every later example into an "it raises" card.
+        if ex.exc_msg is None and not _only_looks(source):
             earlier.append(source)
         if not ex.want.strip():
             continue  # a statement: it only sets up the examples after it
