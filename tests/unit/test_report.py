@@ -148,3 +148,35 @@ def test_write_report_writes_the_file(studied, tmp_path):
 @pytest.mark.parametrize("value,top", [(0, 1), (1, 1), (3, 5), (7, 10), (12, 20), (51, 100), (200, 200)])
 def test_axis_tops_are_round(value, top):
     assert report._nice_top(value) == top
+
+
+def test_cli_report_writes_a_file_from_the_collection(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from quizapp.cli.main import app
+
+    monkeypatch.setenv("QUIZAPP_HOME", str(tmp_path))
+    monkeypatch.delenv("QUIZAPP_DB", raising=False)
+    out = tmp_path / "progress.html"
+    result = CliRunner().invoke(app, ["report", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"wrote {out}" in result.stdout
+    document = out.read_text(encoding="utf-8")
+    # The bundled decks were registered, so the deck table lists them with their cards, all new.
+    parsed = parse(document)
+    decks = {a["data-deck"] for tag, a in parsed.tags if tag == "tr" and "data-deck" in a}
+    assert "broadcasting" in decks
+
+
+def test_cli_report_on_a_damaged_collection_is_one_line(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from quizapp.cli.main import app
+
+    monkeypatch.setenv("QUIZAPP_HOME", str(tmp_path))
+    monkeypatch.delenv("QUIZAPP_DB", raising=False)
+    (tmp_path / "quizapp.sqlite3").write_bytes(b"this is not a database" * 100)
+    result = CliRunner().invoke(app, ["report", "-o", str(tmp_path / "r.html")])
+    assert result.exit_code == 2
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.output
+    assert not (tmp_path / "r.html").exists()
