@@ -43,10 +43,24 @@ def _decks(cards: int):  # type: ignore[no-untyped-def]
     decks = []
     for d in range(max(1, cards // CARDS_PER_DECK)):
         deck_id = f"deck-{d:03d}"
-        decks.append(Deck(id=deck_id, title=f"Deck {d}", cards=tuple(
-            Card(deck=deck_id, id=f"card-{i:04d}", kind=Kind.SHAPE, prompt=f"What is the shape of y{i}?",
-                 setup=f"x = torch.ones({i % 7 + 1}, 3)", ask=f"x.unsqueeze({i % 2})", tags=(f"topic-{i % 12}",))
-            for i in range(CARDS_PER_DECK))))
+        decks.append(
+            Deck(
+                id=deck_id,
+                title=f"Deck {d}",
+                cards=tuple(
+                    Card(
+                        deck=deck_id,
+                        id=f"card-{i:04d}",
+                        kind=Kind.SHAPE,
+                        prompt=f"What is the shape of y{i}?",
+                        setup=f"x = torch.ones({i % 7 + 1}, 3)",
+                        ask=f"x.unsqueeze({i % 2})",
+                        tags=(f"topic-{i % 12}",),
+                    )
+                    for i in range(CARDS_PER_DECK)
+                ),
+            )
+        )
     return decks
 
 
@@ -56,15 +70,31 @@ def _review_stream(decks, seed: int = 7) -> Iterator:  # type: ignore[no-untyped
     from quizapp.core.storage.store import ReviewInput
 
     rng = random.Random(seed)
-    ratings = (Rating.AGAIN, Rating.HARD, Rating.GOOD, Rating.GOOD, Rating.GOOD, Rating.GOOD, Rating.GOOD,
-               Rating.GOOD, Rating.EASY, Rating.GOOD)
+    ratings = (
+        Rating.AGAIN,
+        Rating.HARD,
+        Rating.GOOD,
+        Rating.GOOD,
+        Rating.GOOD,
+        Rating.GOOD,
+        Rating.GOOD,
+        Rating.GOOD,
+        Rating.EASY,
+        Rating.GOOD,
+    )
     for deck in decks:
         for card in deck.cards:
             start = NOW - timedelta(days=rng.uniform(130, 365))
             for k in range(REVIEWS_PER_CARD):
-                when = start + timedelta(days=1.7 ** k - 1, minutes=rng.uniform(0, 30))
-                yield ReviewInput(card.key, rng.choice(ratings), when, answer="(2, 3)",
-                                  correct=rng.random() > 0.1, duration_s=rng.uniform(2, 15))
+                when = start + timedelta(days=1.7**k - 1, minutes=rng.uniform(0, 30))
+                yield ReviewInput(
+                    card.key,
+                    rng.choice(ratings),
+                    when,
+                    answer="(2, 3)",
+                    correct=rng.random() > 0.1,
+                    duration_s=rng.uniform(2, 15),
+                )
 
 
 def build(url: str, cards: int) -> dict[str, float]:
@@ -136,8 +166,14 @@ def measure(url: str, home: Path, cards: int) -> dict[str, float]:
         later = iter(range(1, 10_000))
 
         def one_review() -> None:
-            store.record_review(queue[next(later) % len(queue)], Rating.GOOD, answer="x", correct=True,
-                                duration_s=3.0, now=NOW + timedelta(seconds=next(later)))
+            store.record_review(
+                queue[next(later) % len(queue)],
+                Rating.GOOD,
+                answer="x",
+                correct=True,
+                duration_s=3.0,
+                now=NOW + timedelta(seconds=next(later)),
+            )
 
         out["record_review_ms"] = _median_ms(one_review, 20)
     out["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -152,9 +188,13 @@ def run(small: bool = False) -> str:
         url = f"sqlite:///{home / 'bench.sqlite3'}"
         built = build(url, cards)
         db_mib = (home / "bench.sqlite3").stat().st_size / 2**20
-        proc = subprocess.run([sys.executable, "-m", "bench.storage", "--measure", url, str(home), str(cards)],
-                              capture_output=True, text=True, env={**os.environ, "QUIZAPP_HOME": str(home)},
-                              cwd=Path(__file__).resolve().parent.parent)
+        proc = subprocess.run(
+            [sys.executable, "-m", "bench.storage", "--measure", url, str(home), str(cards)],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "QUIZAPP_HOME": str(home)},
+            cwd=Path(__file__).resolve().parent.parent,
+        )
         if proc.returncode != 0:
             return f"## Storage\n\nmeasurement failed:\n\n```\n{proc.stderr[-2000:]}\n```\n"
         m = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -183,12 +223,21 @@ def run(small: bool = False) -> str:
         "",
         "| what | measured | goal | met | ratio to baselines |",
         "| --- | --- | --- | --- | --- |",
-        row(f"due queue, all {deck_count} decks ({int(m['due_queue_len'])} cards, limits applied)", m["due_queue_ms"],
-            "ms", "due_queue_ms"),
+        row(
+            f"due queue, all {deck_count} decks ({int(m['due_queue_len'])} cards, limits applied)",
+            m["due_queue_ms"],
+            "ms",
+            "due_queue_ms",
+        ),
         row("due queue, one deck", m["due_queue_one_ms"], "ms", "due_queue_ms"),
         row(f"deck counts for the home screen ({deck_count} decks)", m["deck_counts_ms"], "ms", None),
         row("stats (everything `quizapp stats` shows)", m["stats_s"], "s", "stats_s"),
-        row(f"CSV export ({int(m['export_rows']):,} rows, {m['export_mib']:.0f} MiB)", m["export_csv_s"], "s", "export_csv_s"),
+        row(
+            f"CSV export ({int(m['export_rows']):,} rows, {m['export_mib']:.0f} MiB)",
+            m["export_csv_s"],
+            "s",
+            "export_csv_s",
+        ),
         row("one record_review (committed, fsync'd)", m["record_review_ms"], "ms", None),
         row("peak resident memory of the measuring process", m["peak_rss_mib"], "MiB", "peak_rss_mib"),
     ]

@@ -72,15 +72,21 @@ def _render_stats(result, location: str) -> None:  # type: ignore[no-untyped-def
     from rich.table import Table
 
     console = Console()
-    retention = "n/a (no mature reviews yet)" if result.retention is None else (
-        f"{result.retention:.1%} of {result.retention_reviews} mature reviews")
+    retention = (
+        "n/a (no mature reviews yet)"
+        if result.retention is None
+        else (f"{result.retention:.1%} of {result.retention_reviews} mature reviews")
+    )
     summary = Table.grid(padding=(0, 2))
     summary.add_column(style="bold")
     summary.add_column()
     for label, value in (
         ("Reviews", f"{result.reviews} in all, {result.reviews_today} today"),
-        ("Cards", f"{result.cards} ({result.new} new, {result.learning} learning, {result.review} review, "
-                  f"{result.mature} mature; {result.suspended} suspended, {result.leeches} leeches)"),
+        (
+            "Cards",
+            f"{result.cards} ({result.new} new, {result.learning} learning, {result.review} review, "
+            f"{result.mature} mature; {result.suspended} suspended, {result.leeches} leeches)",
+        ),
         ("Due today", str(result.due_today)),
         ("True retention", retention),
         ("Streak", f"{result.streak_days} day{'s' if result.streak_days != 1 else ''}"),
@@ -96,8 +102,16 @@ def _render_stats(result, location: str) -> None:  # type: ignore[no-untyped-def
         for col in ("cards", "new", "learning", "review", "due today", "reviews", "mastery"):
             decks.add_column(col, justify="right")
         for g in result.decks:
-            decks.add_row(g.name, str(g.cards), str(g.new), str(g.learning), str(g.review), str(g.due_today),
-                          str(g.reviews), f"{g.mastery:.0%}")
+            decks.add_row(
+                g.name,
+                str(g.cards),
+                str(g.new),
+                str(g.learning),
+                str(g.review),
+                str(g.due_today),
+                str(g.reviews),
+                f"{g.mastery:.0%}",
+            )
         console.print(decks)
 
     recent = result.per_day[-14:]
@@ -205,10 +219,13 @@ def optimize(
             raise typer.Exit(0)
         sample = opt.sample_for_fit(log)
         if len(sample) < len(log):
-            typer.echo(f"Your log has {len(log)} reviews; fitting on the {len(sample)} reviews of your most recently "
-                       f"studied cards keeps this to minutes.")
-        typer.echo(f"Fitting FSRS to {len(sample)} reviews ({opt.eligible_reviews(sample)} usable); "
-                   "this takes a while...")
+            typer.echo(
+                f"Your log has {len(log)} reviews; fitting on the {len(sample)} reviews of your most recently "
+                f"studied cards keeps this to minutes."
+            )
+        typer.echo(
+            f"Fitting FSRS to {len(sample)} reviews ({opt.eligible_reviews(sample)} usable); this takes a while..."
+        )
         try:
             new = opt.fit(sample)
         except opt.OptimizeError as exc:
@@ -273,7 +290,7 @@ def restore(
     db_url = locations.db_url()
     if not db_url.startswith("sqlite:///"):
         raise _fail("restore works on a SQLite collection; restore a server database with its own tools")
-    db_file = Path(db_url[len("sqlite:///"):]).expanduser()
+    db_file = Path(db_url[len("sqlite:///") :]).expanduser()
     candidate = Path(name).expanduser()
     if not candidate.exists():
         candidate = folder / name
@@ -285,7 +302,9 @@ def restore(
         typer.confirm(f"Replace {db_file} with {candidate.name}?", abort=True)
     with _guarded():
         kept = backups_mod.restore_backup(candidate, db_file, folder, _now())
-    typer.echo(f"restored {candidate.name} to {db_file}" + (f"; the previous collection is kept at {kept}" if kept else ""))
+    typer.echo(
+        f"restored {candidate.name} to {db_file}" + (f"; the previous collection is kept at {kept}" if kept else "")
+    )
 
 
 def register(app: typer.Typer) -> None:

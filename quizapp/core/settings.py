@@ -144,7 +144,9 @@ def load(path: Path | None = None, *, env: bool = True) -> Settings:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise SettingsError(f"{path}: not readable settings ({exc}); fix it or delete it for the defaults") from None
+            raise SettingsError(
+                f"{path}: not readable settings ({exc}); fix it or delete it for the defaults"
+            ) from None
         if not isinstance(data, dict):
             raise SettingsError(f"{path}: settings must be a JSON object; fix it or delete it for the defaults")
         types = {f.name: str(f.type) for f in fields(Settings)}

@@ -78,8 +78,10 @@ class Stats:
         data = asdict(self)
         data["decks"] = [{"deck": g.pop("name"), **g} for g in data["decks"]]
         data["tags"] = [{"tag": g.pop("name"), **g} for g in data["tags"]]
-        data["per_day"] = [{"date": d.date.isoformat(), "reviews": d.reviews, "passed": d.passed,
-                            "seconds": round(d.seconds, 1)} for d in self.per_day]
+        data["per_day"] = [
+            {"date": d.date.isoformat(), "reviews": d.reviews, "passed": d.passed, "seconds": round(d.seconds, 1)}
+            for d in self.per_day
+        ]
         data["forecast"] = [{"date": d.isoformat(), "due": n} for d, n in self.forecast]
         data["retention"] = None if self.retention is None else round(self.retention, 4)
         for group in data["decks"] + data["tags"]:
@@ -125,15 +127,21 @@ def compute(store: Store, now: datetime, *, forecast_days: int = 30) -> Stats:
     counts = {"cards": 0, "new": 0, "learning": 0, "review": 0, "mature": 0, "suspended": 0, "leeches": 0, "due": 0}
     mature_seconds = MATURE_DAYS * 86400.0
     new, review = int(Phase.NEW), int(Phase.REVIEW)
-    phase_key = {int(Phase.NEW): "new", int(Phase.LEARNING): "learning", int(Phase.RELEARNING): "learning",
-                 int(Phase.REVIEW): "review"}
+    phase_key = {
+        int(Phase.NEW): "new",
+        int(Phase.LEARNING): "learning",
+        int(Phase.RELEARNING): "learning",
+        int(Phase.REVIEW): "review",
+    }
     # One pass over the cards, kept lean (plain tuples and floats): this loop meets 100,000 cards.
     for deck, tag_text, leech, suspended, phase, stability, due, last_review, reps, lapses in store.card_stat_rows():
         suspended = bool(suspended)
         recall = 0.0
         if phase != new and stability and last_review is not None:
             recall = curve(stability, (now_ts - last_review) // 86400)
-        is_mature = phase == review and due is not None and last_review is not None and due - last_review >= mature_seconds
+        is_mature = (
+            phase == review and due is not None and last_review is not None and due - last_review >= mature_seconds
+        )
         due_today = not suspended and phase != new and due is not None and due < end_of_today
         tag_names = tag_text.split()
         if leech and "leech" not in tag_names:

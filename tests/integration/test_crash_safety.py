@@ -87,7 +87,10 @@ def test_kill_9_at_random_moments_loses_no_committed_review(tmp_path):
     for round_no in range(8):
         proc = subprocess.Popen(
             [sys.executable, str(script), url, str(round_no), "100000", "40"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(tmp_path / "home"),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=_env(tmp_path / "home"),
         )
         lines: list[str] = []
         reader = threading.Thread(target=lines.extend, args=(proc.stdout,), daemon=True)
@@ -126,8 +129,13 @@ def test_two_processes_writing_at_once_lose_nothing_and_never_see_locked(tmp_pat
     first = subprocess.run([sys.executable, str(script), url, "99", "0", "6"], capture_output=True, text=True, env=env)
     assert first.returncode == 0, first.stderr
     procs = [
-        subprocess.Popen([sys.executable, str(script), url, str(seed), "150", "6"],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        subprocess.Popen(
+            [sys.executable, str(script), url, str(seed), "150", "6"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
         for seed in (1, 2)
     ]
     outputs = [p.communicate(timeout=300) for p in procs]

@@ -97,7 +97,9 @@ def test_export_streams_from_the_server(store_url, tmp_path, monkeypatch):
         with open(tmp_path / "p.csv", newline="") as fh:
             rows = list(csv.DictReader(fh))
         assert [(r["card_id"], r["answer"], r["correct"], r["rating_label"]) for r in rows] == [
-            ("c0", 'say "a, b"', "False", "Again"), ("c1", "(2, 3)", "True", "Easy")]
+            ("c0", 'say "a, b"', "False", "Again"),
+            ("c1", "(2, 3)", "True", "Easy"),
+        ]
         assert rows[0]["reviewed_at"] == "2026-03-10T12:00:00.000+00:00"
         data = json.loads(tabular.write_json(store, tmp_path / "p.json").files[0].read_text())
         assert [r["rating"] for r in data["reviews"]] == [1, 4] and len(data["cards"]) == 2

@@ -61,7 +61,9 @@ def test_fuzz_spreads_day_intervals_and_no_fuzz_does_not():
 
 
 def test_settings_shape_the_schedule():
-    assert preview(CardState(), NOW, Settings(learning_steps_minutes=(5.0,), fuzz=False))[Rating.AGAIN] == timedelta(minutes=5)
+    assert preview(CardState(), NOW, Settings(learning_steps_minutes=(5.0,), fuzz=False))[Rating.AGAIN] == timedelta(
+        minutes=5
+    )
     capped = walk([Rating.EASY] * 6, settings=Settings(maximum_interval_days=10, fuzz=False))
     assert max(s.interval for s in capped) <= timedelta(days=10)
     low = walk([Rating.EASY, Rating.GOOD], settings=Settings(desired_retention=0.8, fuzz=False))[-1].interval
@@ -84,7 +86,13 @@ def test_naive_datetimes_are_refused():
 
 def test_format_interval():
     assert [format_interval(timedelta(seconds=s)) for s in (30, 600, 7200, 86400 * 4, 86400 * 61, 86400 * 800)] == [
-        "<1m", "10m", "2h", "4d", "2.0mo", "2.2y"]
+        "<1m",
+        "10m",
+        "2h",
+        "4d",
+        "2.0mo",
+        "2.2y",
+    ]
 
 
 PLUS2 = timezone(timedelta(hours=2))

@@ -22,8 +22,14 @@ START = datetime(2025, 1, 1, tzinfo=timezone.utc)
 
 
 def test_eligible_reviews_count_only_reviews_a_day_or_more_apart():
-    log = [opt.LogEntry(1, 3, 0.0, 0), opt.LogEntry(1, 3, 600.0, 0), opt.LogEntry(1, 3, 2 * DAY, 0),
-           opt.LogEntry(2, 1, 5 * DAY, 0), opt.LogEntry(2, 3, 5.5 * DAY, 0), opt.LogEntry(2, 3, 7 * DAY, 0)]
+    log = [
+        opt.LogEntry(1, 3, 0.0, 0),
+        opt.LogEntry(1, 3, 600.0, 0),
+        opt.LogEntry(1, 3, 2 * DAY, 0),
+        opt.LogEntry(2, 1, 5 * DAY, 0),
+        opt.LogEntry(2, 3, 5.5 * DAY, 0),
+        opt.LogEntry(2, 3, 7 * DAY, 0),
+    ]
     assert opt.eligible_reviews(log) == 2
     assert opt.eligible_reviews(reversed(log)) == 2  # order does not matter
 
@@ -47,8 +53,11 @@ def test_evaluate_scores_better_parameters_lower():
 
 
 def _seed(store: Store, cards: int, reviews_per_card: int, seed: int = 1) -> None:
-    deck = Deck(id="d", title="D", cards=tuple(Card(deck="d", id=f"c{i}", kind=Kind.SHAPE, prompt="p", ask="x")
-                                               for i in range(cards)))
+    deck = Deck(
+        id="d",
+        title="D",
+        cards=tuple(Card(deck="d", id=f"c{i}", kind=Kind.SHAPE, prompt="p", ask="x") for i in range(cards)),
+    )
     store.sync_cards([deck], START)
     rng = random.Random(seed)
     items = []
@@ -56,7 +65,11 @@ def _seed(store: Store, cards: int, reviews_per_card: int, seed: int = 1) -> Non
         when = START + timedelta(hours=rng.random() * 240)
         gap = 1.0
         for _ in range(reviews_per_card):
-            rating = Rating.AGAIN if rng.random() < 0.15 else rng.choice([Rating.HARD, Rating.GOOD, Rating.GOOD, Rating.EASY])
+            rating = (
+                Rating.AGAIN
+                if rng.random() < 0.15
+                else rng.choice([Rating.HARD, Rating.GOOD, Rating.GOOD, Rating.EASY])
+            )
             items.append(ReviewInput(("d", f"c{i}"), rating, when, duration_s=4.0))
             gap = 1.0 if rating is Rating.AGAIN else gap * (2 + rng.random())
             when += timedelta(days=gap, minutes=rng.random() * 60)

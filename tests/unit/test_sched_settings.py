@@ -26,7 +26,9 @@ def test_defaults_without_a_file():
 
 
 def test_save_and_load_round_trip(home):
-    s = settings_mod.updated(Settings(), new_per_day=7, theme="textual-light", fsrs_parameters=tuple(DEFAULT_PARAMETERS))
+    s = settings_mod.updated(
+        Settings(), new_per_day=7, theme="textual-light", fsrs_parameters=tuple(DEFAULT_PARAMETERS)
+    )
     path = settings_mod.save(s)
     assert path == home / "settings.json"
     assert settings_mod.load() == s

@@ -18,8 +18,11 @@ NOW = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
 
 
 def deck(deck_id: str, n: int, tags=()) -> Deck:
-    return Deck(id=deck_id, title=deck_id, cards=tuple(
-        Card(deck=deck_id, id=f"c{i}", kind=Kind.SHAPE, prompt="p", ask="x", tags=tags) for i in range(n)))
+    return Deck(
+        id=deck_id,
+        title=deck_id,
+        cards=tuple(Card(deck=deck_id, id=f"c{i}", kind=Kind.SHAPE, prompt="p", ask="x", tags=tags) for i in range(n)),
+    )
 
 
 @pytest.fixture

@@ -64,7 +64,9 @@ def test_export_csv_and_json(reviewed, home):
     with open(home / "p.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert [(r["deck"], r["card_id"], r["answer"], r["rating_label"]) for r in rows] == [
-        (key[0], key[1], "(2, 3)", "Again"), (key[0], key[1], "(3, 2)", "Good")]
+        (key[0], key[1], "(2, 3)", "Again"),
+        (key[0], key[1], "(3, 2)", "Good"),
+    ]
     assert (home / "p-cards.csv").exists()
     result = runner.invoke(app, ["export", "--format", "json", "-o", str(home / "p.json")])
     assert result.exit_code == 0, result.output

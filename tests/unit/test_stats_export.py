@@ -21,13 +21,26 @@ NOW = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
 def store(tmp_path, monkeypatch):
     monkeypatch.setenv("QUIZAPP_HOME", str(tmp_path))
     s = Store.open(f"sqlite:///{tmp_path / 'c.sqlite3'}", settings=Settings(fuzz=False))
-    deck = Deck(id="views", title="Views", cards=(
-        Card(deck="views", id="v1", kind=Kind.SHAPE, prompt='What is "x", really?', ask="x", tags=("memory", "views")),
-        Card(deck="views", id="v2", kind=Kind.VALUE, prompt="Line one\nline two, with comma", ask="y"),
-    ))
+    deck = Deck(
+        id="views",
+        title="Views",
+        cards=(
+            Card(
+                deck="views", id="v1", kind=Kind.SHAPE, prompt='What is "x", really?', ask="x", tags=("memory", "views")
+            ),
+            Card(deck="views", id="v2", kind=Kind.VALUE, prompt="Line one\nline two, with comma", ask="y"),
+        ),
+    )
     s.sync_cards([deck], NOW)
     s.record_review(("views", "v1"), Rating.AGAIN, answer="2, 3", correct=False, duration_s=4.25, now=NOW)
-    s.record_review(("views", "v1"), Rating.GOOD, answer='torch.Size([2, 3])', correct=True, duration_s=2, now=NOW + timedelta(minutes=1))
+    s.record_review(
+        ("views", "v1"),
+        Rating.GOOD,
+        answer="torch.Size([2, 3])",
+        correct=True,
+        duration_s=2,
+        now=NOW + timedelta(minutes=1),
+    )
     yield s
     s.close()
 
@@ -75,8 +88,14 @@ def test_the_fast_csv_paths_parse_to_the_same_values_as_the_record_path(store, t
 
     tricky = ['say "hi", then\nleave', "naïve ✓", "", "a,b", '"quoted"', "\\back\\slash"]
     for i, answer in enumerate(tricky):
-        store.record_review(("views", "v2"), Rating((i % 4) + 1), answer=answer, correct=None if i == 2 else i % 2 == 0,
-                            duration_s=1 / 3 + i, now=NOW + timedelta(hours=i, microseconds=123456))
+        store.record_review(
+            ("views", "v2"),
+            Rating((i % 4) + 1),
+            answer=answer,
+            correct=None if i == 2 else i % 2 == 0,
+            duration_s=1 / 3 + i,
+            now=NOW + timedelta(hours=i, microseconds=123456),
+        )
     fast_file = tmp_path / "fast.csv"
     with open(fast_file, "w", newline="", encoding="utf-8") as fh:
         fh.write(",".join(tabular.REVIEW_FIELDS) + "\r\n")

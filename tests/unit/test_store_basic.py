@@ -23,8 +23,15 @@ NOW = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
 
 def make_deck(deck_id: str, n: int, *, prompt: str = "What is the shape of x{i}?", tags: tuple[str, ...] = ()) -> Deck:
     cards = tuple(
-        Card(deck=deck_id, id=f"c{i}", kind=Kind.SHAPE, prompt=prompt.format(i=i), setup="x = torch.ones(2, 3)",
-             ask=f"x{i}", tags=tags)
+        Card(
+            deck=deck_id,
+            id=f"c{i}",
+            kind=Kind.SHAPE,
+            prompt=prompt.format(i=i),
+            setup="x = torch.ones(2, 3)",
+            ask=f"x{i}",
+            tags=tags,
+        )
         for i in range(n)
     )
     return Deck(id=deck_id, title=deck_id.title(), cards=cards)
@@ -62,8 +69,13 @@ def graduate(store: Store, key, now: datetime) -> datetime:
 
 def test_sync_registers_cards_in_deck_order_and_new_cards_come_in_that_order(store):
     store.sync_cards([make_deck("alpha", 3), make_deck("beta", 2)], NOW)
-    assert store.due_queue(["beta", "alpha"], NOW) == [("beta", "c0"), ("beta", "c1"), ("alpha", "c0"),
-                                                       ("alpha", "c1"), ("alpha", "c2")]
+    assert store.due_queue(["beta", "alpha"], NOW) == [
+        ("beta", "c0"),
+        ("beta", "c1"),
+        ("alpha", "c0"),
+        ("alpha", "c1"),
+        ("alpha", "c2"),
+    ]
     assert store.deck_counts(["alpha", "beta"], NOW)["alpha"].new == 3
 
 
@@ -73,7 +85,7 @@ def test_new_cards_per_day_limit_counts_cards_introduced_today(open_store):
     assert store.due_queue(["alpha"], NOW) == [("alpha", "c0"), ("alpha", "c1")]
     graduate(store, ("alpha", "c0"), NOW)
     assert store.due_queue(["alpha"], NOW) == [("alpha", "c1")]
-    assert store.deck_counts(["alpha"], NOW)["alpha"] .new == 1
+    assert store.deck_counts(["alpha"], NOW)["alpha"].new == 1
     graduate(store, ("alpha", "c1"), NOW)
     assert store.due_queue(["alpha"], NOW) == []
     # Nothing left today: the next card comes when the next study day starts.
@@ -206,10 +218,16 @@ def test_history_keeps_every_field_of_a_review(store):
 
 
 def test_search_filters(store):
-    deck = Deck(id="alpha", title="A", cards=(
-        Card(deck="alpha", id="bcast", kind=Kind.SHAPE, prompt="Broadcast it", ask="x + y", tags=("broadcasting",)),
-        Card(deck="alpha", id="view", kind=Kind.SHAPE, prompt="View it", ask="x.view(-1)", tags=("views", "memory")),
-    ))
+    deck = Deck(
+        id="alpha",
+        title="A",
+        cards=(
+            Card(deck="alpha", id="bcast", kind=Kind.SHAPE, prompt="Broadcast it", ask="x + y", tags=("broadcasting",)),
+            Card(
+                deck="alpha", id="view", kind=Kind.SHAPE, prompt="View it", ask="x.view(-1)", tags=("views", "memory")
+            ),
+        ),
+    )
     store.sync_cards([deck, make_deck("beta", 2)], NOW)
     graduate(store, ("alpha", "view"), NOW)
     assert [c.key for c in store.search("X.VIEW")] == [("alpha", "view")]
@@ -277,8 +295,12 @@ def test_review_totals_stay_equal_to_the_review_log_through_reviews_bulk_and_und
         if step % 10 == 9:
             store.undo_last()
         elif step % 7 == 0:
-            store.record_reviews([ReviewInput(key, Rating(rng.randint(1, 4)), when, duration_s=2.0),
-                                  ReviewInput(key, Rating.GOOD, when + timedelta(days=1), duration_s=1.0)])
+            store.record_reviews(
+                [
+                    ReviewInput(key, Rating(rng.randint(1, 4)), when, duration_s=2.0),
+                    ReviewInput(key, Rating.GOOD, when + timedelta(days=1), duration_s=1.0),
+                ]
+            )
         else:
             store.record_review(key, Rating(rng.randint(1, 4)), duration_s=rng.uniform(1, 9), now=when)
     from_totals = [(n, p, s) for _, n, p, _, _, s in store.review_days(when)]

@@ -27,7 +27,9 @@ def home(tmp_path, monkeypatch):
 
 def _reviewed_collection(reviews: int) -> None:
     with Store.open(settings=Settings()) as store:
-        store.sync_cards([Deck(id="d", title="D", cards=(Card(deck="d", id="c", kind=Kind.SHAPE, prompt="p", ask="x"),))], NOW)
+        store.sync_cards(
+            [Deck(id="d", title="D", cards=(Card(deck="d", id="c", kind=Kind.SHAPE, prompt="p", ask="x"),))], NOW
+        )
         for i in range(reviews):
             store.record_review(("d", "c"), Rating.GOOD, now=NOW.replace(minute=i))
 
@@ -62,7 +64,12 @@ def test_restore_of_an_unknown_backup_is_one_line(home):
 
 def test_a_damaged_collection_is_one_line_pointing_at_restore(home):
     (home / "quizapp.sqlite3").write_bytes(os.urandom(4096))
-    for command in (["backup"], ["stats", "--json"], ["optimize"], ["export", "--format", "csv", "-o", str(home / "x.csv")]):
+    for command in (
+        ["backup"],
+        ["stats", "--json"],
+        ["optimize"],
+        ["export", "--format", "csv", "-o", str(home / "x.csv")],
+    ):
         result = CliRunner().invoke(app, command)
         assert result.exit_code == 2, (command, result.output)
         assert result.output.count("\n") == 1 and "quizapp restore" in result.output, (command, result.output)

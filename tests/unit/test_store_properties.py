@@ -42,8 +42,11 @@ def store(tmp_path_factory):
 @given(ops=st.lists(operation, max_size=25))
 def test_operations_keep_the_store_consistent_and_undo_all_restores_everything(store, ops):
     deck_id = f"prop-{next(_deck_numbers)}"
-    deck = Deck(id=deck_id, title="P", cards=tuple(Card(deck=deck_id, id=f"c{i}", kind=Kind.SHAPE, prompt="p", ask="x")
-                                                   for i in range(3)))
+    deck = Deck(
+        id=deck_id,
+        title="P",
+        cards=tuple(Card(deck=deck_id, id=f"c{i}", kind=Kind.SHAPE, prompt="p", ask="x") for i in range(3)),
+    )
     store.sync_cards([deck], START)
     keys = [c.key for c in deck.cards]
     initial = {k: store.card_info(k) for k in keys}
@@ -65,7 +68,9 @@ def test_operations_keep_the_store_consistent_and_undo_all_restores_everything(s
         for k in keys:
             info = store.card_info(k)
             assert info.reps == len(store.history(k))
-            assert info.lapses == sum(1 for e in store.history(k) if e.phase_before.label == "review" and e.rating is Rating.AGAIN)
+            assert info.lapses == sum(
+                1 for e in store.history(k) if e.phase_before.label == "review" and e.rating is Rating.AGAIN
+            )
             assert not info.leech or info.suspended or kind != "rate"
     for _ in range(rated):
         store.undo_last()

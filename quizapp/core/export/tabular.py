@@ -27,10 +27,42 @@ from quizapp.core.scheduling.fsrs_bridge import Phase
 from quizapp.core.storage.store import Store
 from quizapp.core.storage.tables import cards
 
-REVIEW_FIELDS = ("deck", "card_id", "reviewed_at", "answer", "correct", "rating", "rating_label", "duration_s",
-                 "interval_days", "stability", "difficulty", "state_before", "state_after", "scheduled_days")
-CARD_FIELDS = ("deck", "card_id", "kind", "state", "due", "interval_days", "stability", "difficulty", "reps",
-               "lapses", "suspended", "leech", "buried_until", "hidden", "last_review", "added_at", "tags", "prompt")
+REVIEW_FIELDS = (
+    "deck",
+    "card_id",
+    "reviewed_at",
+    "answer",
+    "correct",
+    "rating",
+    "rating_label",
+    "duration_s",
+    "interval_days",
+    "stability",
+    "difficulty",
+    "state_before",
+    "state_after",
+    "scheduled_days",
+)
+CARD_FIELDS = (
+    "deck",
+    "card_id",
+    "kind",
+    "state",
+    "due",
+    "interval_days",
+    "stability",
+    "difficulty",
+    "reps",
+    "lapses",
+    "suspended",
+    "leech",
+    "buried_until",
+    "hidden",
+    "last_review",
+    "added_at",
+    "tags",
+    "prompt",
+)
 
 
 @dataclass(frozen=True)
@@ -57,22 +89,83 @@ def review_tuples(store: Store) -> Iterator[tuple[Any, ...]]:
     assert cols[:2] == ("deck", "card_id") and cols[3] == "reviewed_at"  # the unpacking below relies on it
     iso, rating_label, phase_label = _iso, _RATING, _PHASE
     # Numbers go out exactly as stored (rounding a million rows' floats costs seconds and loses data).
-    for (deck, card_id, _card, at, answer, correct, rating, duration, interval, stability, difficulty,
-         before, after, scheduled) in store.iter_review_rows():
-        yield (deck, card_id, iso(at), answer, None if correct is None else bool(correct), rating,
-               rating_label[rating], duration, interval, stability, difficulty,
-               phase_label[before], phase_label[after], scheduled)
+    for (
+        deck,
+        card_id,
+        _card,
+        at,
+        answer,
+        correct,
+        rating,
+        duration,
+        interval,
+        stability,
+        difficulty,
+        before,
+        after,
+        scheduled,
+    ) in store.iter_review_rows():
+        yield (
+            deck,
+            card_id,
+            iso(at),
+            answer,
+            None if correct is None else bool(correct),
+            rating,
+            rating_label[rating],
+            duration,
+            interval,
+            stability,
+            difficulty,
+            phase_label[before],
+            phase_label[after],
+            scheduled,
+        )
 
 
 def card_tuples(store: Store) -> Iterator[tuple[Any, ...]]:
     """Every card's current state as tuples in :data:`CARD_FIELDS` order, in deck order."""
     iso, phase_label = _iso, _PHASE
-    for (deck, card_id, kind, phase, due, last_review, stability, difficulty, reps, lapses, suspended, leech,
-         buried_until, hidden, added_at, tags, prompt) in store.iter_card_rows():
+    for (
+        deck,
+        card_id,
+        kind,
+        phase,
+        due,
+        last_review,
+        stability,
+        difficulty,
+        reps,
+        lapses,
+        suspended,
+        leech,
+        buried_until,
+        hidden,
+        added_at,
+        tags,
+        prompt,
+    ) in store.iter_card_rows():
         interval = None if due is None or last_review is None else (due - last_review) / 86400
-        yield (deck, card_id, kind, phase_label[phase], iso(due), interval, stability, difficulty,
-               reps, lapses, bool(suspended), bool(leech), iso(buried_until), bool(hidden), iso(last_review),
-               iso(added_at), " ".join(tags.split()), prompt)
+        yield (
+            deck,
+            card_id,
+            kind,
+            phase_label[phase],
+            iso(due),
+            interval,
+            stability,
+            difficulty,
+            reps,
+            lapses,
+            bool(suspended),
+            bool(leech),
+            iso(buried_until),
+            bool(hidden),
+            iso(last_review),
+            iso(added_at),
+            " ".join(tags.split()),
+            prompt,
+        )
 
 
 def review_records(store: Store) -> Iterator[dict[str, Any]]:
@@ -156,12 +249,36 @@ def review_csv_lines(store: Store, *, portable: bool = False) -> Iterator[str]:
             yield keys[card] + line + "\r\n"
         return
     booleans = {None: "", False: "False", True: "True"}
-    for (_deck, _card_id, card, at, answer, correct, rating, duration, interval, stability, difficulty, before, after,
-         scheduled) in store.iter_review_rows():
-        fields = (_iso(at), _csv_field(answer), booleans[None if correct is None else bool(correct)], str(rating),
-                  _RATING[rating], f"{duration:.3f}", f"{interval:.4f}",
-                  "" if stability is None else f"{stability:.4f}", "" if difficulty is None else f"{difficulty:.4f}",
-                  _PHASE[before], _PHASE[after], f"{scheduled:.4f}")
+    for (
+        _deck,
+        _card_id,
+        card,
+        at,
+        answer,
+        correct,
+        rating,
+        duration,
+        interval,
+        stability,
+        difficulty,
+        before,
+        after,
+        scheduled,
+    ) in store.iter_review_rows():
+        fields = (
+            _iso(at),
+            _csv_field(answer),
+            booleans[None if correct is None else bool(correct)],
+            str(rating),
+            _RATING[rating],
+            f"{duration:.3f}",
+            f"{interval:.4f}",
+            "" if stability is None else f"{stability:.4f}",
+            "" if difficulty is None else f"{difficulty:.4f}",
+            _PHASE[before],
+            _PHASE[after],
+            f"{scheduled:.4f}",
+        )
         yield keys[card] + ",".join(fields) + "\r\n"
 
 
@@ -169,8 +286,10 @@ def write_csv(store: Store, path: Path) -> ExportResult:
     """Write the review log to ``path`` and the cards to :func:`cards_path_for` ``(path)``."""
     counts = []
     targets = (path, cards_path_for(path))
-    for target, fields, rows in ((targets[0], REVIEW_FIELDS, review_tuples(store)),
-                                 (targets[1], CARD_FIELDS, card_tuples(store))):
+    for target, fields, rows in (
+        (targets[0], REVIEW_FIELDS, review_tuples(store)),
+        (targets[1], CARD_FIELDS, card_tuples(store)),
+    ):
         tmp = _atomic(target)
         n = 0
         with open(tmp, "w", newline="", encoding="utf-8") as fh:

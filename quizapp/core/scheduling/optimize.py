@@ -61,8 +61,7 @@ def review_log(store: Store) -> list[LogEntry]:
     cols = store.REVIEW_ROW_COLUMNS
     card, at, rating, duration = (cols.index(c) for c in ("card", "reviewed_at", "rating", "duration_s"))
     return [
-        LogEntry(r[card], r[rating], r[at], int(round((r[duration] or 0) * 1000)))
-        for r in store.iter_review_rows()
+        LogEntry(r[card], r[rating], r[at], int(round((r[duration] or 0) * 1000))) for r in store.iter_review_rows()
     ]
 
 
@@ -133,7 +132,10 @@ def fit(log: Sequence[LogEntry], *, timeout: float | None = None) -> list[float]
     try:
         proc = subprocess.run(
             [sys.executable, "-m", "quizapp.core.scheduling.optimize_worker"],
-            input=payload, capture_output=True, text=True, timeout=timeout,
+            input=payload,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
     except subprocess.TimeoutExpired:
         raise OptimizeError(f"the optimizer did not finish within {timeout:.0f} s") from None

@@ -23,19 +23,33 @@ def main() -> int:
         from fsrs import Rating, ReviewLog
         from fsrs.optimizer import Optimizer
     except ImportError as exc:
-        print(json.dumps({"error": f"fsrs's optimizer cannot load ({exc}); install it with: pip install 'fsrs[optimizer]'"}))
+        print(
+            json.dumps(
+                {"error": f"fsrs's optimizer cannot load ({exc}); install it with: pip install 'fsrs[optimizer]'"}
+            )
+        )
         return 2
     logs = [
-        ReviewLog(card_id=int(card), rating=Rating(int(rating)),
-                  review_datetime=datetime.fromtimestamp(float(ts), tz=timezone.utc), review_duration=int(ms))
+        ReviewLog(
+            card_id=int(card),
+            rating=Rating(int(rating)),
+            review_datetime=datetime.fromtimestamp(float(ts), tz=timezone.utc),
+            review_duration=int(ms),
+        )
         for card, rating, ts, ms in rows
     ]
     try:
         optimizer = Optimizer(logs)
         parameters = optimizer.compute_optimal_parameters()
     except ImportError as exc:  # fsrs's stand-in class when pandas/tqdm are missing
-        print(json.dumps({"error": f"fsrs's optimizer cannot load ({str(exc).splitlines()[0]}); "
-                                   "install it with: pip install 'fsrs[optimizer]'"}))
+        print(
+            json.dumps(
+                {
+                    "error": f"fsrs's optimizer cannot load ({str(exc).splitlines()[0]}); "
+                    "install it with: pip install 'fsrs[optimizer]'"
+                }
+            )
+        )
         return 2
     print(json.dumps({"parameters": [float(p) for p in parameters]}))
     return 0

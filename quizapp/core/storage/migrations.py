@@ -102,8 +102,9 @@ BUCKET_SECONDS = 900
 MATURE_DAYS = 21
 
 
-def bucket_delta(reviewed_at: float, rating: int, phase_before: int, scheduled_days: float,
-                 duration_s: float) -> tuple[int, tuple[int, int, int, int, float]]:
+def bucket_delta(
+    reviewed_at: float, rating: int, phase_before: int, scheduled_days: float, duration_s: float
+) -> tuple[int, tuple[int, int, int, int, float]]:
     """A review's contribution to its 15-minute bucket: (bucket, (reviews, passed, mature, mature_passed, seconds))."""
     passed = 1 if rating > 1 else 0
     mature = 1 if phase_before == 2 and scheduled_days >= MATURE_DAYS else 0
@@ -131,11 +132,20 @@ def _v3_review_buckets(conn: Connection) -> None:
         for i, v in enumerate(delta):
             acc[i] += v
     if totals:
-        conn.execute(table.insert(), [
-            {"bucket": b, "reviews": int(t[0]), "passed": int(t[1]), "mature": int(t[2]), "mature_passed": int(t[3]),
-             "seconds": float(t[4])}
-            for b, t in totals.items()
-        ])
+        conn.execute(
+            table.insert(),
+            [
+                {
+                    "bucket": b,
+                    "reviews": int(t[0]),
+                    "passed": int(t[1]),
+                    "mature": int(t[2]),
+                    "mature_passed": int(t[3]),
+                    "seconds": float(t[4]),
+                }
+                for b, t in totals.items()
+            ],
+        )
 
 
 def _v4_deck_due_index(conn: Connection) -> None:

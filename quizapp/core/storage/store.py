@@ -104,8 +104,9 @@ def _tags_tuple(column: str, leech: bool) -> tuple[str, ...]:
 
 
 def _bucket_of(review: dict[str, Any]) -> tuple[int, tuple[int, int, int, int, float]]:
-    return migrations.bucket_delta(review["reviewed_at"], review["rating"], review["phase_before"],
-                                   review["scheduled_days"], review["duration_s"])
+    return migrations.bucket_delta(
+        review["reviewed_at"], review["rating"], review["phase_before"], review["scheduled_days"], review["duration_s"]
+    )
 
 
 _BUCKET_COLUMNS = ("reviews", "passed", "mature", "mature_passed", "seconds")
@@ -113,8 +114,10 @@ _BUCKET_COLUMNS = ("reviews", "passed", "mature", "mature_passed", "seconds")
 
 def _add_to_buckets(conn: Connection, deltas: dict[int, list[float]], sign: int = 1) -> None:
     """Add (or with sign=-1 take away) review totals per bucket, in the caller's write transaction."""
-    rows = [{"bucket": b, **{c: (int(v) if c != "seconds" else float(v)) * sign for c, v in zip(_BUCKET_COLUMNS, d)}}
-            for b, d in deltas.items()]
+    rows = [
+        {"bucket": b, **{c: (int(v) if c != "seconds" else float(v)) * sign for c, v in zip(_BUCKET_COLUMNS, d)}}
+        for b, d in deltas.items()
+    ]
     if not rows:
         return
     dialect = conn.dialect.name
@@ -133,8 +136,9 @@ def _add_to_buckets(conn: Connection, deltas: dict[int, list[float]], sign: int 
     # Other databases: update, else insert (we hold the write transaction, so nobody else can race us).
     for row in rows:
         done = conn.execute(
-            review_buckets.update().where(review_buckets.c.bucket == row["bucket"]).values(
-                {c: review_buckets.c[c] + row[c] for c in _BUCKET_COLUMNS})
+            review_buckets.update()
+            .where(review_buckets.c.bucket == row["bucket"])
+            .values({c: review_buckets.c[c] + row[c] for c in _BUCKET_COLUMNS})
         )
         if done.rowcount == 0:
             conn.execute(review_buckets.insert().values(row))
@@ -194,7 +198,9 @@ class Store:
         try:
             engine = make_engine(url)
         except (ArgumentError, ValueError) as exc:
-            raise StoreError(f"{shown!r} is not a database URL ({exc}); set QUIZAPP_DB or --db to a SQLAlchemy URL") from None
+            raise StoreError(
+                f"{shown!r} is not a database URL ({exc}); set QUIZAPP_DB or --db to a SQLAlchemy URL"
+            ) from None
         except ImportError as exc:
             raise StoreError(f"the database driver for {shown.split(':', 1)[0]} is not installed ({exc})") from None
         db_file = None
@@ -219,8 +225,10 @@ class Store:
 
     def _way_out(self) -> str:
         if self.db_file:
-            return (f"restore a backup with `quizapp restore` (backups in {self.backups_dir}) "
-                    f"or move {self.db_file.name} away to start afresh")
+            return (
+                f"restore a backup with `quizapp restore` (backups in {self.backups_dir}) "
+                f"or move {self.db_file.name} away to start afresh"
+            )
         return "point QUIZAPP_DB or --db at a quizapp database, or at an empty one"
 
     def _prepare(self, now: datetime, *, daily_backup: bool) -> None:
@@ -233,9 +241,13 @@ class Store:
                     app = conn.execute(sa.text("SELECT value FROM quizapp_meta WHERE key = 'application'")).scalar()
         except DatabaseError as exc:
             if isinstance(exc, OperationalError) and not self.db_file:
-                raise StoreError(f"cannot connect to {self._where()}: {str(exc.orig).strip().splitlines()[0]}") from None
+                raise StoreError(
+                    f"cannot connect to {self._where()}: {str(exc.orig).strip().splitlines()[0]}"
+                ) from None
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "unreadable"
-            raise StoreError(f"{self._where()} is not a readable quizapp database ({reason}); {self._way_out()}") from None
+            raise StoreError(
+                f"{self._where()} is not a readable quizapp database ({reason}); {self._way_out()}"
+            ) from None
         if tables and app != migrations.APPLICATION:
             raise StoreError(
                 f"{self._where()} holds another program's tables ({', '.join(sorted(tables)[:4])}), not a quizapp "
@@ -270,7 +282,9 @@ class Store:
         try:
             retrying(work)
         except SQLAlchemyError as exc:
-            raise StoreError(f"could not upgrade {self._where()}: {exc.__class__.__name__}: {exc.orig or exc}") from None
+            raise StoreError(
+                f"could not upgrade {self._where()}: {exc.__class__.__name__}: {exc.orig or exc}"
+            ) from None
 
     def close(self) -> None:
         self.engine.dispose()
@@ -293,7 +307,9 @@ class Store:
     def backup(self, reason: str = "manual", now: datetime | None = None) -> Path:
         """Snapshot the collection into the backups folder (SQLite only) and return the file."""
         if not self.db_file:
-            raise StoreError(f"{self._where()} is not a SQLite file: back a server database up with its own tools (pg_dump)")
+            raise StoreError(
+                f"{self._where()} is not a SQLite file: back a server database up with its own tools (pg_dump)"
+            )
         path = backups_mod.create_backup(self.db_file, self.backups_dir, reason, now or datetime.now(timezone.utc))
         backups_mod.prune(self.backups_dir, self.settings.backups_to_keep)
         return path
@@ -384,10 +400,23 @@ class Store:
                 }
 
         def work(conn: Connection) -> None:
-            existing = conn.execute(
-                sa.select(cards.c.id, cards.c.deck, cards.c.card_id, cards.c.position, cards.c.hidden,
-                          cards.c.kind, cards.c.prompt, cards.c.code, cards.c.tags)
-            ).mappings().all()
+            existing = (
+                conn.execute(
+                    sa.select(
+                        cards.c.id,
+                        cards.c.deck,
+                        cards.c.card_id,
+                        cards.c.position,
+                        cards.c.hidden,
+                        cards.c.kind,
+                        cards.c.prompt,
+                        cards.c.code,
+                        cards.c.tags,
+                    )
+                )
+                .mappings()
+                .all()
+            )
             updates, hides = [], []
             for row in existing:
                 key = (row["deck"], row["card_id"])
@@ -400,9 +429,9 @@ class Store:
                     updates.append({"_id": row["id"], "hidden": False, **values})
             if updates:
                 conn.execute(
-                    cards.update().where(cards.c.id == sa.bindparam("_id")).values(
-                        {k: sa.bindparam(k) for k in ("hidden", "position", "kind", "prompt", "code", "tags")}
-                    ),
+                    cards.update()
+                    .where(cards.c.id == sa.bindparam("_id"))
+                    .values({k: sa.bindparam(k) for k in ("hidden", "position", "kind", "prompt", "code", "tags")}),
                     updates,
                 )
             if hides:
@@ -411,8 +440,18 @@ class Store:
                 conn.execute(
                     cards.insert(),
                     [
-                        {"deck": key[0], "card_id": key[1], "added_at": now_ts, "hidden": False, "suspended": False,
-                         "leech": False, "phase": int(Phase.NEW), "reps": 0, "lapses": 0, **values}
+                        {
+                            "deck": key[0],
+                            "card_id": key[1],
+                            "added_at": now_ts,
+                            "hidden": False,
+                            "suspended": False,
+                            "leech": False,
+                            "phase": int(Phase.NEW),
+                            "reps": 0,
+                            "lapses": 0,
+                            **values,
+                        }
                         for key, values in wanted.items()
                     ],
                 )
@@ -435,16 +474,29 @@ class Store:
                     cards.c.deck,
                     sa.func.sum(sa.case((cards.c.phase == int(Phase.NEW), 1), else_=0)),
                     sa.func.sum(sa.case((sa.and_(learning, cards.c.due >= start, cards.c.due < end), 1), else_=0)),
-                    sa.func.sum(sa.case((sa.or_(sa.and_(cards.c.phase == int(Phase.REVIEW), cards.c.due < end),
-                                                sa.and_(learning, cards.c.due < start)), 1), else_=0)),
+                    sa.func.sum(
+                        sa.case(
+                            (
+                                sa.or_(
+                                    sa.and_(cards.c.phase == int(Phase.REVIEW), cards.c.due < end),
+                                    sa.and_(learning, cards.c.due < start),
+                                ),
+                                1,
+                            ),
+                            else_=0,
+                        )
+                    ),
                 )
                 .where(*self._visible(deck_ids, now))
                 .group_by(cards.c.deck)
             )
             out = {d: DeckCounts() for d in deck_ids} if deck_ids is not None else {}
             for deck, new, learning_count, due in conn.execute(q):
-                out[deck] = DeckCounts(new=min(int(new or 0), new_left), learning=int(learning_count or 0),
-                                       due=min(int(due or 0), reviews_left))
+                out[deck] = DeckCounts(
+                    new=min(int(new or 0), new_left),
+                    learning=int(learning_count or 0),
+                    due=min(int(due or 0), reviews_left),
+                )
             return out
 
         return self._read(work)
@@ -464,12 +516,14 @@ class Store:
         visible = self._visible(deck_ids, now)
         key_cols = (cards.c.deck, cards.c.card_id)
 
-        def by_due(conn: Connection, phase: int, low: float | None, high: float, *, inclusive: bool,
-                   limit: int | None) -> list[Any]:
+        def by_due(
+            conn: Connection, phase: int, low: float | None, high: float, *, inclusive: bool, limit: int | None
+        ) -> list[Any]:
             # One phase at a time: each is a single range of an index on (.., phase, due), read in due
             # order and stopped at the limit; "phase IN (1, 3)" would sort every match first.
             q = sa.select(cards.c.due, *key_cols).where(
-                *visible, cards.c.phase == phase, cards.c.due <= high if inclusive else cards.c.due < high)
+                *visible, cards.c.phase == phase, cards.c.due <= high if inclusive else cards.c.due < high
+            )
             if low is not None:
                 q = q.where(cards.c.due >= low)
             q = q.order_by(cards.c.due)
@@ -477,7 +531,9 @@ class Store:
 
         def work(conn: Connection) -> list[CardKey]:
             new_left, reviews_left = self._left_today(conn, now)
-            fresh = [r for phase in LEARNING_PHASES for r in by_due(conn, phase, start, now_ts, inclusive=True, limit=None)]
+            fresh = [
+                r for phase in LEARNING_PHASES for r in by_due(conn, phase, start, now_ts, inclusive=True, limit=None)
+            ]
             fresh.sort(key=lambda r: r[0])
             queue: list[CardKey] = [(r[1], r[2]) for r in fresh]
             if reviews_left:
@@ -502,7 +558,9 @@ class Store:
             return [(r[0], r[1]) for r in conn.execute(q.limit(limit))]
         # Which decks have new cards at all: a seek per deck in the (deck, phase, ...) index, so a long
         # deck list whose new cards are used up costs one query, not one per deck.
-        with_new = {r[0] for r in conn.execute(sa.select(cards.c.deck).where(cards.c.deck.in_(list(deck_ids)), new).distinct())}
+        with_new = {
+            r[0] for r in conn.execute(sa.select(cards.c.deck).where(cards.c.deck.in_(list(deck_ids)), new).distinct())
+        }
         found: list[CardKey] = []
         for deck in (d for d in dict.fromkeys(deck_ids) if d in with_new):
             if len(found) >= limit:
@@ -527,7 +585,11 @@ class Store:
             buried = sa.func.coalesce(cards.c.buried_until, 0.0)
             available_at = sa.case((buried > due, buried), else_=due)
             candidates: list[float] = []
-            for phases, left in ((LEARNING_PHASES, 1), ((int(Phase.REVIEW),), reviews_left), ((int(Phase.NEW),), new_left)):
+            for phases, left in (
+                (LEARNING_PHASES, 1),
+                ((int(Phase.REVIEW),), reviews_left),
+                ((int(Phase.NEW),), new_left),
+            ):
                 at = conn.execute(sa.select(sa.func.min(available_at)).where(*base, cards.c.phase.in_(phases))).scalar()
                 if at is None:
                     continue
@@ -546,7 +608,9 @@ class Store:
 
     # ----------------------------------------------------------------------------- reviews
 
-    def _apply(self, conn: Connection, row: dict[str, Any], item: ReviewInput) -> tuple[dict[str, Any], dict[str, Any], bool, fsrs_bridge.Reviewed]:
+    def _apply(
+        self, conn: Connection, row: dict[str, Any], item: ReviewInput
+    ) -> tuple[dict[str, Any], dict[str, Any], bool, fsrs_bridge.Reviewed]:
         """Compute one review: (card column changes, review row, became a leech, reviewed)."""
         state = _state(row)
         now = require_utc(item.now)
@@ -601,8 +665,9 @@ class Store:
             deltas: dict[int, list[float]] = {}
             _accumulate(deltas, review)
             _add_to_buckets(conn, deltas)
-            return ReviewResult(key=key, review_id=int(review_id), state=reviewed.state,
-                                interval=reviewed.interval, leech=leech)
+            return ReviewResult(
+                key=key, review_id=int(review_id), state=reviewed.state, interval=reviewed.interval, leech=leech
+            )
 
         return self._write(work)
 
@@ -623,7 +688,7 @@ class Store:
                     ids = [k[1] for k in keys if k[0] == deck]
                     for i in range(0, len(ids), 500):
                         for r in conn.execute(
-                            sa.select(cards).where(cards.c.deck == deck, cards.c.card_id.in_(ids[i:i + 500]))
+                            sa.select(cards).where(cards.c.deck == deck, cards.c.card_id.in_(ids[i : i + 500]))
                         ).mappings():
                             rows[(r["deck"], r["card_id"])] = dict(r)
                 review_rows = []
@@ -638,8 +703,18 @@ class Store:
                     _accumulate(deltas, review)
                 conn.execute(reviews.insert(), review_rows)
                 _add_to_buckets(conn, deltas)
-                cols = ("phase", "step", "stability", "difficulty", "due", "last_review", "reps", "lapses",
-                        "suspended", "leech")
+                cols = (
+                    "phase",
+                    "step",
+                    "stability",
+                    "difficulty",
+                    "due",
+                    "last_review",
+                    "reps",
+                    "lapses",
+                    "suspended",
+                    "leech",
+                )
                 conn.execute(
                     cards.update().where(cards.c.id == sa.bindparam("_id")).values({c: sa.bindparam(c) for c in cols}),
                     [{"_id": r["id"], **{c: r[c] for c in cols}} for r in rows.values()],
@@ -662,11 +737,24 @@ class Store:
         """Take back the most recent review: the card's state goes back exactly as it was before it."""
 
         def work(conn: Connection) -> CardKey | None:
-            last = conn.execute(
-                sa.select(reviews.c.id, reviews.c.card, reviews.c.previous, reviews.c.reviewed_at, reviews.c.rating,
-                          reviews.c.phase_before, reviews.c.scheduled_days, reviews.c.duration_s)
-                .order_by(reviews.c.id.desc()).limit(1)
-            ).mappings().first()
+            last = (
+                conn.execute(
+                    sa.select(
+                        reviews.c.id,
+                        reviews.c.card,
+                        reviews.c.previous,
+                        reviews.c.reviewed_at,
+                        reviews.c.rating,
+                        reviews.c.phase_before,
+                        reviews.c.scheduled_days,
+                        reviews.c.duration_s,
+                    )
+                    .order_by(reviews.c.id.desc())
+                    .limit(1)
+                )
+                .mappings()
+                .first()
+            )
             if last is None:
                 return None
             deltas: dict[int, list[float]] = {}
@@ -674,8 +762,11 @@ class Store:
             _add_to_buckets(conn, deltas, sign=-1)
             last = SimpleNamespace(**last)
             previous = json.loads(last.previous)
-            conn.execute(cards.update().where(cards.c.id == last.card).values(
-                {c: previous[c] for c in _UNDO_COLUMNS + _LEECH_COLUMNS if c in previous}))
+            conn.execute(
+                cards.update()
+                .where(cards.c.id == last.card)
+                .values({c: previous[c] for c in _UNDO_COLUMNS + _LEECH_COLUMNS if c in previous})
+            )
             conn.execute(reviews.delete().where(reviews.c.id == last.id))
             key = conn.execute(sa.select(cards.c.deck, cards.c.card_id).where(cards.c.id == last.card)).one()
             return (key[0], key[1])
@@ -727,9 +818,11 @@ class Store:
 
     def card_info(self, key: CardKey) -> CardInfo | None:
         def work(conn: Connection) -> CardInfo | None:
-            row = conn.execute(
-                sa.select(cards).where(cards.c.deck == key[0], cards.c.card_id == key[1])
-            ).mappings().first()
+            row = (
+                conn.execute(sa.select(cards).where(cards.c.deck == key[0], cards.c.card_id == key[1]))
+                .mappings()
+                .first()
+            )
             return self._info(row) if row else None
 
         return self._read(work)
@@ -739,15 +832,24 @@ class Store:
 
         def work(conn: Connection) -> list[ReviewEntry]:
             q = (
-                sa.select(reviews).join(cards, reviews.c.card == cards.c.id)
-                .where(cards.c.deck == key[0], cards.c.card_id == key[1]).order_by(reviews.c.id)
+                sa.select(reviews)
+                .join(cards, reviews.c.card == cards.c.id)
+                .where(cards.c.deck == key[0], cards.c.card_id == key[1])
+                .order_by(reviews.c.id)
             )
             return [
                 ReviewEntry(
-                    id=r["id"], key=key, reviewed_at=_dt(r["reviewed_at"]),  # type: ignore[arg-type]
-                    rating=Rating(r["rating"]), answer=r["answer"], correct=r["correct"], duration_s=r["duration_s"],
-                    phase_before=Phase(r["phase_before"]), interval=timedelta(days=r["interval_days"]),
-                    stability=r["stability"], difficulty=r["difficulty"],
+                    id=r["id"],
+                    key=key,
+                    reviewed_at=_dt(r["reviewed_at"]),  # type: ignore[arg-type]
+                    rating=Rating(r["rating"]),
+                    answer=r["answer"],
+                    correct=r["correct"],
+                    duration_s=r["duration_s"],
+                    phase_before=Phase(r["phase_before"]),
+                    interval=timedelta(days=r["interval_days"]),
+                    stability=r["stability"],
+                    difficulty=r["difficulty"],
                 )
                 for r in conn.execute(q).mappings()
             ]
@@ -777,8 +879,13 @@ class Store:
         conds: list[Any] = []
         if text:
             pattern = f"%{text.lower()}%"
-            conds.append(sa.or_(sa.func.lower(cards.c.prompt).like(pattern), sa.func.lower(cards.c.code).like(pattern),
-                                sa.func.lower(cards.c.card_id).like(pattern)))
+            conds.append(
+                sa.or_(
+                    sa.func.lower(cards.c.prompt).like(pattern),
+                    sa.func.lower(cards.c.code).like(pattern),
+                    sa.func.lower(cards.c.card_id).like(pattern),
+                )
+            )
         if deck:
             conds.append(cards.c.deck == deck)
         if tag:
@@ -788,16 +895,18 @@ class Store:
             if state not in SEARCH_STATES:
                 raise StoreError(f"unknown state {state!r}; choose from {', '.join(SEARCH_STATES)}")
             now_ts = _ts(now) if now else time.time()
-            conds.append({
-                "new": cards.c.phase == int(Phase.NEW),
-                "learning": cards.c.phase == int(Phase.LEARNING),
-                "review": cards.c.phase == int(Phase.REVIEW),
-                "relearning": cards.c.phase == int(Phase.RELEARNING),
-                "suspended": cards.c.suspended == sa.true(),
-                "buried": cards.c.buried_until > now_ts,
-                "leech": cards.c.leech == sa.true(),
-                "hidden": cards.c.hidden == sa.true(),
-            }[state])
+            conds.append(
+                {
+                    "new": cards.c.phase == int(Phase.NEW),
+                    "learning": cards.c.phase == int(Phase.LEARNING),
+                    "review": cards.c.phase == int(Phase.REVIEW),
+                    "relearning": cards.c.phase == int(Phase.RELEARNING),
+                    "suspended": cards.c.suspended == sa.true(),
+                    "buried": cards.c.buried_until > now_ts,
+                    "leech": cards.c.leech == sa.true(),
+                    "hidden": cards.c.hidden == sa.true(),
+                }[state]
+            )
         if due is not None:
             conds.append(sa.and_(cards.c.phase != int(Phase.NEW), cards.c.due <= _ts(due)))
         if lapses is not None:
@@ -812,17 +921,51 @@ class Store:
     def review_count(self) -> int:
         return int(self._read(lambda conn: conn.execute(sa.select(sa.func.count()).select_from(reviews)).scalar_one()))
 
-    REVIEW_ROW_COLUMNS = ("deck", "card_id", "card", "reviewed_at", "answer", "correct", "rating", "duration_s",
-                          "interval_days", "stability", "difficulty", "phase_before", "phase_after", "scheduled_days")
-    CARD_ROW_COLUMNS = ("deck", "card_id", "kind", "phase", "due", "last_review", "stability", "difficulty", "reps",
-                        "lapses", "suspended", "leech", "buried_until", "hidden", "added_at", "tags", "prompt")
+    REVIEW_ROW_COLUMNS = (
+        "deck",
+        "card_id",
+        "card",
+        "reviewed_at",
+        "answer",
+        "correct",
+        "rating",
+        "duration_s",
+        "interval_days",
+        "stability",
+        "difficulty",
+        "phase_before",
+        "phase_after",
+        "scheduled_days",
+    )
+    CARD_ROW_COLUMNS = (
+        "deck",
+        "card_id",
+        "kind",
+        "phase",
+        "due",
+        "last_review",
+        "stability",
+        "difficulty",
+        "reps",
+        "lapses",
+        "suspended",
+        "leech",
+        "buried_until",
+        "hidden",
+        "added_at",
+        "tags",
+        "prompt",
+    )
 
     def iter_review_rows(self, chunk: int = 5000) -> Iterator[tuple[Any, ...]]:
         """Every review as a tuple of :attr:`REVIEW_ROW_COLUMNS`, oldest first, streamed (constant memory).
 
         The card keys are joined in Python from one pass over the cards: a million primary-key lookups
         inside SQLite cost more than the dictionary."""
-        keys = {row[0]: (row[1], row[2]) for row in self._stream(sa.select(cards.c.id, cards.c.deck, cards.c.card_id), chunk)}
+        keys = {
+            row[0]: (row[1], row[2])
+            for row in self._stream(sa.select(cards.c.id, cards.c.deck, cards.c.card_id), chunk)
+        }
         q = sa.select(*[reviews.c[c] for c in self.REVIEW_ROW_COLUMNS[2:]]).order_by(reviews.c.id)
         for row in self._stream(q, chunk):
             yield keys[row[0]] + tuple(row)
@@ -865,7 +1008,8 @@ class Store:
         the interval in force was >= 21 days. Read from the 15-minute totals, not the review log."""
         shift = utc_offset_seconds(now) - self.settings.day_starts_at_hour * 3600
         q = sa.select(review_buckets.c.bucket, *[review_buckets.c[c] for c in _BUCKET_COLUMNS]).where(
-            review_buckets.c.reviews != 0)
+            review_buckets.c.reviews != 0
+        )
         days: dict[int, list[float]] = {}
         for bucket, *values in self._read(lambda conn: conn.execute(q).all()):
             day = int((bucket * migrations.BUCKET_SECONDS + shift) // DAY)
@@ -874,8 +1018,18 @@ class Store:
                 acc[i] += v
         return [(d, int(v[0]), int(v[1]), int(v[2]), int(v[3]), float(v[4])) for d, v in sorted(days.items())]
 
-    CARD_STAT_COLUMNS = ("deck", "tags", "leech", "suspended", "phase", "stability", "due", "last_review", "reps",
-                         "lapses")
+    CARD_STAT_COLUMNS = (
+        "deck",
+        "tags",
+        "leech",
+        "suspended",
+        "phase",
+        "stability",
+        "due",
+        "last_review",
+        "reps",
+        "lapses",
+    )
 
     def card_stat_rows(self) -> Iterator[tuple[Any, ...]]:
         """Plain tuples (columns :attr:`CARD_STAT_COLUMNS`, times as epoch seconds) for every visible card,
