@@ -64,7 +64,14 @@ def run(small: bool = False) -> str:
         text = path.read_text(encoding="utf-8")
         pure = _median_ms(lambda: yaml.load(text, Loader=yaml.SafeLoader), repeat)
         floor = _median_ms(lambda: yaml.load(text, Loader=yaml.CSafeLoader), repeat) if yaml.__with_libyaml__ else None
-        ours = _median_ms(lambda: load_deck(path), repeat)
+        from quizapp.core.decks import loader
+
+        def first_load() -> None:
+            loader._python_error.cache_clear()  # the syntax-check cache only helps reloads
+            load_deck(path)
+
+        ours = _median_ms(first_load, repeat)
+        reload_ms = _median_ms(lambda: load_deck(path), repeat)
     catalog = load_catalog(user=False)
     bundled_cards = sum(len(d.cards) for d in catalog.decks.values())
     catalog_ms = _median_ms(lambda: load_catalog(user=False), repeat)
@@ -98,6 +105,8 @@ def run(small: bool = False) -> str:
     lines += [
         f"| `load_deck` (parse, line numbers, full validation) | {ours:.1f} ms | {ours / pure:.2f}x | "
         + (f"{ours / floor:.2f}x |" if floor else "n/a |"),
+        f"| `load_deck` again (a reload: code already syntax-checked) | {reload_ms:.1f} ms | {reload_ms / pure:.2f}x | "
+        + (f"{reload_ms / floor:.2f}x |" if floor else "n/a |"),
         "",
         f"Goal: `load_deck` on {cards} cards <= {GOAL_MS:g} ms: {verdict}.",
         "",

@@ -55,6 +55,11 @@ def test_alias_bomb_fails_with_a_clear_message_before_expanding(either_parser: s
     assert peak < 20 * 1024 * 1024
 
 
+def test_a_huge_tree_without_aliases_is_refused() -> None:
+    lines = problems_of(b"deck: [" + b"a," * 150_000 + b"]\n")
+    assert lines == ["x.yaml:1: too many values for a deck (more than 100,000)"]
+
+
 def test_a_moderate_alias_use_is_fine() -> None:
     deck = parse_deck(b"""\
 deck: a

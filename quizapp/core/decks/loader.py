@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import functools
 import os
 import re
 from pathlib import Path
@@ -445,6 +446,7 @@ def _absent_or_empty(entry: tuple[Scalar, Node] | None) -> bool:
     return entry is None or isinstance(entry[1], Scalar)
 
 
+@functools.lru_cache(maxsize=4096)  # reloading the catalog (after an edit) re-checks the same code
 def _python_error(code: str, mode: str) -> tuple[str, int] | None:
     """None when ``code`` parses in ``mode``, else (message, 1-based line within the code)."""
     try:

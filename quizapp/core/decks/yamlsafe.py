@@ -6,9 +6,11 @@ way a file can be hostile or broken ends as :class:`YamlError` carrying one-line
 - too large (over :data:`MAX_BYTES`), empty, binary (a NUL byte), not UTF-8, not YAML at all;
 - a tag other than YAML's plain data types (``!!python/object...``, ``!custom``): a problem, never a call;
 - an alias bomb ("billion laughs"): YAML is *composed* (parsed into a node graph where an alias is just a
-  second reference to its anchored node, so composing stays linear in the file size), then the graph is
-  walked while counting every node an alias would expand to; past :data:`MAX_NODES` the walk stops.
-  A recursive alias is caught by the same walk. Nothing is constructed before the walk has succeeded.
+  second reference to its anchored node, so composing stays linear in the file size); then the size the
+  graph would have with every alias expanded is computed once per distinct node (linear time), and past
+  :data:`MAX_NODES` the file is refused. A recursive alias is caught by the same count. Only then is the
+  graph walked into our tree (with its own node budget and depth limit), and nothing is ever constructed
+  from a tag.
 
 libyaml's C parser is used when PyYAML has it (it is ~10x faster than the pure-Python one and caps nesting
 depth itself); the pure-Python composer is the fallback.
@@ -151,7 +153,10 @@ def parse_text(text: str, display: str) -> tuple[Node, list[Problem]]:
         raise YamlError([Problem(display, "not valid YAML: nested too deeply")]) from None
     if root is None:
         raise YamlError([Problem(display, "empty file: a deck needs at least 'deck', 'title' and 'cards'")])
-    _check_expanded_size(root, display)
+    # Without an anchor ('&') there can be no alias, so the graph is a tree as large as the file: the walk's
+    # own budget and depth limit bound it. Only a file with anchors needs the expansion count first.
+    if "&" in text:
+        _check_expanded_size(root, display)
     return _Walker(text, display).convert(root)
 
 
@@ -227,22 +232,21 @@ class _Walker:
         self.display = display
         self.budget = MAX_NODES
         self.problems: list[Problem] = []
-        self.active: set[int] = set()  # ids of the collection nodes on the current path (cycle check)
 
     def convert(self, root: ynodes.Node) -> tuple[Node, list[Problem]]:
         tree = self._node(root, 0)
         return tree, self.problems
 
     def _fail(self, message: str, node: ynodes.Node) -> None:
-        # Fatal problems (bomb, recursion, depth) stop the walk at once: the tree is useless anyway.
+        # Fatal problems (size, depth) stop the walk at once: the tree is useless anyway.
         raise YamlError([Problem(self.display, message, node.start_mark.line + 1)])
 
     def _node(self, node: ynodes.Node, depth: int) -> Node:
+        # A second guard behind _check_expanded_size (which has already refused bombs and cycles when
+        # there are anchors): a huge tree without anchors stops here.
         self.budget -= 1
         if self.budget < 0:
-            self._fail(
-                f"too many nodes: expanding its aliases would exceed {MAX_NODES:,} (an alias bomb?)", node
-            )
+            self._fail(f"too many values for a deck (more than {MAX_NODES:,})", node)
         if depth > MAX_DEPTH:
             self._fail(f"nested too deeply (more than {MAX_DEPTH} levels)", node)
         line = node.start_mark.line + 1
@@ -253,25 +257,19 @@ class _Walker:
                                              "decks hold plain data only", line))
                 kind = "str"
             return Scalar(node.value, kind, line, node.style or None)  # libyaml says "" for plain
-        if id(node) in self.active:
-            self._fail("recursive alias: a node that contains itself", node)
-        self.active.add(id(node))
-        try:
-            if isinstance(node, ynodes.SequenceNode):
-                if node.tag != _SEQ_TAG:
-                    self.problems.append(Problem(self.display, f"tag '{_tag_shown(node.tag)}' is not allowed: "
-                                                 "decks hold plain data only", line))
-                items = tuple(self._node(child, depth + 1) for child in node.value)
-                flow = None
-                if node.flow_style:
-                    flow = _one_line(self.text[node.start_mark.index:node.end_mark.index])
-                return Seq(items, line, flow)
-            if node.tag != _MAP_TAG:
+        if isinstance(node, ynodes.SequenceNode):
+            if node.tag != _SEQ_TAG:
                 self.problems.append(Problem(self.display, f"tag '{_tag_shown(node.tag)}' is not allowed: "
                                              "decks hold plain data only", line))
-            return self._mapping(node, depth)
-        finally:
-            self.active.discard(id(node))
+            items = tuple(self._node(child, depth + 1) for child in node.value)
+            flow = None
+            if node.flow_style:
+                flow = _one_line(self.text[node.start_mark.index:node.end_mark.index])
+            return Seq(items, line, flow)
+        if node.tag != _MAP_TAG:
+            self.problems.append(Problem(self.display, f"tag '{_tag_shown(node.tag)}' is not allowed: "
+                                         "decks hold plain data only", line))
+        return self._mapping(node, depth)
 
     def _mapping(self, node: ynodes.MappingNode, depth: int) -> Map:
         items: list[tuple[Scalar, Node]] = []
