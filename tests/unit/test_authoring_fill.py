@@ -233,3 +233,21 @@ def test_answer_text():
     assert fill.answer_text(shape(2, 3)) == "(2, 3)"
     assert fill.answer_text(raised("IndexError", "out of range")) == "IndexError"
     assert fill.answer_text(Outcome.failure("worker died")) is None
+
+
+def test_windows_line_endings_are_kept(tmp_path):
+    path = tmp_path / "crlf.yaml"
+    body = "deck: w\r\ntitle: W\r\ncards:\r\n  - id: a\r\n    kind: shape\r\n    ask: torch.zeros(4, 5)\r\n"
+    path.write_bytes(body.encode())
+    plan = fill.plan_fill(path, TableEngine({"a": shape(4, 5)}))
+    assert plan.updated == body + "    expect: (4, 5)\r\n"
+    fill.write_plan(plan)
+    assert path.read_bytes() == (body + "    expect: (4, 5)\r\n").encode()
+
+
+def test_a_card_whose_first_key_is_ask(tmp_path):
+    path = tmp_path / "first.yaml"
+    path.write_text("deck: f\ntitle: F\ncards:\n  - ask: torch.zeros(4, 5)\n    id: a\n    kind: shape\n")
+    plan = fill.plan_fill(path, TableEngine({"a": shape(4, 5)}))
+    assert plan.updated == ("deck: f\ntitle: F\ncards:\n  - ask: torch.zeros(4, 5)\n    expect: (4, 5)\n"
+                            "    id: a\n    kind: shape\n")

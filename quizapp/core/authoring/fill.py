@@ -171,15 +171,21 @@ def _edit_for(lines: list[str], card_map: object, value: str) -> _Edit:
 
 
 def apply_edits(text: str, edits: list[_Edit]) -> str:
+    newline = "\r\n" if "\r\n" in text else "\n"  # new lines end the way the file's lines do
     lines = text.splitlines(keepends=True)
     if lines and not lines[-1].endswith("\n"):
-        lines[-1] += "\n"  # so an insertion after the last line starts on a line of its own
+        lines[-1] += newline  # so an insertion after the last line starts on a line of its own
     for edit in sorted(edits, key=lambda e: e.start, reverse=True):
-        lines[edit.start:edit.stop] = edit.lines
+        lines[edit.start:edit.stop] = [line[:-1] + newline if line.endswith("\n") else line for line in edit.lines]
     return "".join(lines)
 
 
 # --------------------------------------------------------------------------- the plan
+
+
+def _read(path: Path) -> str:
+    with path.open(encoding="utf-8", newline="") as f:  # keep "\r\n" as it is in the file
+        return f.read()
 
 
 def _load(text: str, path: Path) -> Deck:
@@ -198,7 +204,7 @@ def plan_fill(path: Path | str, engine: Engine, *, overwrite_mismatches: bool = 
 
     path = Path(path)
     try:
-        original = path.read_text(encoding="utf-8")
+        original = _read(path)
     except UnicodeDecodeError:
         raise FillError(f"{path}: not a text file (UTF-8)") from None
     try:
@@ -276,11 +282,12 @@ def _verify(updated: str, path: Path, intended: dict[str, str]) -> None:
 
 def write_plan(plan: FillPlan) -> None:
     """Write the filled file, atomically, unless it changed on disk since the plan was made."""
-    current = plan.path.read_text(encoding="utf-8")
+    current = _read(plan.path)
     if current != plan.original:
         raise FillError(f"{plan.path} changed while its cards ran; run `deck fill` again")
     tmp = plan.path.with_name(f".{plan.path.name}.fill-{os.getpid()}")
-    tmp.write_text(plan.updated, encoding="utf-8")
+    with tmp.open("w", encoding="utf-8", newline="") as f:  # newline="": write line ends as they are
+        f.write(plan.updated)
     try:
         os.chmod(tmp, plan.path.stat().st_mode & 0o7777)
     except OSError:
