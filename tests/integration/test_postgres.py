@@ -103,3 +103,34 @@ def test_export_streams_from_the_server(store_url, tmp_path, monkeypatch):
         assert rows[0]["reviewed_at"] == "2026-03-10T12:00:00.000+00:00"
         data = json.loads(tabular.write_json(store, tmp_path / "p.json").files[0].read_text())
         assert [r["rating"] for r in data["reviews"]] == [1, 4] and len(data["cards"]) == 2
+
+
+def test_two_writers_on_one_server_lose_nothing(store_url, tmp_path, monkeypatch):
+    import threading
+
+    monkeypatch.setenv("QUIZAPP_HOME", str(tmp_path))
+    with Store.open(store_url, settings=Settings()) as store:
+        store.sync_cards([make_deck("alpha", 3)], NOW)
+    errors: list[BaseException] = []
+
+    def writer(offset: int) -> None:
+        try:
+            with Store.open(store_url, settings=Settings()) as own:
+                for i in range(40):
+                    key = ("alpha", f"c{i % 3}")
+                    own.record_review(key, Rating.GOOD, now=NOW + timedelta(minutes=2 * i + offset))
+        except BaseException as exc:  # noqa: BLE001  (reported below)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in (0, 1)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors, errors
+    with Store.open(store_url, settings=Settings()) as store:
+        histories = [store.history(("alpha", f"c{i}")) for i in range(3)]
+        assert sum(len(h) for h in histories) == 80
+        for i, history in enumerate(histories):
+            assert store.card_info(("alpha", f"c{i}")).reps == len(history)
+        assert sum(n for _, n, *_ in store.review_days(NOW)) == 80
