@@ -196,6 +196,11 @@ def test_daily_backup_on_open_and_pruning_keeps_manual_backups(tmp_path, home):
         Store.open(url(path), settings=Settings(backups_to_keep=2), now=NOW + timedelta(days=day)).close()
     reasons = [b.reason for b in backups.list_backups(home / "backups")]
     assert reasons == ["daily", "daily", "manual"]
+    # A snapshot cut short by a crash is cleaned up by the next pruning.
+    leftover = home / "backups" / ".quizapp-20260101-000000-000000-daily.sqlite3.part"
+    leftover.write_bytes(b"half")
+    backups.prune(home / "backups", 2)
+    assert not leftover.exists()
 
 
 def test_a_failing_daily_backup_is_a_notice_not_a_failure(tmp_path, home):

@@ -75,6 +75,10 @@ def prune(folder: Path, keep: int) -> list[Path]:
     """Delete automatic backups beyond the newest ``keep``; manual backups stay. Returns what was deleted."""
     automatic = [b for b in list_backups(folder) if b.reason in AUTOMATIC]
     removed = []
+    # Half-written snapshots left by a process killed while backing up.
+    for leftover in folder.glob(".quizapp-*.part") if folder.is_dir() else ():
+        leftover.unlink(missing_ok=True)
+        removed.append(leftover)
     for backup in automatic[keep:]:
         backup.path.unlink(missing_ok=True)
         removed.append(backup.path)
