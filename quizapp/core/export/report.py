@@ -24,6 +24,7 @@ CHART_WIDTH = 720
 CHART_HEIGHT = 160
 MARGIN_LEFT = 36  # room for the y-axis labels
 MARGIN_BOTTOM = 22  # room for the x-axis labels
+MARGIN_TOP = 10  # room for the top y-axis label and for points at 100%
 
 CSS = """
 :root { --fg: #1d2330; --muted: #5f6b7a; --bg: #ffffff; --panel: #f4f6f9; --accent: #3867d6;
@@ -91,13 +92,13 @@ def bar_chart(bars: list[Bar], *, name: str, label_every: int = 7, top: float | 
     readers of the source) can read the numbers back, and a ``<title>`` the browser shows on hover."""
     top = top if top is not None else _nice_top(max((b.value for b in bars), default=0))
     plot_w = CHART_WIDTH - MARGIN_LEFT
-    plot_h = CHART_HEIGHT - MARGIN_BOTTOM
+    plot_h = CHART_HEIGHT - MARGIN_BOTTOM - MARGIN_TOP
     slot = plot_w / max(len(bars), 1)
     gap = min(2.0, slot * 0.2)
     out = [f'<svg class="chart" data-chart="{_esc(name)}" viewBox="0 0 {CHART_WIDTH} {CHART_HEIGHT}" '
            f'role="img" aria-label="{_esc(name)}">']
     for fraction in (0.0, 0.5, 1.0):
-        y = plot_h - fraction * plot_h
+        y = MARGIN_TOP + plot_h - fraction * plot_h
         out.append(f'<line class="gridline" x1="{MARGIN_LEFT}" x2="{CHART_WIDTH}" y1="{y:.1f}" y2="{y:.1f}"/>')
         out.append(f'<text x="{MARGIN_LEFT - 4}" y="{y + 4:.1f}" text-anchor="end">'
                    f'{_esc(y_format.format(top * fraction))}</text>')
@@ -108,14 +109,14 @@ def bar_chart(bars: list[Bar], *, name: str, label_every: int = 7, top: float | 
         tip = f"<title>{_esc(bar.tooltip or f'{bar.label}: {bar.value:g}')}</title>"
         attrs = f'data-label="{_esc(bar.label)}" data-value="{bar.value:g}"'
         if bar.passed is None:
-            out.append(f'<rect class="bar" {attrs} x="{x:.1f}" y="{plot_h - h:.1f}" width="{w:.1f}" '
+            out.append(f'<rect class="bar" {attrs} x="{x:.1f}" y="{MARGIN_TOP + plot_h - h:.1f}" width="{w:.1f}" '
                        f'height="{h:.1f}">{tip}</rect>')
         else:
             h_pass = plot_h * min(bar.passed / top, 1.0) if top else 0.0
             out.append(f'<g {attrs} data-passed="{bar.passed:g}">{tip}'
-                       f'<rect class="bar-fail" x="{x:.1f}" y="{plot_h - h:.1f}" width="{w:.1f}" '
+                       f'<rect class="bar-fail" x="{x:.1f}" y="{MARGIN_TOP + plot_h - h:.1f}" width="{w:.1f}" '
                        f'height="{h - h_pass:.1f}"/>'
-                       f'<rect class="bar-pass" x="{x:.1f}" y="{plot_h - h_pass:.1f}" width="{w:.1f}" '
+                       f'<rect class="bar-pass" x="{x:.1f}" y="{MARGIN_TOP + plot_h - h_pass:.1f}" width="{w:.1f}" '
                        f'height="{h_pass:.1f}"/></g>')
         if i % label_every == 0:
             out.append(f'<text x="{x + w / 2:.1f}" y="{CHART_HEIGHT - 6}" text-anchor="middle">'
@@ -127,12 +128,12 @@ def bar_chart(bars: list[Bar], *, name: str, label_every: int = 7, top: float | 
 def line_chart(points: list[tuple[str, float | None]], *, name: str, label_every: int = 7) -> str:
     """An inline SVG line chart of fractions (0..1); a ``None`` point (no data that day) breaks the line."""
     plot_w = CHART_WIDTH - MARGIN_LEFT
-    plot_h = CHART_HEIGHT - MARGIN_BOTTOM
+    plot_h = CHART_HEIGHT - MARGIN_BOTTOM - MARGIN_TOP
     slot = plot_w / max(len(points), 1)
     out = [f'<svg class="chart" data-chart="{_esc(name)}" viewBox="0 0 {CHART_WIDTH} {CHART_HEIGHT}" '
            f'role="img" aria-label="{_esc(name)}">']
     for fraction in (0.0, 0.5, 1.0):
-        y = plot_h - fraction * plot_h
+        y = MARGIN_TOP + plot_h - fraction * plot_h
         out.append(f'<line class="gridline" x1="{MARGIN_LEFT}" x2="{CHART_WIDTH}" y1="{y:.1f}" y2="{y:.1f}"/>')
         out.append(f'<text x="{MARGIN_LEFT - 4}" y="{y + 4:.1f}" text-anchor="end">{fraction * 100:.0f}%</text>')
     segment: list[str] = []
@@ -145,7 +146,7 @@ def line_chart(points: list[tuple[str, float | None]], *, name: str, label_every
             segment = []
             segments.append(segment)
             continue
-        y = plot_h - value * plot_h
+        y = MARGIN_TOP + plot_h - value * plot_h
         segment.append(f"{x:.1f},{y:.1f}")
         out.append(f'<circle class="dot" data-label="{_esc(label)}" data-value="{value:.4f}" cx="{x:.1f}" '
                    f'cy="{y:.1f}" r="2.5"><title>{_esc(label)}: {_percent(value)}</title></circle>')
