@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -75,10 +76,12 @@ def prune(folder: Path, keep: int) -> list[Path]:
     """Delete automatic backups beyond the newest ``keep``; manual backups stay. Returns what was deleted."""
     automatic = [b for b in list_backups(folder) if b.reason in AUTOMATIC]
     removed = []
-    # Half-written snapshots left by a process killed while backing up.
+    # Half-written snapshots left by a process killed while backing up (an hour old: not one that
+    # another quizapp process is writing right now).
     for leftover in folder.glob(".quizapp-*.part") if folder.is_dir() else ():
-        leftover.unlink(missing_ok=True)
-        removed.append(leftover)
+        if time.time() - leftover.stat().st_mtime > 3600:
+            leftover.unlink(missing_ok=True)
+            removed.append(leftover)
     for backup in automatic[keep:]:
         backup.path.unlink(missing_ok=True)
         removed.append(backup.path)
