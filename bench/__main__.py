@@ -16,7 +16,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-BENCHMARKS = ("engine", "storage", "launch")
+BENCHMARKS = ("engine", "storage", "launch", "decks")
 
 
 def main(argv: list[str] | None = None) -> int:
