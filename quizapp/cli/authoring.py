@@ -12,10 +12,7 @@ from typing import Optional
 
 import typer
 
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"quizapp: {message}", err=True)
-    return typer.Exit(2)
+from quizapp.cli.progress import _fail  # one way to say "quizapp: <problem>" and exit 2
 
 
 def _engine(timeout: float | None):  # type: ignore[no-untyped-def]

@@ -104,16 +104,32 @@ def test_targets_are_the_paths_given_or_the_users_decks_folder(tmp_path, monkeyp
 
 
 def test_check_has_a_watch_flag(tmp_path, monkeypatch):
-    """The CLI wiring: --watch runs the same check as `deck check`, in the loop."""
+    """The CLI wiring: --watch runs the same check as `deck check`, in the loop, on one engine."""
+    from types import SimpleNamespace
+
     from quizapp.cli import deck as deck_cli
     from quizapp.cli.main import app
+    from quizapp.core.execution import engine as engine_mod
+
+    class IdleEngine:  # no worker is needed: run_check is replaced below
+        def __init__(self, *args):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return None
 
     monkeypatch.setenv("QUIZAPP_HOME", str(tmp_path))
+    monkeypatch.setattr(engine_mod, "Engine", IdleEngine)
     calls = []
     monkeypatch.setattr(deck_cli, "run_check", lambda paths, **kw: calls.append((list(paths), kw)) or 0)
-    monkeypatch.setattr(watch.time, "sleep", Script())
+    monkeypatch.setattr(watch, "time", SimpleNamespace(sleep=Script(save(tmp_path / "d.yaml", "y"), None)))
     (tmp_path / "d.yaml").write_text("x")
     result = CliRunner().invoke(app, ["deck", "check", "--watch", str(tmp_path / "d.yaml")])
     assert result.exit_code == 0, result.output
-    assert calls == [([str(tmp_path / "d.yaml")], {"as_json": False, "timeout": None})]
+    assert [paths for paths, _ in calls] == [[str(tmp_path / "d.yaml")]] * 2
+    engines = [kw["engine"] for _, kw in calls]
+    assert isinstance(engines[0], IdleEngine) and engines[0] is engines[1]  # one engine serves every run
     assert "stopped watching" in result.output

@@ -26,6 +26,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from quizapp.core.authoring.new import slug
+
 if TYPE_CHECKING:
     from quizapp.core.execution.engine import Engine, Job
     from quizapp.core.execution.outcome import Outcome
@@ -104,10 +106,6 @@ class FromDocsResult:
 def _one_line(text: str, width: int = 60) -> str:
     line = " ".join(text.split())
     return line if len(line) <= width else line[: width - 3] + "..."
-
-
-def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
 # --------------------------------------------------------------------------- docstrings

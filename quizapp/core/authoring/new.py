@@ -118,12 +118,17 @@ class NewDeck:
     title: str
 
 
+def slug(text: str) -> str:
+    """``text`` in lowercase with every run of other characters than a-z and 0-9 turned into one '-'."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
 def deck_id_for(name: str) -> str:
-    """The deck id a NAME becomes: lowercase, every run of other characters turned into one '-'."""
-    slug = re.sub(r"[^a-z0-9]+", "-", name.strip().lower()).strip("-")
-    if not slug or not DECK_ID.match(slug):
+    """The deck id a NAME becomes (its :func:`slug`); ValueError when nothing is left."""
+    made = slug(name)
+    if not made or not DECK_ID.match(made):
         raise ValueError(f"cannot make a deck id from {name!r}: use letters, digits and '-'")
-    return slug
+    return made
 
 
 def _yaml_string(text: str) -> str:
