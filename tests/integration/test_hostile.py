@@ -45,8 +45,14 @@ def engine(home: Path):
             os.environ["QUIZAPP_HOME"] = old
 
 
+# The process id of every card run by the test in progress (the worker reports it in Outcome.extra).
+CARD_PIDS: list[int] = []
+
+
 def run(engine: Engine, setup: str, ask: str = "1", kind: str = "value", limits: Limits | None = None) -> Outcome:
-    return engine.run(Job(textwrap.dedent(setup), ask, kind), limits)
+    outcome = engine.run(Job(textwrap.dedent(setup), ask, kind), limits)
+    CARD_PIDS.append(outcome.extra["pid"])
+    return outcome
 
 
 def children_of(pid: int) -> list[int]:
@@ -73,12 +79,22 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
+def wait_gone(pids: list[int], seconds: float = 30.0) -> list[int]:
+    """The pids still alive after waiting up to ``seconds`` for them to end."""
+    deadline = time.monotonic() + seconds
+    while any(alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return [p for p in pids if alive(p)]
+
+
 @pytest.fixture(autouse=True)
 def next_card_still_works(engine: Engine):
+    CARD_PIDS.clear()
     yield
     after = engine.run(Job("x = torch.ones(2, 3)", "x.t()", "shape"))
     assert after.ok and after.display == "(3, 2)", after
-    assert children_of(engine.worker_pid or -1) == [], "a card's process outlived its card"
+    # The worker answers as soon as a card's report is complete and reaps it just after.
+    assert wait_gone(CARD_PIDS) == [], "a card's process outlived its card"
 
 
 def test_an_endless_loop_hits_the_time_limit(engine: Engine) -> None:
@@ -263,10 +279,7 @@ def test_killing_the_app_leaves_no_process_behind(home: Path) -> None:
         assert cards, "the card never started"
         app.kill()
         app.wait()
-        deadline = time.monotonic() + 30
-        while any(alive(p) for p in [worker, *cards]) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not any(alive(p) for p in [worker, *cards]), "worker or card outlived the killed app"
+        assert wait_gone([worker, *cards]) == [], "worker or card outlived the killed app"
     finally:
         if app.poll() is None:
             app.kill()

@@ -76,12 +76,22 @@ class BoundedOutput(io.TextIOBase):
         return out
 
 
-def run(job: dict[str, Any], limits: dict[str, Any], *, result_fd: int, scratch: Path,
-        hardening: sandbox.Hardening, worker_pid: int) -> NoReturn:
-    """The child's whole life. Never returns: the process ends with ``os._exit``."""
+def run(*, job_fd: int, result_fd: int, scratch: Path, hardening: sandbox.Hardening,
+        worker_pid: int) -> NoReturn:
+    """The child's whole life. Never returns: the process ends with ``os._exit``.
+
+    Hardened at once, it then waits (as a spare) for its one job on ``job_fd``: a JSON document
+    ``{"job": {...}, "limits": {...}}`` ended by EOF.
+    """
     try:
-        missing = sandbox.enter(hardening, scratch=scratch, memory_mb=int(limits["memory_mb"]),
-                                wall_seconds=float(limits["wall_seconds"]), worker_pid=worker_pid)
+        missing = sandbox.enter_early(hardening, scratch=scratch, worker_pid=worker_pid)
+        message = _read_all(job_fd)
+        if not message:  # the worker closed the pipe without a job: it is shutting down
+            _exit(0)
+        request = json.loads(message)
+        job, limits = request["job"], request["limits"]
+        missing += sandbox.enter_late(hardening, memory_mb=int(limits["memory_mb"]),
+                                      wall_seconds=float(limits["wall_seconds"]))
         report = _run_snippet(job, int(limits["memory_mb"]), int(limits["output_bytes"]))
         report["missing"] = missing
         data = _dumps(report, allow_nan=False).encode("utf-8")
@@ -94,7 +104,22 @@ def run(job: dict[str, Any], limits: dict[str, Any], *, result_fd: int, scratch:
         except OSError:
             break
         view = view[written:]
+    # Close before exiting: the worker answers on EOF, and a process's files are closed only after its
+    # (large, torch-sized) address space has been torn down.
+    try:
+        os.close(result_fd)
+    except OSError:
+        pass
     _exit(0)
+
+
+def _read_all(fd: int) -> bytes:
+    chunks = []
+    while True:
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
 
 
 def _run_snippet(job: dict[str, Any], memory_mb: int, output_bytes: int) -> dict[str, Any]:

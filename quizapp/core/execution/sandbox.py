@@ -5,7 +5,8 @@ Layers, each independent so that a kernel lacking one still gets the others:
 - process group of its own and ``PR_SET_PDEATHSIG``: the worker can SIGKILL everything the card
   started, and the card dies with the worker;
 - rlimits: address space (relative to the size at fork), CPU time, file size, no core dumps;
-- a new, empty network namespace (``unshare(CLONE_NEWNET)``: needs root or a user namespace);
+- a new, empty network namespace (``unshare(CLONE_NEWNET)``: needs root or a user namespace), made
+  once for the whole worker, so every card inherits it;
 - all capabilities dropped (the worker may run as root, as it does in CI containers);
 - Landlock: writes only inside the card's scratch folder (and ``/dev/null``), no TCP, no signals to
   processes outside the card, no abstract unix sockets outside it;
@@ -13,7 +14,9 @@ Layers, each independent so that a kernel lacking one still gets the others:
   mounts/namespaces/kernel modules/bpf/io_uring, no raising rlimits back.
 
 Audit hooks are deliberately not used: Python's own docs say code can bypass them. Each function
-returns what it could *not* enforce, so :func:`enter` yields the list ``Engine.enforcement()`` reports.
+returns what it could *not* enforce; together they give the list ``Engine.enforcement()`` reports.
+A child is hardened in two steps: :func:`enter_early` right after the fork (it may then wait as a
+spare), :func:`enter_late` once its job, and so its limits, are known.
 This module runs in the worker (where torch is already imported) and in its children, never in the app.
 """
 
@@ -34,6 +37,7 @@ _libc.syscall.restype = ctypes.c_long
 PR_SET_PDEATHSIG = 1
 PR_SET_NO_NEW_PRIVS = 38
 CLONE_NEWNET = 0x40000000
+CLONE_NEWUSER = 0x10000000
 CLONE_THREAD = 0x00010000
 
 # Largest file a card may write inside its scratch folder.
@@ -149,9 +153,34 @@ def _build_seccomp_filter() -> object:
     return flt
 
 
-def enter(hardening: Hardening, *, scratch: Path, memory_mb: int, wall_seconds: float,
-          worker_pid: int) -> list[str]:
-    """Harden the calling (freshly forked) child. Returns what could not be enforced."""
+def isolate_network() -> str | None:
+    """Move the calling process (the worker, once) into a new, empty network namespace.
+
+    Every card forked afterwards inherits it for free (a namespace per card costs ~0.5 ms to make and
+    more to tear down). Root can do it directly; others through a user namespace where the kernel allows
+    one. Returns what could not be enforced, or None.
+    """
+    if _libc.unshare(CLONE_NEWNET) == 0:
+        return None
+    uid, gid = os.getuid(), os.getgid()
+    if _libc.unshare(CLONE_NEWUSER | CLONE_NEWNET) == 0:
+        try:
+            Path("/proc/self/setgroups").write_text("deny")
+            Path("/proc/self/uid_map").write_text(f"{uid} {uid} 1")
+            Path("/proc/self/gid_map").write_text(f"{gid} {gid} 1")
+        except OSError:
+            pass  # the namespaces exist anyway; ids just show as the overflow id inside
+        return None
+    return ("no network namespace (needs root or unprivileged user namespaces): the network is blocked "
+            "only by the seccomp socket filter")
+
+
+def enter_early(hardening: Hardening, *, scratch: Path, worker_pid: int) -> list[str]:
+    """Harden a freshly forked child before it knows its job (a spare waiting for work).
+
+    Everything here is independent of the job's limits, so it is paid before the job arrives.
+    Returns what could not be enforced.
+    """
     missing: list[str] = []
     # Own process group, so the worker's SIGKILL reaches anything left of the card (the worker also
     # calls setpgid on it, closing the race).
@@ -166,15 +195,17 @@ def enter(hardening: Hardening, *, scratch: Path, memory_mb: int, wall_seconds: 
     os.chdir(scratch)
     os.environ["TMPDIR"] = str(scratch)
     os.environ["HOME"] = str(scratch)
-    missing += _apply_rlimits(memory_mb, wall_seconds)
-    if _libc.unshare(CLONE_NEWNET) != 0:
-        missing.append("no network namespace (needs root or user namespaces): the network is blocked "
-                       "only by the seccomp socket filter")
     _drop_capabilities()
     if _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         missing.append("no_new_privs refused: Landlock and seccomp cannot be applied")
         return missing
     missing += _apply_landlock(hardening.landlock_abi, scratch)
+    return missing
+
+
+def enter_late(hardening: Hardening, *, memory_mb: int, wall_seconds: float) -> list[str]:
+    """The job's limits, then seccomp (last: it forbids setting limits). Returns what is not enforced."""
+    missing = _apply_rlimits(memory_mb, wall_seconds)
     if hardening.seccomp_filter is not None:
         try:
             hardening.seccomp_filter.load()  # type: ignore[attr-defined]

@@ -3,6 +3,14 @@
 Started by ``Engine`` as ``python -m quizapp.core.execution.zygote --children N``. It never runs deck
 code itself; each job is run by a fresh child (see ``child.py``), at most N at once.
 
+Latency: forking a process that has imported torch costs a few ms (page tables for ~150 MB), so the
+worker keeps N *spares*: children forked ahead of time and already hardened (``sandbox.enter_early``)
+that block on a pipe until a job arrives; the card then only pays for its limits and seccomp
+(``sandbox.enter_late``) and the snippet itself. The worker answers as soon as a card's report is
+complete (the card closes its pipe before exiting) and reaps the process just after, so the
+teardown of its address space is not on the user's clock either. The network namespace is made once,
+for the worker, and inherited by every card.
+
 Protocol, one JSON object per line. The app writes to the worker's stdin::
 
     {"op": "run", "id": 7, "job": {"setup": "...", "ask": "...", "kind": "shape"},
@@ -21,6 +29,7 @@ EOF on stdin (the app exited or was killed) makes the worker SIGKILL every runni
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gc
 import json
 import os
@@ -42,44 +51,52 @@ from quizapp.core.execution.outcome import Outcome
 # bounds keep honest results far below it).
 MAX_REPORT_BYTES = 4 * 1024 * 1024
 # A probe job run at start-up: it warms the fork path and tells which sandbox layers work here.
+PROBE_ID = "probe"
 PROBE_JOB = {"setup": "x = torch.arange(6.0).view(2, 3)", "ask": "x.t() @ x", "kind": "value"}
 
 
 @dataclass
-class Running:
-    """One card's child, from fork to reaping."""
+class Child:
+    """A forked child: first a hardened spare waiting for a job, then a running card, until reaped."""
 
-    job_id: Any
     pid: int
     pidfd: int
-    result_fd: int | None
+    job_fd: int | None  # write end of its job pipe; None once the job is sent
+    result_fd: int | None  # read end of its result pipe; None after EOF
     scratch: Path
-    limits: Limits
-    started: float
-    deadline: float
+    job_id: Any = None
+    limits: Limits | None = None
+    started: float = 0.0
+    deadline: float = float("inf")
     data: bytearray = field(default_factory=bytearray)
     killed_for: str | None = None  # why the worker killed it (time limit, oversized outcome)
+    answered: bool = False  # its outcome has been sent (at EOF on its result pipe, before reaping)
+
+    @property
+    def spare(self) -> bool:
+        return self.job_fd is not None
 
 
 class Worker:
-    def __init__(self, children: int, proto_in: int, proto_out: int) -> None:
+    """Owns the children: keeps ``children`` hardened spares ready and at most ``children`` cards running."""
+
+    def __init__(self, children: int, proto_in: int, proto_out: int, missing: list[str]) -> None:
+        from quizapp.core.execution import sandbox
+
         self.children = max(1, children)
         self.proto_in = proto_in
         self.proto_out = proto_out
         self.selector = selectors.DefaultSelector()
         self.queue: deque[tuple[Any, dict[str, Any], Limits]] = deque()
-        self.running: dict[int, Running] = {}  # by pid
+        self.procs: dict[int, Child] = {}  # by pid: spares and running cards
         self.inbox = bytearray()
         self.counter = 0
         self.pid = os.getpid()
         self.scratch_base = locations.ensure(locations.scratch_root()) / f"worker-{self.pid}"
-        from quizapp.core.execution import sandbox
-
         self.hardening = sandbox.prepare()
         self.devnull = os.open(os.devnull, os.O_RDWR)
-        # What the first child (the start-up probe) reported it could not enforce.
-        self.hardening_checked = False
-        self.missing: list[str] = []
+        self.missing = list(missing)  # what the worker itself could not enforce (network namespace)
+        self.probe_outcome: Outcome | None = None
 
     # --- messages to the app
     def send(self, message: dict[str, Any]) -> None:
@@ -88,100 +105,140 @@ class Worker:
         while view:
             view = view[os.write(self.proto_out, view):]
 
+    def answer(self, job_id: Any, outcome: Outcome) -> None:
+        if job_id == PROBE_ID:
+            self.probe_outcome = outcome
+        else:
+            self.send({"op": "result", "id": job_id, "outcome": _as_message(outcome)})
+
     # --- children
-    def start(self, job_id: Any, job: dict[str, Any], limits: Limits) -> None:
+    def fork_spare(self) -> Child:
         self.counter += 1
         scratch = self.scratch_base / f"card-{self.counter}"
         scratch.mkdir(parents=True)
-        read_fd, write_fd = os.pipe()
-        inherited = [self.proto_in, self.proto_out, read_fd, self.selector.fileno()]
-        for other in self.running.values():
-            inherited.append(other.pidfd)
-            if other.result_fd is not None:
-                inherited.append(other.result_fd)
+        job_read, job_write = os.pipe()
+        result_read, result_write = os.pipe()
+        inherited = [self.proto_in, self.proto_out, job_write, result_read, self.selector.fileno()]
+        for other in self.procs.values():
+            inherited += [fd for fd in (other.pidfd, other.job_fd, other.result_fd) if fd is not None]
         pid = os.fork()
         if pid == 0:
             try:
-                for fd in inherited:  # the child must not read jobs, forge results or see other cards
+                for fd in inherited:  # a card must not read jobs, forge results or see other cards
                     os.close(fd)
                 for fd in (0, 1, 2):
                     os.dup2(self.devnull, fd)
                 os.close(self.devnull)
                 from quizapp.core.execution import child
 
-                child.run(job, limits.to_dict(), result_fd=write_fd, scratch=scratch,
+                child.run(job_fd=job_read, result_fd=result_write, scratch=scratch,
                           hardening=self.hardening, worker_pid=self.pid)
             finally:
                 os._exit(71)
-        os.close(write_fd)
+        os.close(job_read)
+        os.close(result_write)
         try:
             os.setpgid(pid, pid)  # also done by the child; whichever runs first wins the race
         except OSError:
             pass
         pidfd = os.pidfd_open(pid)
-        os.set_blocking(read_fd, False)
-        now = time.monotonic()
-        running = Running(job_id, pid, pidfd, read_fd, scratch, limits, now, now + limits.wall_seconds)
-        self.running[pid] = running
-        self.selector.register(read_fd, selectors.EVENT_READ, ("result", running))
-        self.selector.register(pidfd, selectors.EVENT_READ, ("exit", running))
+        os.set_blocking(result_read, False)
+        proc = Child(pid, pidfd, job_write, result_read, scratch)
+        self.procs[pid] = proc
+        self.selector.register(result_read, selectors.EVENT_READ, ("result", proc))
+        self.selector.register(pidfd, selectors.EVENT_READ, ("exit", proc))
+        return proc
 
-    def read_result(self, running: Running) -> None:
-        assert running.result_fd is not None
+    def dispatch(self, job_id: Any, job: dict[str, Any], limits: Limits) -> None:
+        spare = next((p for p in self.procs.values() if p.spare), None) or self.fork_spare()
+        assert spare.job_fd is not None
+        spare.job_id, spare.limits = job_id, limits
+        spare.started = time.monotonic()
+        spare.deadline = spare.started + limits.wall_seconds
+        data = json.dumps({"job": job, "limits": limits.to_dict()}).encode()
+        try:
+            view = memoryview(data)
+            while view:  # blocking: the spare is reading, so a long job cannot wedge the worker
+                view = view[os.write(spare.job_fd, view):]
+        except OSError:
+            pass  # the spare died meanwhile; its exit is reported as this card's failure
+        os.close(spare.job_fd)
+        spare.job_fd = None
+
+    def busy(self) -> int:
+        return sum(1 for p in self.procs.values() if not p.spare)
+
+    def spares(self) -> int:
+        return sum(1 for p in self.procs.values() if p.spare)
+
+    def read_result(self, proc: Child) -> None:
+        assert proc.result_fd is not None
         while True:
             try:
-                chunk = os.read(running.result_fd, 65536)
+                chunk = os.read(proc.result_fd, 65536)
             except BlockingIOError:
                 return
             if not chunk:
-                self.selector.unregister(running.result_fd)
-                os.close(running.result_fd)
-                running.result_fd = None
+                self.selector.unregister(proc.result_fd)
+                os.close(proc.result_fd)
+                proc.result_fd = None
+                self.answer_from_report(proc)
                 return
-            running.data += chunk
-            if len(running.data) > MAX_REPORT_BYTES:
-                self.kill(running, f"the outcome was larger than {MAX_REPORT_BYTES // (1024 * 1024)} MB")
-                running.data.clear()
+            proc.data += chunk
+            if len(proc.data) > MAX_REPORT_BYTES:
+                self.kill(proc, f"the outcome was larger than {MAX_REPORT_BYTES // (1024 * 1024)} MB")
+                proc.data.clear()
 
-    def kill(self, running: Running, why: str) -> None:
-        if running.killed_for is None:
-            running.killed_for = why
-        for target in (lambda: os.killpg(running.pid, signal.SIGKILL), lambda: os.kill(running.pid, signal.SIGKILL)):
+    def answer_from_report(self, proc: Child) -> None:
+        """At EOF: answer at once when the child sent a complete report (it is still exiting)."""
+        if proc.answered or proc.killed_for or proc.spare or not proc.data:
+            return
+        try:
+            report = json.loads(bytes(proc.data))
+        except (ValueError, UnicodeDecodeError):
+            return  # incomplete: its exit status will say what happened
+        if not isinstance(report, dict):
+            return
+        missing = report.get("missing")
+        if proc.job_id == PROBE_ID and isinstance(missing, list):
+            self.missing += [m for m in missing if isinstance(m, str)]
+        proc.answered = True
+        outcome = Outcome.from_report(report, seconds=time.monotonic() - proc.started)
+        self.answer(proc.job_id, _with_pid(outcome, proc.pid))
+
+    def kill(self, proc: Child, why: str) -> None:
+        if proc.killed_for is None:
+            proc.killed_for = why
+        for target in (lambda: os.killpg(proc.pid, signal.SIGKILL), lambda: os.kill(proc.pid, signal.SIGKILL)):
             try:
                 target()
             except OSError:
                 pass
 
-    def reap(self, running: Running) -> Outcome:
-        if running.result_fd is not None:  # the process is gone, so whatever it wrote is readable now
-            self.read_result(running)
-            if running.result_fd is not None:
-                self.selector.unregister(running.result_fd)
-                os.close(running.result_fd)
-                running.result_fd = None
-        self.selector.unregister(running.pidfd)
-        os.close(running.pidfd)
-        _, status = os.waitpid(running.pid, 0)
+    def reap(self, proc: Child) -> None:
+        if proc.result_fd is not None:  # the process is gone, so whatever it wrote is readable now
+            self.read_result(proc)
+            if proc.result_fd is not None:
+                self.selector.unregister(proc.result_fd)
+                os.close(proc.result_fd)
+                proc.result_fd = None
+        if proc.job_fd is not None:
+            os.close(proc.job_fd)
+            proc.job_fd = None
+        self.selector.unregister(proc.pidfd)
+        os.close(proc.pidfd)
+        _, status = os.waitpid(proc.pid, 0)
         try:
-            os.killpg(running.pid, signal.SIGKILL)  # anything that escaped into the group (cannot, but cheap)
+            os.killpg(proc.pid, signal.SIGKILL)  # anything left in its group (there cannot be, but cheap)
         except OSError:
             pass
-        del self.running[running.pid]
-        shutil.rmtree(running.scratch, ignore_errors=True)
-        seconds = time.monotonic() - running.started
-        if running.killed_for:
-            return Outcome.failure(running.killed_for, seconds=seconds)
-        if running.data:
-            try:
-                report = json.loads(bytes(running.data))
-            except (ValueError, UnicodeDecodeError):
-                report = None
-            if isinstance(report, dict):
-                if not self.hardening_checked:
-                    self.missing = [m for m in report.get("missing", []) if isinstance(m, str)]
-                    self.hardening_checked = True
-                return Outcome.from_report(report, seconds=seconds)
-        return Outcome.failure(_death_reason(status, running.limits), seconds=seconds)
+        del self.procs[proc.pid]
+        shutil.rmtree(proc.scratch, ignore_errors=True)
+        if proc.job_id is None or proc.answered:
+            return  # a spare that died unused, or a card already answered at EOF
+        seconds = time.monotonic() - proc.started
+        reason = proc.killed_for or _death_reason(status, proc.limits or Limits())
+        self.answer(proc.job_id, _with_pid(Outcome.failure(reason, seconds=seconds), proc.pid))
 
     # --- the loop
     def handle_inbox(self) -> bool:
@@ -203,75 +260,83 @@ class Worker:
                     clean = {"setup": job.get("setup") or None, "ask": str(job["ask"]), "kind": str(job["kind"])}
                     limits = Limits.from_dict(message.get("limits") or {})
                 except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                    self.send({"op": "result", "id": job_id,
-                               "outcome": _as_message(Outcome.failure(f"malformed job: {exc}"))})
+                    self.answer(job_id, Outcome.failure(f"malformed job: {exc}"))
                     continue
                 self.queue.append((job_id, clean, limits))
         return True
 
+    def step(self, accepting: bool) -> bool:
+        """One turn of the loop: start queued cards, keep spares ready, wait, handle what happened.
+
+        Returns False when the app has gone (EOF) or asked to quit.
+        """
+        alive = True
+        while self.queue and self.busy() < self.children:
+            job_id, job, limits = self.queue.popleft()
+            try:
+                self.dispatch(job_id, job, limits)
+            except OSError as exc:  # fork or pipe refused (e.g. out of memory): the card fails, we go on
+                self.answer(job_id, Outcome.failure(f"could not start the card: {exc}"))
+        if accepting:
+            while self.spares() < self.children:
+                try:
+                    self.fork_spare()
+                except OSError:
+                    break  # no spare now; dispatch forks one when a job needs it
+        now = time.monotonic()
+        timeout = min((p.deadline - now for p in self.procs.values() if p.killed_for is None), default=None)
+        if timeout is not None and timeout > 1e6:
+            timeout = None
+        for key, _ in self.selector.select(None if timeout is None else max(timeout, 0.0)):
+            what, proc = key.data
+            if what == "app":
+                try:
+                    chunk = os.read(self.proto_in, 65536)
+                except BlockingIOError:
+                    continue
+                if not chunk:  # the app is gone: nothing may outlive it
+                    return False
+                self.inbox += chunk
+                alive = self.handle_inbox() and alive
+            elif what == "result" and proc.result_fd is not None:
+                self.read_result(proc)
+            elif what == "exit" and proc.pid in self.procs:
+                self.reap(proc)
+        now = time.monotonic()
+        for proc in list(self.procs.values()):
+            if proc.killed_for is None and now >= proc.deadline:
+                self.kill(proc, f"time limit of {proc.limits.wall_seconds:g} s exceeded" if proc.limits else "killed")
+        return alive
+
     def serve(self) -> None:
         os.set_blocking(self.proto_in, False)
         self.selector.register(self.proto_in, selectors.EVENT_READ, ("app", None))
-        alive = True
-        while alive or self.running:
-            while alive and self.queue and len(self.running) < self.children:
-                job_id, job, limits = self.queue.popleft()
-                try:
-                    self.start(job_id, job, limits)
-                except OSError as exc:  # fork or pipe refused (e.g. out of memory): the card fails, we go on
-                    self.send({"op": "result", "id": job_id,
-                               "outcome": _as_message(Outcome.failure(f"could not start the card: {exc}"))})
-            now = time.monotonic()
-            timeout = min((r.deadline - now for r in self.running.values() if r.killed_for is None), default=None)
-            events = self.selector.select(None if timeout is None else max(timeout, 0.0))
-            for key, _ in events:
-                what, running = key.data
-                if what == "app":
-                    try:
-                        chunk = os.read(self.proto_in, 65536)
-                    except BlockingIOError:
-                        continue
-                    if not chunk:  # the app is gone: nothing may outlive it
-                        self.shutdown()
-                        return
-                    self.inbox += chunk
-                    alive = self.handle_inbox()
-                elif what == "result" and running.result_fd is not None:
-                    self.read_result(running)
-                elif what == "exit" and running.pid in self.running:
-                    outcome = self.reap(running)
-                    self.send({"op": "result", "id": running.job_id, "outcome": _as_message(outcome)})
-            now = time.monotonic()
-            for running in list(self.running.values()):
-                if running.killed_for is None and now >= running.deadline:
-                    self.kill(running, f"time limit of {running.limits.wall_seconds:g} s exceeded")
+        while self.step(accepting=True):
+            pass
         self.shutdown()
 
     def shutdown(self) -> None:
-        for running in list(self.running.values()):
-            self.kill(running, "the worker stopped")
+        for proc in list(self.procs.values()):
+            self.kill(proc, "the worker stopped")
             try:
-                os.waitpid(running.pid, 0)
+                os.waitpid(proc.pid, 0)
             except ChildProcessError:
                 pass
         shutil.rmtree(self.scratch_base, ignore_errors=True)
 
     def probe(self) -> list[str]:
-        """Run one card synchronously through the normal path; return what it could not enforce."""
-        self.start("probe", PROBE_JOB, Limits(wall_seconds=30.0))
-        running = next(iter(self.running.values()))
-        while running.pid in self.running:
-            for key, _ in self.selector.select(1.0):
-                what, r = key.data
-                if what == "result" and r.result_fd is not None:
-                    self.read_result(r)
-                elif what == "exit" and r.pid in self.running:
-                    outcome = self.reap(r)
-                    if not outcome.ok:
-                        return [f"the sandbox self-test failed: {outcome.reason or outcome.display}"]
-            if time.monotonic() > running.deadline:
-                self.kill(running, "the sandbox self-test timed out")
-        return list(self.missing)
+        """Run one card through the normal path; return what this machine could not enforce."""
+        self.queue.append((PROBE_ID, PROBE_JOB, Limits(wall_seconds=30.0)))
+        while self.probe_outcome is None:
+            self.step(accepting=False)
+        if not self.probe_outcome.ok:
+            self.missing.append("the sandbox self-test failed: "
+                                f"{self.probe_outcome.reason or self.probe_outcome.display}")
+        return list(dict.fromkeys(self.missing))
+
+
+def _with_pid(outcome: Outcome, pid: int) -> Outcome:
+    return dataclasses.replace(outcome, extra={**outcome.extra, "pid": pid})
 
 
 def _as_message(outcome: Outcome) -> dict[str, Any]:
@@ -365,9 +430,13 @@ def main(argv: list[str] | None = None) -> int:
             return 0  # the app died before the line above took effect
     worker = None
     try:
+        from quizapp.core.execution.sandbox import isolate_network
+
+        no_network_namespace = isolate_network()  # before torch starts any thread
         _warm_up()
         _clean_stale_scratch()
-        worker = Worker(args.children, proto_in=0, proto_out=proto_out)
+        worker = Worker(args.children, proto_in=0, proto_out=proto_out,
+                        missing=[no_network_namespace] if no_network_namespace else [])
         enforcement = worker.probe()
         gc.collect()
         gc.freeze()  # children then never touch (and copy) the warm objects' pages for GC
