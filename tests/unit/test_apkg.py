@@ -15,7 +15,7 @@ from quizapp.core.export import apkg
 
 SHAPE = Card(deck="demo", id="add", kind=Kind.SHAPE, prompt="What is the shape of `x + y`?",
              setup="x = torch.ones(2, 1)\ny = torch.ones(3)", ask="x + y", expect="(2, 3)",
-             explain="Broadcasting **stretches** size-1 dims.", tags=("broadcasting",))
+             explain="Broadcasting **stretches** size-1 dims.", tags=("broadcasting",), concept="rule")
 RAISES = Card(deck="demo", id="view", kind=Kind.VALUE, prompt="What does `x.t().view(6)` give?",
               setup="x = torch.ones(2, 3)", ask="x.t().view(6)", expect="RuntimeError")
 NO_EXPECT = Card(deck="demo", id="bare", kind=Kind.DTYPE, prompt="dtype?", ask="torch.arange(3)")
@@ -24,7 +24,8 @@ RECALL = Card(deck="demo", id="rank", kind=Kind.RECALL, prompt="What is `world_s
 PARAMETRIC = Card(deck="demo", id="param", kind=Kind.SHAPE, prompt="Shape of `torch.ones($n).unsqueeze(0)`?",
                   ask="torch.ones($n).unsqueeze(0)", expect="(1, $n)", params={"n": (4, 5)})
 DECK = Deck(id="demo", title="Demo deck", cards=(SHAPE, RAISES, NO_EXPECT, RECALL, PARAMETRIC),
-            description="A <i>small</i> deck", tags=("torch basics",))
+            description="A <i>small</i> deck", tags=("torch basics",),
+            concepts={"rule": "Sizes are compared **from the right**."})
 OTHER = Deck(id="other", title="Other", cards=(Card(deck="other", id="r", kind=Kind.RECALL, prompt="Q",
                                                      answer="A"),))
 
@@ -72,6 +73,8 @@ def test_notes_hold_question_code_outcome_and_explanation(tmp_path):
     assert shape["Code"] == "<pre><code>x = torch.ones(2, 1)\ny = torch.ones(3)\nx + y</code></pre>"
     assert shape["Outcome"] == "<pre><code>(2, 3)</code></pre>"
     assert "<strong>stretches</strong>" in shape["Explanation"]
+    assert "<strong>from the right</strong>" in shape["Concept"]
+    assert by_source["demo / view"]["Concept"] == ""
     assert shape["deck"] == "quizapp::Demo deck"
     assert shape["tags"] == ["torch_basics", "broadcasting"]
 

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 MODEL_ID = 1_607_392_319  # fixed forever: Anki matches notes to their note type by this id
 MODEL_NAME = "quizapp (recall)"
-FIELDS = ("Question", "Code", "Outcome", "Explanation", "Source")
+FIELDS = ("Question", "Code", "Outcome", "Explanation", "Concept", "Source")
 
 CSS = """
 .card { font-family: system-ui, sans-serif; font-size: 18px; text-align: left; color: #1d2330;
@@ -48,6 +48,7 @@ BACK = """{{FrontSide}}
 <div class="label">Outcome</div>
 <div class="outcome">{{Outcome}}</div>
 {{#Explanation}}<div class="label">Why</div><div class="explanation">{{Explanation}}</div>{{/Explanation}}
+{{#Concept}}<div class="label">Concept</div><div class="concept">{{Concept}}</div>{{/Concept}}
 <div class="source">{{Source}}</div>"""
 
 
@@ -172,7 +173,8 @@ def write_apkg(decks: Iterable[Deck], path: Path | str, *, run: bool = True, eng
             source = html.escape(f"{deck.id} / {card.id}")
             note = genanki.Note(
                 model=model,
-                fields=[render(card.prompt or ""), code, back, render(card.explain or ""), source],
+                fields=[render(card.prompt or ""), code, back, render(card.explain or ""),
+                        render(deck.concepts.get(card.concept, "")) if card.concept else "", source],
                 guid=genanki.guid_for("quizapp", card.deck, card.id),
                 tags=[t.replace(" ", "_") for t in (*deck.tags, *card.tags)],
             )
