@@ -50,6 +50,9 @@ from quizapp.core.execution.outcome import Outcome
 # Largest outcome document a child may send; more than this and the card fails (the child's own
 # bounds keep honest results far below it).
 MAX_REPORT_BYTES = 4 * 1024 * 1024
+# A spare is forked only after the worker has been idle this long, one per pause: a job that arrives
+# right after an answer (the next card of a check) should not wait behind a fork.
+SPARE_GRACE = 0.001
 # A probe job run at start-up: it warms the fork path and tells which sandbox layers work here.
 PROBE_ID = "probe"
 PROBE_JOB = {"setup": "x = torch.arange(6.0).view(2, 3)", "ask": "x.t() @ x", "kind": "value"}
@@ -277,17 +280,23 @@ class Worker:
                 self.dispatch(job_id, job, limits)
             except OSError as exc:  # fork or pipe refused (e.g. out of memory): the card fails, we go on
                 self.answer(job_id, Outcome.failure(f"could not start the card: {exc}"))
-        if accepting:
-            while self.spares() < self.children:
-                try:
-                    self.fork_spare()
-                except OSError:
-                    break  # no spare now; dispatch forks one when a job needs it
         now = time.monotonic()
         timeout = min((p.deadline - now for p in self.procs.values() if p.killed_for is None), default=None)
         if timeout is not None and timeout > 1e6:
             timeout = None
-        for key, _ in self.selector.select(None if timeout is None else max(timeout, 0.0)):
+        # Forking blocks the worker for a few ms, so spares are made only while no card runs (a card
+        # whose answer is out counts as done), and only after SPARE_GRACE of quiet.
+        refill = accepting and self.spares() < self.children and not any(
+            p.job_id is not None and not p.answered for p in self.procs.values())
+        if refill:  # fork a spare only once nothing has happened for a moment (see SPARE_GRACE)
+            timeout = SPARE_GRACE if timeout is None else min(timeout, SPARE_GRACE)
+        events = self.selector.select(None if timeout is None else max(timeout, 0.0))
+        if refill and not events:
+            try:
+                self.fork_spare()
+            except OSError:
+                pass  # no spare now; dispatch forks one when a job needs it
+        for key, _ in events:
             what, proc = key.data
             if what == "app":
                 try:
