@@ -24,7 +24,7 @@ from quizapp.core.grading.answers import (
 )
 from quizapp.core.grading.dtypes import PYTHON_FLOAT_SLACK, RELATIVE_SLACK, family
 
-MAX_REPORTED = 3  # differences listed in a message; the rest are counted
+MAX_REPORTED = 2  # differing elements spelled out in a message; the rest are counted
 
 
 # --------------------------------------------------------------------------------------------- shapes
@@ -133,7 +133,7 @@ def _sequence(answer: Any, actual: dict[str, Any], where: str) -> list[str]:
     else:
         return [f"{where}it is {describe(actual)}, you said {show(answer)}"]
     if len(written) != len(items):
-        return [f"{where}you gave {_count(len(written), 'item')}, it has {len(items)}"]
+        return [f"{where}you gave {_count(len(written), 'item')}, it has {_count(len(items), 'item')}"]
     labels = fields if fields and len(fields) == len(items) else [f"item {i}" for i in range(len(items))]
     problems = []
     for label, a, b in zip(labels, written, items):
@@ -146,7 +146,7 @@ def _dict(answer: Any, actual: dict[str, Any], where: str) -> list[str]:
     if not isinstance(answer, Mapping):
         return [f"{where}it is a dict with {_count(len(pairs), 'key')}, you said {show(answer)}"]
     if len(answer.items) != len(pairs):
-        return [f"{where}you gave {_count(len(answer.items), 'key')}, it has {len(pairs)}"]
+        return [f"{where}you gave {_count(len(answer.items), 'key')}, it has {_count(len(pairs), 'key')}"]
     problems = []
     for key, value in pairs:
         found = [v for k, v in answer.items if not match_value(k, key)]
@@ -277,7 +277,7 @@ class _Leaves:
             return [f"{self.where}{self.kind_problem}"]
         problems = list(self.problems)
         if self.differing > len(problems) and problems:
-            problems.append(f"({self.differing} elements differ in all)")
+            problems[-1] += f" ({self.differing} elements differ in all)"
         return problems
 
 
