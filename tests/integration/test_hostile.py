@@ -174,6 +174,9 @@ def test_a_huge_allocation_fails_fast_on_the_memory_limit(engine: Engine) -> Non
     # Touching memory page by page until the limit bites is refused the same way.
     grow = run(engine, "chunks = []\nwhile True: chunks.append(torch.ones(16 * 1024**2 // 4))")
     assert grow.failed and grow.reason == "memory limit of 512 MB exceeded"
+    # The address space (so also what can ever be resident) is capped well below 3 GiB.
+    cap = run(engine, "import resource", "resource.getrlimit(resource.RLIMIT_AS)[0]")
+    assert 0 < cap.value["v"] < 3 * 1024**3
 
 
 def test_a_flood_of_output_is_truncated(engine: Engine) -> None:
@@ -286,3 +289,13 @@ def test_killing_the_app_leaves_no_process_behind(home: Path) -> None:
             app.wait()
         if app.stdout is not None:
             app.stdout.close()
+
+
+def test_a_card_that_closes_its_pipes_and_spins_is_still_stopped(engine: Engine) -> None:
+    out = run(engine, "import os\nfor fd in range(3, 64):\n    try: os.close(fd)\n    except OSError: pass\nwhile True: pass")
+    assert out.failed and "time limit" in (out.reason or "")
+
+
+def test_a_card_writing_garbage_to_every_descriptor_fails_cleanly(engine: Engine) -> None:
+    out = run(engine, "import os\nfor fd in range(3, 64):\n    try: os.write(fd, b'{not json')\n    except OSError: pass")
+    assert out.failed and out.reason == "the card's process ended without a readable outcome"

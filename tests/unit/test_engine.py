@@ -198,3 +198,18 @@ def test_limits_validate() -> None:
     with pytest.raises(ValueError):
         Limits(memory_mb=1)
     assert Limits.from_dict(Limits(2.0, 300, 10).to_dict()) == Limits(2.0, 300, 10)
+
+
+def test_a_worker_that_cannot_start_fails_cards_with_one_clear_reason(tmp_path, monkeypatch) -> None:
+    home = tmp_path / "not-a-folder"
+    home.write_text("a file where QUIZAPP_HOME should be a folder")
+    monkeypatch.setenv("QUIZAPP_HOME", str(home))
+    with Engine(workers=1) as broken:
+        assert broken.wait_ready(60) is False
+        first = broken.run(Job(None, "1", "value"))
+        assert first.failed and first.reason.startswith("the execution worker could not start: ")
+        assert "\n" not in first.reason
+        # After repeated start failures the engine stops retrying and answers at once, with the reason.
+        for _ in range(3):
+            again = broken.run(Job(None, "1", "value"))
+            assert again.failed and "could not start" in again.reason

@@ -367,6 +367,8 @@ def _death_reason(status: int, limits: Limits) -> str:
             name = f"signal {sig}"
         return f"the card's process crashed ({name})"
     code = os.waitstatus_to_exitcode(status)
+    if code == 0:  # it wrote something, but not a report we can read (a snippet scribbling on its pipe)
+        return "the card's process ended without a readable outcome"
     return f"the card's process exited (code {code}) before reporting an outcome"
 
 
@@ -442,6 +444,7 @@ def main(argv: list[str] | None = None) -> int:
         from quizapp.core.execution.sandbox import isolate_network
 
         no_network_namespace = isolate_network()  # before torch starts any thread
+        locations.ensure(locations.scratch_root())  # fail fast, before the long import, if it cannot be made
         _warm_up()
         _clean_stale_scratch()
         worker = Worker(args.children, proto_in=0, proto_out=proto_out,
