@@ -213,3 +213,12 @@ def test_a_worker_that_cannot_start_fails_cards_with_one_clear_reason(tmp_path, 
         for _ in range(3):
             again = broken.run(Job(None, "1", "value"))
             assert again.failed and "could not start" in again.reason
+
+
+def test_many_large_jobs_and_answers_do_not_deadlock_the_pipes(engine: Engine) -> None:
+    # 60 jobs of ~4 KB and answers of ~16 KB: both directions overflow a pipe buffer (64 KiB) at once.
+    padding = "# " + "x" * 4000 + "\n"
+    jobs = [Job(padding + f"n = {i}", "str(n) * 4000", "value") for i in range(60)]
+    outcomes = engine.run_many(jobs)
+    assert [o.value["v"][:3] for o in outcomes[:3]] == ["000", "111", "222"]
+    assert all(o.ok for o in outcomes)

@@ -84,7 +84,8 @@ class _WorkerProcess:
         self.fatal: str | None = None
         self.warmed = False  # True once the worker said it is ready
         self.pending: dict[int, Future[Outcome]] = {}
-        self.lock = threading.Lock()
+        self.lock = threading.Lock()  # guards pending
+        self.write_lock = threading.Lock()  # one message at a time on the worker's stdin
         self.reader = threading.Thread(target=self._read, name="quizapp-engine-reader", daemon=True)
         self.reader.start()
 
@@ -126,12 +127,16 @@ class _WorkerProcess:
             if self.dead.is_set():
                 return False
             self.pending[job_id] = future
+        # Written outside self.lock: a write can block while the worker's answers fill their pipe, and
+        # the reader thread needs self.lock to hand those answers out (holding it here could deadlock).
+        with self.write_lock:
             try:
                 assert self.process.stdin is not None
                 self.process.stdin.write(data)
                 self.process.stdin.flush()
             except (BrokenPipeError, OSError, ValueError):
-                self.pending.pop(job_id, None)
+                with self.lock:
+                    self.pending.pop(job_id, None)
                 return False
         return True
 
