@@ -119,6 +119,8 @@ def print_report(report: "CheckReport", console: "Console", unenforced: list[str
         if check.reason:
             label = "why:     " if check.status == "mismatch" else "reason:  "
             console.print(f"  {label} {escape(_indent(check.reason, 12))}")
+    if not report.cards and report.problems:
+        return  # nothing ran: the problems on stderr are the whole story
     summary = Table(show_edge=False, title="deck check")
     for column in ("ok", "mismatch", "failed", "cards", "seconds"):
         summary.add_column(column, justify="right")

@@ -200,3 +200,27 @@ def test_cli_deck_list(home: Path, tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     rows = {d["deck"]: d for d in json.loads(proc.stdout)["decks"]}
     assert rows["demo"]["cards"] == 6 and rows["demo"]["recall"] == 1 and rows["demo"]["executable"] == 5
+
+
+def test_cli_shows_each_mismatch_with_expected_actual_and_why(home: Path, tmp_path: Path) -> None:
+    pytest.importorskip("quizapp.core.grading.verdict")
+    deck = tmp_path / "wrong.yaml"
+    deck.write_text(textwrap.dedent("""
+        deck: wrong
+        title: Wrong
+        cards:
+          - id: transpose
+            kind: shape
+            setup: x = torch.ones(2, 3)
+            ask: x.t()
+            expect: (2, 3)
+    """))
+    proc = quizapp(home, "deck", "check", str(deck))
+    assert proc.returncode == 1
+    out = proc.stdout
+    assert "MISMATCH wrong/transpose" in out and "wrong.yaml:5" in out
+    assert "expected: (2, 3)" in out and "actual:   (3, 2)" in out and "why:" in out
+    data = json.loads(quizapp(home, "deck", "check", str(deck), "--json").stdout)
+    card = data["cards"][0]
+    assert card["status"] == "mismatch" and card["expected"] == "(2, 3)" and card["actual"] == "(3, 2)"
+    assert card["reason"] and data["summary"]["mismatch"] == 1
