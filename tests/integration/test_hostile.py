@@ -299,3 +299,12 @@ def test_a_card_that_closes_its_pipes_and_spins_is_still_stopped(engine: Engine)
 def test_a_card_writing_garbage_to_every_descriptor_fails_cleanly(engine: Engine) -> None:
     out = run(engine, "import os\nfor fd in range(3, 64):\n    try: os.write(fd, b'{not json')\n    except OSError: pass")
     assert out.failed and out.reason == "the card's process ended without a readable outcome"
+
+
+def test_a_thread_bomb_runs_out_of_room_inside_the_card(engine: Engine) -> None:
+    out = run(engine, """
+        import threading, time
+        while True:
+            threading.Thread(target=time.sleep, args=(100,), daemon=True).start()
+    """)
+    assert out.raised or out.failed  # "can't start new thread" or the memory limit, then the card ends

@@ -222,3 +222,16 @@ def test_many_large_jobs_and_answers_do_not_deadlock_the_pipes(engine: Engine) -
     outcomes = engine.run_many(jobs)
     assert [o.value["v"][:3] for o in outcomes[:3]] == ["000", "111", "222"]
     assert all(o.ok for o in outcomes)
+
+
+def test_a_cards_scratch_folder_is_removed_after_it(engine: Engine) -> None:
+    import time
+    from pathlib import Path
+
+    out = run(engine, "os.getcwd()", setup="import os\nopen('big.bin', 'wb').write(b'0' * 1000)")
+    folder = Path(out.value["v"])
+    assert folder.name.startswith("card-") and str(folder).startswith(os.environ["QUIZAPP_HOME"])
+    deadline = time.monotonic() + 30
+    while folder.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not folder.exists()
