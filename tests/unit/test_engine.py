@@ -235,3 +235,11 @@ def test_a_cards_scratch_folder_is_removed_after_it(engine: Engine) -> None:
     while folder.exists() and time.monotonic() < deadline:
         time.sleep(0.02)
     assert not folder.exists()
+
+
+def test_a_closed_engine_answers_instead_of_raising(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("QUIZAPP_HOME", str(tmp_path))
+    closed = Engine(workers=1)
+    closed.close()
+    out = closed.run(Job(None, "1", "value"))
+    assert out.failed and out.reason == "the execution engine is closed"

@@ -83,6 +83,7 @@ class _WorkerProcess:
         self.enforcement: list[str] = []
         self.fatal: str | None = None
         self.warmed = False  # True once the worker said it is ready
+        self.stopping = False  # stop() was called: its end is not a failure
         self.pending: dict[int, Future[Outcome]] = {}
         self.lock = threading.Lock()  # guards pending
         self.write_lock = threading.Lock()  # one message at a time on the worker's stdin
@@ -109,7 +110,11 @@ class _WorkerProcess:
             elif op == "fatal":
                 self.fatal = str(message.get("message") or "the execution worker could not start")
         code = self.process.wait()
-        reason = self.fatal or f"the execution worker stopped unexpectedly (exit code {code}); it is restarted for the next card"
+        if self.stopping:
+            reason = "the execution engine was closed before this card finished"
+        else:
+            reason = self.fatal or (f"the execution worker stopped unexpectedly (exit code {code}); "
+                                    "it is restarted for the next card")
         self.dead.set()
         self.ready.set()  # nobody waits for a worker that will never be ready
         with self.lock:
@@ -141,6 +146,7 @@ class _WorkerProcess:
         return True
 
     def stop(self) -> None:
+        self.stopping = True
         if not self.ready.is_set():  # still importing torch: nothing to wind down, do not wait for it
             self.process.kill()
         try:
@@ -260,7 +266,7 @@ class Engine:
     def _current(self) -> _WorkerProcess | None:
         with self._lock:
             if self._closed:
-                raise RuntimeError("this Engine is closed")
+                return None  # callers answer "closed" (a late run() from a UI thread must not raise)
             worker = self._worker
             if worker is not None and worker.dead.is_set():
                 if worker.warmed:
@@ -277,6 +283,8 @@ class Engine:
             return worker
 
     def _unavailable_reason(self) -> str:
+        if self._closed:
+            return "the execution engine is closed"
         return self._last_failure or "the execution worker could not be started (QUIZAPP_DEBUG=1 shows why)"
 
     def _replace_stuck_worker(self) -> None:
