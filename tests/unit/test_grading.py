@@ -316,3 +316,15 @@ def test_quick_means_relative_to_kind_and_length() -> None:
     verdict = grade("value", tensor([[1, 2, 3], [4, 5, 6]], [2, 3], "torch.int64"), long_answer)
     assert suggest_rating(verdict, easy_within("value", long_answer) - 0.5) is Rating.EASY
     assert suggest_rating(verdict, easy_within("value", long_answer) + 0.5) is Rating.GOOD
+
+
+def test_shape_notations_for_size_and_int_tuple_values() -> None:
+    for outcome in (ok({"t": "size", "v": [2, 3]}), dims(2, 3)):
+        right("value", outcome, "2x3")
+        assert wrong("value", outcome, "2x4").message == "dim 1: you said 4, it is 3"
+
+
+def test_huge_numbers_are_judged_not_crashed() -> None:
+    wrong("value", ok({"t": "float", "v": 1.5}), "1" * 400)
+    wrong("value", tensor([1.5], [1]), "[" + "9" * 400 + "]")
+    wrong("value", ok({"t": "int", "v": 3}), "1e400")

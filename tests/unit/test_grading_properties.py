@@ -32,7 +32,7 @@ OUTCOMES = [
 KINDS = ["shape", "stride", "dtype", "value", "recall", "nonsense"]
 FRAGMENTS = ["tensor(", "torch.", "Size(", "[", "]", "(", ")", ",", "...", "nan", "-", "1", "2.5", "e-3", "j", "+",
              "dtype=", "torch.int8", "grad_fn=<", ">", "requires_grad=True", "size=", "x", " ", "\n", "'", "True",
-             "error", "RuntimeError", ":", "=", "{", "}", "None", "return_types.aminmax", "min", "1e400", "0x1f"]
+             "error", "RuntimeError", ":", "=", "{", "}", "None", "return_types.aminmax", "min", "1e400", "0x1f", "9" * 400]
 
 
 def assert_judged(verdict: Verdict) -> None:

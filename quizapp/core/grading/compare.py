@@ -365,7 +365,10 @@ def _leaf(answer: Any, actual: Any, kind: str, dtype: str | None, where: str) ->
 
 
 def _close(answer: Number, actual: float, dtype: str | None, where: str) -> list[str]:
-    value = float(answer.value)
+    try:
+        value = float(answer.value)
+    except OverflowError:  # an integer with hundreds of digits
+        value = math.inf if answer.value > 0 else -math.inf
     if math.isnan(actual) or math.isnan(value):
         if math.isnan(actual) and math.isnan(value):
             return []

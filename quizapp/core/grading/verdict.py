@@ -105,12 +105,13 @@ def _unparsed(kind: str, outcome: Outcome, text: str) -> tuple[bool, list[str]] 
         return _same_text(text, str(outcome.value.get("repr", "")))
     if t == "str":
         return _same_text(text, str(outcome.value.get("v", "")))
-    if t == "size":
+    dims = _int_tuple(outcome.value)
+    if dims is not None:  # `2x3` for a torch.Size or a tuple of ints
         try:
-            dims = parse_dims(text.strip(), "shape", HINTS["shape"])
+            written = parse_dims(text.strip(), "shape", HINTS["shape"])
         except AnswerError:
             return None
-        return _judged(match_dims(dims, tuple(outcome.value.get("v") or ())))
+        return _judged(match_dims(written, dims))
     return None
 
 
