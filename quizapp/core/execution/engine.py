@@ -279,7 +279,12 @@ class Engine:
             if worker is None:
                 if self._start_failures >= MAX_START_FAILURES:
                     return None
-                worker = self._worker = _WorkerProcess(self.workers)
+                try:
+                    worker = self._worker = _WorkerProcess(self.workers)
+                except OSError as exc:  # the interpreter cannot be run (permissions, no memory)
+                    self._start_failures = MAX_START_FAILURES
+                    self._last_failure = f"the execution worker could not be started: {exc}"
+                    return None
             return worker
 
     def _unavailable_reason(self) -> str:

@@ -61,6 +61,7 @@ class Outcome:
     # failed: why there is no outcome ("time limit of 5 s exceeded", "memory limit ...", "worker died ...")
     reason: str | None = None
     seconds: float = 0.0
+    # Diagnostics, never needed for grading: {"pid": the card's process id} when it ran in the worker
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
