@@ -22,19 +22,65 @@ from quizapp.core.execution.limits import Limits
 from quizapp.core.grading.verdict import grade
 
 NAMES = [
-    "torch.cumsum", "torch.gather", "torch.stack", "torch.cat", "torch.arange", "torch.linspace", "torch.addcmul",
-    "torch.flatten", "torch.transpose", "torch.aminmax", "torch.logspace", "torch.unique", "torch.repeat_interleave",
-    "torch.searchsorted", "torch.tensor_split", "torch.atleast_2d", "torch.roll", "torch.squeeze", "torch.bucketize",
-    "torch.diff", "torch.is_floating_point", "torch.chunk", "torch.split", "torch.equal", "torch.nan_to_num",
-    "torch.meshgrid", "torch.nonzero", "torch.frexp", "torch.kron", "torch.isclose", "torch.result_type",
-    "torch.can_cast", "torch.cartesian_prod", "torch.hstack", "torch.vstack", "torch.dstack", "torch.column_stack",
-    "torch.argwhere", "torch.outer", "torch.promote_types", "torch.complex", "torch.heaviside", "torch.narrow",
-    "torch.broadcast_shapes", "torch.Tensor.expand", "torch.block_diag", "torch.eye", "torch.tril", "torch.full",
-    "torch.zeros", "torch.ones", "torch.view_as_real", "torch.count_nonzero", "torch.topk", "torch.sort",
+    "torch.cumsum",
+    "torch.gather",
+    "torch.stack",
+    "torch.cat",
+    "torch.arange",
+    "torch.linspace",
+    "torch.addcmul",
+    "torch.flatten",
+    "torch.transpose",
+    "torch.aminmax",
+    "torch.logspace",
+    "torch.unique",
+    "torch.repeat_interleave",
+    "torch.searchsorted",
+    "torch.tensor_split",
+    "torch.atleast_2d",
+    "torch.roll",
+    "torch.squeeze",
+    "torch.bucketize",
+    "torch.diff",
+    "torch.is_floating_point",
+    "torch.chunk",
+    "torch.split",
+    "torch.equal",
+    "torch.nan_to_num",
+    "torch.meshgrid",
+    "torch.nonzero",
+    "torch.frexp",
+    "torch.kron",
+    "torch.isclose",
+    "torch.result_type",
+    "torch.can_cast",
+    "torch.cartesian_prod",
+    "torch.hstack",
+    "torch.vstack",
+    "torch.dstack",
+    "torch.column_stack",
+    "torch.argwhere",
+    "torch.outer",
+    "torch.promote_types",
+    "torch.complex",
+    "torch.heaviside",
+    "torch.narrow",
+    "torch.broadcast_shapes",
+    "torch.Tensor.expand",
+    "torch.block_diag",
+    "torch.eye",
+    "torch.tril",
+    "torch.full",
+    "torch.zeros",
+    "torch.ones",
+    "torch.view_as_real",
+    "torch.count_nonzero",
+    "torch.topk",
+    "torch.sort",
 ]
 
 # Runs in a subprocess (this process keeps away from torch, like the app): prints the kept examples as JSON.
-EXTRACT = r'''
+EXTRACT = r"""
 import ast, contextlib, doctest, inspect, io, json, re, sys
 import torch
 
@@ -70,7 +116,7 @@ for name in sys.argv[1:]:
             kept.append({"name": name, "setup": "\n".join(setup) or None, "ask": source, "want": want})
         setup.append(source)
 print(json.dumps(kept))
-'''
+"""
 
 MIN_EXAMPLES = 60  # the set above gives well over a hundred with torch 2.x; far fewer means extraction broke
 NUMBER_START = re.compile(r"(?<![A-Za-z_\d.<])\d")  # a digit starting a number (not in `int8`, `Backward0`)
@@ -78,8 +124,14 @@ NUMBER_START = re.compile(r"(?<![A-Za-z_\d.<])\d")  # a digit starting a number 
 
 @pytest.fixture(scope="module")
 def examples() -> list[dict]:
-    result = subprocess.run([sys.executable, "-c", EXTRACT, *NAMES], capture_output=True, text=True, timeout=300,
-                            env={**os.environ, "CUDA_VISIBLE_DEVICES": ""})
+    result = subprocess.run(
+        [sys.executable, "-c", EXTRACT, *NAMES],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "CUDA_VISIBLE_DEVICES": ""},
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     found = json.loads(result.stdout)
     assert len(found) >= MIN_EXAMPLES, f"only {len(found)} reproducible examples"
@@ -108,7 +160,7 @@ def changed(want: str) -> str | None:
     match = NUMBER_START.search(want)
     if match is not None:
         i = match.start()
-        return want[:i] + str((int(want[i]) + 5) % 10) + want[i + 1:]
+        return want[:i] + str((int(want[i]) + 5) % 10) + want[i + 1 :]
     for word, other in (("True", "False"), ("False", "True")):
         if word in want:
             return want.replace(word, other, 1)
@@ -135,7 +187,9 @@ def test_changed_output_is_rejected(examples: list[dict], outcomes: list) -> Non
         checked += 1
         verdict = grade("value", outcome, wrong)
         if verdict.correct or not verdict.readable:
-            problems.append(f"{example['name']}: {example['ask']}\n  changed to {wrong!r}: "
-                            f"{'accepted' if verdict.correct else verdict.message}")
+            problems.append(
+                f"{example['name']}: {example['ask']}\n  changed to {wrong!r}: "
+                f"{'accepted' if verdict.correct else verdict.message}"
+            )
     assert checked >= MIN_EXAMPLES
     assert not problems, "\n".join(problems)

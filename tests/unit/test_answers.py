@@ -7,14 +7,43 @@ import math
 import pytest
 
 from quizapp.core.grading.answers import (
-    ELLIPSIS, AnswerError, Complex, Device, DType, Mapping, Named, Null, Number, Raises, Seq, Shape, Size,
-    Tensor, parse_answer,
+    ELLIPSIS,
+    AnswerError,
+    Complex,
+    Device,
+    DType,
+    Mapping,
+    Named,
+    Null,
+    Number,
+    Raises,
+    Seq,
+    Shape,
+    Size,
+    Tensor,
+    parse_answer,
 )
 from quizapp.core.grading.dtypes import canonical_dtype, family
 
 
-@pytest.mark.parametrize("text", ["(2, 3)", "[2, 3]", "2, 3", "2 3", "2x3", "2 x 3", "2\u00d73", "2X3", "2*3",
-                                  "torch.Size([2, 3])", "Size([2,3])", " ( 2 ,3 ) ", "(2,3,)"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "(2, 3)",
+        "[2, 3]",
+        "2, 3",
+        "2 3",
+        "2x3",
+        "2 x 3",
+        "2\u00d73",
+        "2X3",
+        "2*3",
+        "torch.Size([2, 3])",
+        "Size([2,3])",
+        " ( 2 ,3 ) ",
+        "(2,3,)",
+    ],
+)
 def test_shape_notations(text: str) -> None:
     assert parse_answer("shape", text) == Shape((2, 3))
 
@@ -36,15 +65,31 @@ def test_unreadable_shapes_have_a_hint(text: str) -> None:
     assert "(2, 3)" in info.value.hint
 
 
-@pytest.mark.parametrize(("text", "name"), [
-    ("torch.float32", "torch.float32"), ("float32", "torch.float32"), ("torch.float", "torch.float32"),
-    ("float", "torch.float32"), ("double", "torch.float64"), ("half", "torch.float16"),
-    ("torch.bfloat16", "torch.bfloat16"), ("long", "torch.int64"), ("torch.int64", "torch.int64"),
-    ("int", "torch.int32"), ("short", "torch.int16"), ("int8", "torch.int8"), ("uint8", "torch.uint8"),
-    ("bool", "torch.bool"), ("cfloat", "torch.complex64"), ("cdouble", "torch.complex128"),
-    ("chalf", "torch.complex32"), ("torch.uint32", "torch.uint32"), ("dtype=torch.int8", "torch.int8"),
-    ("torch . long", "torch.int64"),
-])
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("torch.float32", "torch.float32"),
+        ("float32", "torch.float32"),
+        ("torch.float", "torch.float32"),
+        ("float", "torch.float32"),
+        ("double", "torch.float64"),
+        ("half", "torch.float16"),
+        ("torch.bfloat16", "torch.bfloat16"),
+        ("long", "torch.int64"),
+        ("torch.int64", "torch.int64"),
+        ("int", "torch.int32"),
+        ("short", "torch.int16"),
+        ("int8", "torch.int8"),
+        ("uint8", "torch.uint8"),
+        ("bool", "torch.bool"),
+        ("cfloat", "torch.complex64"),
+        ("cdouble", "torch.complex128"),
+        ("chalf", "torch.complex32"),
+        ("torch.uint32", "torch.uint32"),
+        ("dtype=torch.int8", "torch.int8"),
+        ("torch . long", "torch.int64"),
+    ],
+)
 def test_dtype_aliases(text: str, name: str) -> None:
     answer = parse_answer("dtype", text)
     assert isinstance(answer, DType) and answer.name == name
@@ -56,18 +101,32 @@ def test_unknown_dtype_is_unreadable() -> None:
 
 
 def test_dtype_families() -> None:
-    assert [family(d) for d in ("torch.bool", "torch.uint8", "torch.bfloat16", "torch.complex64")] == \
-        ["bool", "int", "float", "complex"]
+    assert [family(d) for d in ("torch.bool", "torch.uint8", "torch.bfloat16", "torch.complex64")] == [
+        "bool",
+        "int",
+        "float",
+        "complex",
+    ]
     assert canonical_dtype("torch.nope") is None
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("error", Raises(None)), ("raises", Raises(None)), ("it raises", Raises(None)), ("Exception", Raises(None)),
-    ("exception", Raises(None)), ("It raises an error.", Raises(None)), ("RuntimeError", Raises("RuntimeError")),
-    ("raises IndexError", Raises("IndexError")), ("RuntimeError: shape mismatch", Raises("RuntimeError")),
-    ("builtins.ValueError", Raises("ValueError")), ("torch.linalg.LinAlgError", Raises("_LinAlgError")),
-    ("StopIteration", Raises("StopIteration")),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("error", Raises(None)),
+        ("raises", Raises(None)),
+        ("it raises", Raises(None)),
+        ("Exception", Raises(None)),
+        ("exception", Raises(None)),
+        ("It raises an error.", Raises(None)),
+        ("RuntimeError", Raises("RuntimeError")),
+        ("raises IndexError", Raises("IndexError")),
+        ("RuntimeError: shape mismatch", Raises("RuntimeError")),
+        ("builtins.ValueError", Raises("ValueError")),
+        ("torch.linalg.LinAlgError", Raises("_LinAlgError")),
+        ("StopIteration", Raises("StopIteration")),
+    ],
+)
 def test_raises_answers_for_every_kind(text: str, expected: Raises) -> None:
     for kind in ("shape", "stride", "dtype", "value"):
         assert parse_answer(kind, text) == expected
@@ -92,8 +151,10 @@ def test_special_floats(text: str) -> None:
     assert isinstance(answer, Number) and not math.isfinite(answer.value)
 
 
-@pytest.mark.parametrize(("text", "value"), [("True", True), ("true", True), ("yes", True), ("no", False),
-                                              ("false", False), ("False", False)])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("True", True), ("true", True), ("yes", True), ("no", False), ("false", False), ("False", False)],
+)
 def test_booleans_as_words(text: str, value: bool) -> None:
     assert parse_answer("value", text) is value
 
@@ -136,9 +197,26 @@ def test_sizes_tuples_and_named_tuples() -> None:
     assert isinstance(named, Named) and named.fields == ("min", "max")
 
 
-@pytest.mark.parametrize("text", ["__import__('os').system('true')", "1/3", "x", "lambda: 1", "[i for i in x]",
-                                  "tensor([1], foo=1)", "tensor('a')", "b'x'", "{**a}", "1 if x else 2",
-                                  "tensor([1, 2], dtype=3)", "f'{x}'", "'a' + 'b'", "[1, 2", "\x00"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "__import__('os').system('true')",
+        "1/3",
+        "x",
+        "lambda: 1",
+        "[i for i in x]",
+        "tensor([1], foo=1)",
+        "tensor('a')",
+        "b'x'",
+        "{**a}",
+        "1 if x else 2",
+        "tensor([1, 2], dtype=3)",
+        "f'{x}'",
+        "'a' + 'b'",
+        "[1, 2",
+        "\x00",
+    ],
+)
 def test_anything_else_is_unreadable_not_executed(text: str) -> None:
     with pytest.raises(AnswerError):
         parse_answer("value", text)

@@ -14,21 +14,40 @@ def ok(value: dict, display: str = "shown") -> Outcome:
 
 
 def tensor(values, shape, dtype="torch.float32", requires_grad=False, grad_fn=None, display="shown") -> Outcome:
-    return ok({"t": "tensor", "dtype": dtype, "shape": list(shape), "values": values,
-               "requires_grad": requires_grad, "grad_fn": grad_fn}, display)
+    return ok(
+        {
+            "t": "tensor",
+            "dtype": dtype,
+            "shape": list(shape),
+            "values": values,
+            "requires_grad": requires_grad,
+            "grad_fn": grad_fn,
+        },
+        display,
+    )
 
 
 def dims(*numbers: int) -> Outcome:
-    return ok({"t": "tuple", "items": [{"t": "int", "v": n} for n in numbers], "name": None, "fields": None},
-              repr(tuple(numbers)))
+    return ok(
+        {"t": "tuple", "items": [{"t": "int", "v": n} for n in numbers], "name": None, "fields": None},
+        repr(tuple(numbers)),
+    )
 
 
-RAISED = Outcome(status="raised", display="RuntimeError: shape '[2, 3]' is invalid for input of size 5",
-                 error_type="RuntimeError", error_types=("RuntimeError", "Exception", "BaseException"),
-                 error_message="shape '[2, 3]' is invalid for input of size 5")
-INDEX = Outcome(status="raised", display="IndexError: index 5 is out of bounds", error_type="IndexError",
-                error_types=("IndexError", "LookupError", "Exception", "BaseException"),
-                error_message="index 5 is out of bounds")
+RAISED = Outcome(
+    status="raised",
+    display="RuntimeError: shape '[2, 3]' is invalid for input of size 5",
+    error_type="RuntimeError",
+    error_types=("RuntimeError", "Exception", "BaseException"),
+    error_message="shape '[2, 3]' is invalid for input of size 5",
+)
+INDEX = Outcome(
+    status="raised",
+    display="IndexError: index 5 is out of bounds",
+    error_type="IndexError",
+    error_types=("IndexError", "LookupError", "Exception", "BaseException"),
+    error_message="index 5 is out of bounds",
+)
 THIRDS = tensor([0.3333333432674408, 0.6666666865348816], [2])
 
 
@@ -47,8 +66,21 @@ def wrong(kind: str, outcome: Outcome, answer: str) -> Verdict:
 # ---------------------------------------------------------------------------------------- shapes
 
 
-@pytest.mark.parametrize("answer", ["(2, 1, 3)", "[2,1,3]", "2, 1, 3", "2 1 3", "2x1x3", "2 x 1 x 3", "2\u00d71\u00d73",
-                                    "torch.Size([2, 1, 3])", "Size([2,1,3])", "  ( 2,1, 3 )  "])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "(2, 1, 3)",
+        "[2,1,3]",
+        "2, 1, 3",
+        "2 1 3",
+        "2x1x3",
+        "2 x 1 x 3",
+        "2\u00d71\u00d73",
+        "torch.Size([2, 1, 3])",
+        "Size([2,1,3])",
+        "  ( 2,1, 3 )  ",
+    ],
+)
 def test_shape_in_every_notation(answer: str) -> None:
     right("shape", dims(2, 1, 3), answer)
 
@@ -85,8 +117,15 @@ def test_dtype_aliases_and_messages() -> None:
 
 @pytest.mark.parametrize("kind", ["shape", "stride", "dtype", "value"])
 def test_predicting_the_error(kind: str) -> None:
-    for answer in ("error", "raises", "it raises", "exception", "RuntimeError", "Exception",
-                   "RuntimeError: whatever message"):
+    for answer in (
+        "error",
+        "raises",
+        "it raises",
+        "exception",
+        "RuntimeError",
+        "Exception",
+        "RuntimeError: whatever message",
+    ):
         assert "it raised RuntimeError: shape '[2, 3]'" in right(kind, RAISED, answer).message
     right(kind, INDEX, "LookupError")  # a base class in error_types counts
     assert "you said IndexError, but it raised RuntimeError" in wrong(kind, RAISED, "IndexError").message
@@ -154,13 +193,23 @@ def test_booleans_as_words() -> None:
 
 
 def test_tensors_as_printed_and_as_lists() -> None:
-    for answer in ("tensor([0.3333, 0.6667])", "[0.3333, 0.6667]", "(0.33, 0.67)", "tensor([0.3333,0.6667])",
-                   "tensor([0.3333, 0.6667], dtype=torch.float32)", "tensor([0.3333, 0.6667], dtype=float32)"):
+    for answer in (
+        "tensor([0.3333, 0.6667])",
+        "[0.3333, 0.6667]",
+        "(0.33, 0.67)",
+        "tensor([0.3333,0.6667])",
+        "tensor([0.3333, 0.6667], dtype=torch.float32)",
+        "tensor([0.3333, 0.6667], dtype=float32)",
+    ):
         right("value", THIRDS, answer)
-    assert wrong("value", THIRDS, "[0.3333, 0.6]").message == \
-        "element [1]: you said 0.6, it is 0.666667 (off by 0.0666667)"
-    assert wrong("value", THIRDS, "tensor([0.3333, 0.6667], dtype=torch.float64)").message == \
-        "dtype: you said torch.float64, it is torch.float32"
+    assert (
+        wrong("value", THIRDS, "[0.3333, 0.6]").message
+        == "element [1]: you said 0.6, it is 0.666667 (off by 0.0666667)"
+    )
+    assert (
+        wrong("value", THIRDS, "tensor([0.3333, 0.6667], dtype=torch.float64)").message
+        == "dtype: you said torch.float64, it is torch.float32"
+    )
 
 
 def test_integer_and_bool_tensors() -> None:
@@ -194,11 +243,17 @@ def test_zero_d_tensors_and_scalars() -> None:
 
 def test_autograd_annotations_are_checked_when_written() -> None:
     grad = tensor([[2.0, 2.0]], [1, 2], requires_grad=True, grad_fn="MulBackward0")
-    for answer in ("tensor([[2., 2.]], grad_fn=<MulBackward0>)", "tensor([[2., 2.]])", "[[2, 2]]",
-                   "tensor([[2., 2.]], requires_grad=True)"):
+    for answer in (
+        "tensor([[2., 2.]], grad_fn=<MulBackward0>)",
+        "tensor([[2., 2.]])",
+        "[[2, 2]]",
+        "tensor([[2., 2.]], requires_grad=True)",
+    ):
         right("value", grad, answer)
-    assert "grad_fn: you said AddBackward0, it is MulBackward0" in \
-        wrong("value", grad, "tensor([[2., 2.]], grad_fn=<AddBackward0>)").message
+    assert (
+        "grad_fn: you said AddBackward0, it is MulBackward0"
+        in wrong("value", grad, "tensor([[2., 2.]], grad_fn=<AddBackward0>)").message
+    )
     leaf = tensor([1.0], [1])
     assert "requires_grad" in wrong("value", leaf, "tensor([1.], requires_grad=True)").message
 
@@ -240,21 +295,69 @@ def test_sizes_tuples_named_tuples() -> None:
     for answer in ("torch.Size([2, 3])", "(2, 3)", "[2, 3]", "2x3"):
         right("value", size, answer)
     assert wrong("value", size, "torch.Size([2, 4])").message == "dim 1: you said 4, it is 3"
-    pair = ok({"t": "tuple", "name": None, "fields": None, "items": [
-        {"t": "tensor", "dtype": "torch.float32", "shape": [1], "values": [0.5], "requires_grad": False, "grad_fn": None},
-        {"t": "tensor", "dtype": "torch.float32", "shape": [1], "values": [1.0], "requires_grad": False, "grad_fn": None},
-    ]})
+    pair = ok(
+        {
+            "t": "tuple",
+            "name": None,
+            "fields": None,
+            "items": [
+                {
+                    "t": "tensor",
+                    "dtype": "torch.float32",
+                    "shape": [1],
+                    "values": [0.5],
+                    "requires_grad": False,
+                    "grad_fn": None,
+                },
+                {
+                    "t": "tensor",
+                    "dtype": "torch.float32",
+                    "shape": [1],
+                    "values": [1.0],
+                    "requires_grad": False,
+                    "grad_fn": None,
+                },
+            ],
+        }
+    )
     right("value", pair, "(tensor([0.5000]), tensor([1.]))")
     assert wrong("value", pair, "(tensor([0.5000]), tensor([2.]))").message.startswith("item 1: element [0]")
     assert "2 items" in wrong("value", pair, "(tensor([0.5]),)").message
-    aminmax = ok({"t": "tuple", "name": "torch.return_types.aminmax", "fields": ["min", "max"], "items": [
-        {"t": "tensor", "dtype": "torch.int64", "shape": [], "values": -3, "requires_grad": False, "grad_fn": None},
-        {"t": "tensor", "dtype": "torch.int64", "shape": [], "values": 5, "requires_grad": False, "grad_fn": None},
-    ]})
-    for answer in ("torch.return_types.aminmax(min=tensor(-3), max=tensor(5))",
-                   "torch.return_types.aminmax(\nmin=tensor(-3),\nmax=tensor(5))", "(tensor(-3), tensor(5))", "(-3, 5)"):
+    aminmax = ok(
+        {
+            "t": "tuple",
+            "name": "torch.return_types.aminmax",
+            "fields": ["min", "max"],
+            "items": [
+                {
+                    "t": "tensor",
+                    "dtype": "torch.int64",
+                    "shape": [],
+                    "values": -3,
+                    "requires_grad": False,
+                    "grad_fn": None,
+                },
+                {
+                    "t": "tensor",
+                    "dtype": "torch.int64",
+                    "shape": [],
+                    "values": 5,
+                    "requires_grad": False,
+                    "grad_fn": None,
+                },
+            ],
+        }
+    )
+    for answer in (
+        "torch.return_types.aminmax(min=tensor(-3), max=tensor(5))",
+        "torch.return_types.aminmax(\nmin=tensor(-3),\nmax=tensor(5))",
+        "(tensor(-3), tensor(5))",
+        "(-3, 5)",
+    ):
         right("value", aminmax, answer)
-    assert wrong("value", aminmax, "torch.return_types.aminmax(min=tensor(-3), max=tensor(4))").message.startswith("max:")
+    assert wrong("value", aminmax, "torch.return_types.aminmax(min=tensor(-3), max=tensor(4))").message.startswith(
+        "max:"
+    )
     assert "fields" in wrong("value", aminmax, "torch.return_types.aminmax(max=tensor(5), min=tensor(-3))").message
     wrong("value", aminmax, "torch.return_types.max(min=tensor(-3), max=tensor(5))")
 

@@ -13,15 +13,45 @@ from quizapp.core.grading.verdict import Verdict, grade
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 OUTCOMES = [
-    Outcome("ok", {"t": "tuple", "items": [{"t": "int", "v": 2}, {"t": "int", "v": 3}], "name": None, "fields": None},
-            display="(2, 3)"),
+    Outcome(
+        "ok",
+        {"t": "tuple", "items": [{"t": "int", "v": 2}, {"t": "int", "v": 3}], "name": None, "fields": None},
+        display="(2, 3)",
+    ),
     Outcome("ok", {"t": "dtype", "v": "torch.int64"}, display="torch.int64"),
-    Outcome("ok", {"t": "tensor", "dtype": "torch.float32", "shape": [2, 2], "values": [[1.0, "nan"], [-0.0, 2.5]],
-                   "requires_grad": True, "grad_fn": "AddBackward0"}, display="tensor(...)"),
-    Outcome("ok", {"t": "tensor", "dtype": "torch.complex64", "shape": [1], "values": [[1.0, 2.0]],
-                   "requires_grad": False, "grad_fn": None}, display="tensor([1.+2.j])"),
-    Outcome("ok", {"t": "tuple", "name": "torch.return_types.max", "fields": ["values", "indices"],
-                   "items": [{"t": "int", "v": 1}, {"t": "list", "items": [{"t": "str", "v": "a"}]}]}),
+    Outcome(
+        "ok",
+        {
+            "t": "tensor",
+            "dtype": "torch.float32",
+            "shape": [2, 2],
+            "values": [[1.0, "nan"], [-0.0, 2.5]],
+            "requires_grad": True,
+            "grad_fn": "AddBackward0",
+        },
+        display="tensor(...)",
+    ),
+    Outcome(
+        "ok",
+        {
+            "t": "tensor",
+            "dtype": "torch.complex64",
+            "shape": [1],
+            "values": [[1.0, 2.0]],
+            "requires_grad": False,
+            "grad_fn": None,
+        },
+        display="tensor([1.+2.j])",
+    ),
+    Outcome(
+        "ok",
+        {
+            "t": "tuple",
+            "name": "torch.return_types.max",
+            "fields": ["values", "indices"],
+            "items": [{"t": "int", "v": 1}, {"t": "list", "items": [{"t": "str", "v": "a"}]}],
+        },
+    ),
     Outcome("ok", {"t": "dict", "items": [[{"t": "none"}, {"t": "size", "v": [1]}]]}),
     Outcome("ok", {"t": "other", "type": "x.Y", "repr": "Y()"}),
     Outcome("ok", {"t": "str", "v": "text"}),
@@ -30,9 +60,47 @@ OUTCOMES = [
     Outcome.failure("time limit of 5 s exceeded"),
 ]
 KINDS = ["shape", "stride", "dtype", "value", "recall", "nonsense"]
-FRAGMENTS = ["tensor(", "torch.", "Size(", "[", "]", "(", ")", ",", "...", "nan", "-", "1", "2.5", "e-3", "j", "+",
-             "dtype=", "torch.int8", "grad_fn=<", ">", "requires_grad=True", "size=", "x", " ", "\n", "'", "True",
-             "error", "RuntimeError", ":", "=", "{", "}", "None", "return_types.aminmax", "min", "1e400", "0x1f", "9" * 400]
+FRAGMENTS = [
+    "tensor(",
+    "torch.",
+    "Size(",
+    "[",
+    "]",
+    "(",
+    ")",
+    ",",
+    "...",
+    "nan",
+    "-",
+    "1",
+    "2.5",
+    "e-3",
+    "j",
+    "+",
+    "dtype=",
+    "torch.int8",
+    "grad_fn=<",
+    ">",
+    "requires_grad=True",
+    "size=",
+    "x",
+    " ",
+    "\n",
+    "'",
+    "True",
+    "error",
+    "RuntimeError",
+    ":",
+    "=",
+    "{",
+    "}",
+    "None",
+    "return_types.aminmax",
+    "min",
+    "1e400",
+    "0x1f",
+    "9" * 400,
+]
 
 
 def assert_judged(verdict: Verdict) -> None:
@@ -48,8 +116,11 @@ def test_any_text_gets_a_verdict(text: str, kind: str, outcome: Outcome) -> None
 
 
 @SETTINGS
-@given(parts=st.lists(st.sampled_from(FRAGMENTS), max_size=25), kind=st.sampled_from(KINDS),
-       outcome=st.sampled_from(OUTCOMES))
+@given(
+    parts=st.lists(st.sampled_from(FRAGMENTS), max_size=25),
+    kind=st.sampled_from(KINDS),
+    outcome=st.sampled_from(OUTCOMES),
+)
 def test_answer_shaped_text_gets_a_verdict(parts: list[str], kind: str, outcome: Outcome) -> None:
     assert_judged(grade(kind, outcome, "".join(parts)))
 
@@ -61,17 +132,29 @@ SHAPES = st.lists(st.integers(0, 64), max_size=5).map(tuple)
 
 def notations(dims: tuple[int, ...]) -> list[str]:
     inner = ", ".join(str(d) for d in dims)
-    forms = [f"({inner}{',' if len(dims) == 1 else ''})", f"[{inner}]", f"torch.Size([{inner}])",
-             f"Size([{inner.replace(' ', '')}])"]
+    forms = [
+        f"({inner}{',' if len(dims) == 1 else ''})",
+        f"[{inner}]",
+        f"torch.Size([{inner}])",
+        f"Size([{inner.replace(' ', '')}])",
+    ]
     if dims:
-        forms += [inner, " ".join(str(d) for d in dims), "x".join(str(d) for d in dims),
-                  " x ".join(str(d) for d in dims), "\u00d7".join(str(d) for d in dims)]
+        forms += [
+            inner,
+            " ".join(str(d) for d in dims),
+            "x".join(str(d) for d in dims),
+            " x ".join(str(d) for d in dims),
+            "\u00d7".join(str(d) for d in dims),
+        ]
     return forms
 
 
 def shape_outcome(dims: tuple[int, ...]) -> Outcome:
-    return Outcome("ok", {"t": "tuple", "items": [{"t": "int", "v": d} for d in dims], "name": None, "fields": None},
-                   display=repr(dims))
+    return Outcome(
+        "ok",
+        {"t": "tuple", "items": [{"t": "int", "v": d} for d in dims], "name": None, "fields": None},
+        display=repr(dims),
+    )
 
 
 @SETTINGS
@@ -83,7 +166,7 @@ def test_shapes_round_trip_and_perturbations_fail(dims: tuple[int, ...], kind: s
         assert verdict.correct, (text, verdict.message)
     if dims:
         i = data.draw(st.integers(0, len(dims) - 1))
-        changed = dims[:i] + (dims[i] + data.draw(st.integers(1, 5)),) + dims[i + 1:]
+        changed = dims[:i] + (dims[i] + data.draw(st.integers(1, 5)),) + dims[i + 1 :]
         for text in notations(changed):
             verdict = grade(kind, outcome, text)
             assert verdict.readable and not verdict.correct and f"dim {i}" in verdict.message
@@ -145,8 +228,11 @@ def perturbed(values: object) -> object:
 
 
 def tensor_outcome(dtype: str, shape: list[int], values: object) -> Outcome:
-    return Outcome("ok", {"t": "tensor", "dtype": dtype, "shape": shape, "values": values,
-                          "requires_grad": False, "grad_fn": None}, display="tensor(...)")
+    return Outcome(
+        "ok",
+        {"t": "tensor", "dtype": dtype, "shape": shape, "values": values, "requires_grad": False, "grad_fn": None},
+        display="tensor(...)",
+    )
 
 
 @SETTINGS
@@ -170,5 +256,5 @@ def test_tensors_round_trip_and_perturbations_fail(tensor: tuple[str, list[int],
 def test_numbers_match_to_the_decimals_written(x: float, decimals: int) -> None:
     outcome = Outcome("ok", {"t": "float", "v": x}, display=repr(x))
     assert grade("value", outcome, f"{x:.{decimals}f}").correct
-    step = 10.0 ** -decimals
+    step = 10.0**-decimals
     assert not grade("value", outcome, f"{x + 3 * step:.{decimals}f}").correct

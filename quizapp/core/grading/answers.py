@@ -12,7 +12,7 @@ import ast
 import math
 import re
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 from quizapp.core.grading.dtypes import canonical_dtype
 
@@ -26,11 +26,11 @@ PRINT_DECIMALS = 4
 
 HINTS = {
     "shape": "write a shape like (2, 3), 2x3, 2 3 or torch.Size([2, 3]); () or scalar for a 0-d tensor; "
-             "or error if it raises",
+    "or error if it raises",
     "stride": "write strides like (3, 1), 3x1 or 3 1; () for a 0-d tensor; or error if it raises",
     "dtype": "write a dtype like torch.float32, float32, torch.long or bool; or error if it raises",
     "value": "write a Python literal or what PyTorch prints: 3, 2.5, nan, True, [1, 2], tensor([1., 2.]), "
-             "tensor([1, 2], dtype=torch.int8), torch.Size([2]), (tensor(1), tensor(2)); or error if it raises",
+    "tensor([1, 2], dtype=torch.int8), torch.Size([2]), (tensor(1), tensor(2)); or error if it raises",
 }
 
 
@@ -141,7 +141,7 @@ class _Ellipsis:
 
 ELLIPSIS = _Ellipsis()
 
-Answer = Union[Raises, Shape, DType, Number, Complex, bool, str, Null, Device, Seq, Size, Tensor, Named, Mapping]
+Answer = Raises | Shape | DType | Number | Complex | bool | str | Null | Device | Seq | Size | Tensor | Named | Mapping
 
 
 # --------------------------------------------------------------------------------------------- entry
@@ -198,15 +198,43 @@ def _short(text: str, limit: int = 40) -> str:
 # ------------------------------------------------------------------------------------------- raises
 
 _ERROR_WORDS = {
-    "error", "errors", "an error", "raise", "raises", "raises error", "raises an error", "it raises",
-    "it raises an error", "raises an exception", "it raises an exception", "exception", "an exception",
-    "throws", "it throws", "throws an error", "it throws an error", "throws an exception", "it errors",
-    "fails", "it fails", "crash", "crashes", "it crashes",
+    "error",
+    "errors",
+    "an error",
+    "raise",
+    "raises",
+    "raises error",
+    "raises an error",
+    "it raises",
+    "it raises an error",
+    "raises an exception",
+    "it raises an exception",
+    "exception",
+    "an exception",
+    "throws",
+    "it throws",
+    "throws an error",
+    "it throws an error",
+    "throws an exception",
+    "it errors",
+    "fails",
+    "it fails",
+    "crash",
+    "crashes",
+    "it crashes",
 }
 _RAISES_NAMED = re.compile(
-    r"(?:(?:it\s+)?(?:raises|throws|raise)\s+(?:an?\s+)?)?([A-Za-z_][\w.]*)(?:\s*:.*)?", re.DOTALL)
-_EXCEPTION_NAMES = {"StopIteration", "StopAsyncIteration", "KeyboardInterrupt", "SystemExit", "GeneratorExit",
-                    "BaseException", "Exception"}
+    r"(?:(?:it\s+)?(?:raises|throws|raise)\s+(?:an?\s+)?)?([A-Za-z_][\w.]*)(?:\s*:.*)?", re.DOTALL
+)
+_EXCEPTION_NAMES = {
+    "StopIteration",
+    "StopAsyncIteration",
+    "KeyboardInterrupt",
+    "SystemExit",
+    "GeneratorExit",
+    "BaseException",
+    "Exception",
+}
 # Qualified names that PyTorch documents, mapped to the class name the worker reports (its __name__)
 QUALIFIED_ERRORS = {
     "torch.linalg.LinAlgError": "_LinAlgError",
@@ -218,7 +246,7 @@ QUALIFIED_ERRORS = {
 
 
 def parse_raises(text: str) -> Raises | None:
-    """"error", "it raises", "RuntimeError", "raises IndexError", "RuntimeError: msg" -> Raises, else None."""
+    """ "error", "it raises", "RuntimeError", "raises IndexError", "RuntimeError: msg" -> Raises, else None."""
     words = " ".join(text.lower().split()).rstrip(".!")
     if words in _ERROR_WORDS:
         return Raises(None)
@@ -276,7 +304,12 @@ def _dim(node: ast.AST, kind: str, hint: str) -> int:
 _GRAD_FN = re.compile(r"grad_fn\s*=\s*<\s*([\w.]+)\s*>")
 _PARAMETER = re.compile(r"^Parameter containing:\s*", re.IGNORECASE)
 _WORDS: dict[str, Any] = {
-    "true": True, "yes": True, "false": False, "no": False, "none": Null(), "null": Null(),
+    "true": True,
+    "yes": True,
+    "false": False,
+    "no": False,
+    "none": Null(),
+    "null": Null(),
 }
 _SPECIAL_FLOATS = {"nan": math.nan, "inf": math.inf, "infinity": math.inf}
 _TENSOR_KEYWORDS = {"dtype", "requires_grad", "grad_fn", "device", "size"}
@@ -405,8 +438,9 @@ class _Reader:
                 return Device(args[0])
             raise self.fail("write a device like device(type='cpu')")
         if func is not None and node.keywords and not node.args and all(k.arg for k in node.keywords):
-            return Named(func, tuple(str(k.arg) for k in node.keywords),
-                         tuple(self.value(k.value) for k in node.keywords))
+            return Named(
+                func, tuple(str(k.arg) for k in node.keywords), tuple(self.value(k.value) for k in node.keywords)
+            )
         raise self.fail(f"{_short(self.segment(node))} is not a value I can read")
 
     def tensor(self, node: ast.Call) -> Tensor:
@@ -447,7 +481,7 @@ class _Reader:
         raise self.fail("a tensor holds numbers or booleans only")
 
 
-def _number(value: float | int, text: str) -> Number:
+def _number(value: float, text: str) -> Number:
     text = "".join(text.split())
     if isinstance(value, float) and not math.isfinite(value):
         return Number(value, 0.0, False, text)

@@ -20,7 +20,17 @@ import math
 from typing import Any
 
 from quizapp.core.grading.answers import (
-    ELLIPSIS, Complex, Device, DType, Mapping, Named, Null, Number, Seq, Size, Tensor,
+    ELLIPSIS,
+    Complex,
+    Device,
+    DType,
+    Mapping,
+    Named,
+    Null,
+    Number,
+    Seq,
+    Size,
+    Tensor,
 )
 from quizapp.core.grading.dtypes import PYTHON_FLOAT_SLACK, RELATIVE_SLACK, family
 
@@ -33,8 +43,8 @@ MAX_REPORTED = 2  # differing elements spelled out in a message; the rest are co
 def match_dims(answer: tuple[int, ...], actual: tuple[int, ...], what: str = "shape") -> list[str]:
     """``dim 1: you said 3, it is 4`` for each differing dimension, or a rank mismatch."""
     if len(answer) != len(actual):
-        return [f"you gave {_count(len(answer), 'dim')} {_dims(answer)}, it has {_count(len(actual), 'dim')} "
-                f"{_dims(actual)}"]
+        written, real = f"{_count(len(answer), 'dim')} {_dims(answer)}", f"{_count(len(actual), 'dim')} {_dims(actual)}"
+        return [f"you gave {written}, it has {real}"]
     return [f"dim {i}: you said {a}, it is {b}" for i, (a, b) in enumerate(zip(answer, actual)) if a != b]
 
 
@@ -169,8 +179,7 @@ def _tensor(answer: Any, actual: dict[str, Any], where: str) -> list[str]:
     dtype = str(actual.get("dtype"))
     shape = tuple(actual.get("shape") or ())
     if isinstance(answer, Tensor):
-        return _tensor_annotations(answer, actual, where) or _tensor_data(
-            answer.data, answer.size, actual, where)
+        return _tensor_annotations(answer, actual, where) or _tensor_data(answer.data, answer.size, actual, where)
     if isinstance(answer, Seq):
         return _tensor_data(_plain(answer), None, actual, where)
     if isinstance(answer, (Number, Complex, bool)):
@@ -186,7 +195,9 @@ def _tensor_annotations(answer: Tensor, actual: dict[str, Any], where: str) -> l
     if answer.dtype is not None and answer.dtype.name != dtype:
         problems.append(f"{where}dtype: you said {answer.dtype.name}, it is {dtype}")
     if answer.requires_grad is not None and answer.requires_grad != bool(actual.get("requires_grad")):
-        problems.append(f"{where}requires_grad: you said {answer.requires_grad}, it is {bool(actual.get('requires_grad'))}")
+        problems.append(
+            f"{where}requires_grad: you said {answer.requires_grad}, it is {bool(actual.get('requires_grad'))}"
+        )
     if answer.grad_fn is not None and answer.grad_fn != actual.get("grad_fn"):
         problems.append(f"{where}grad_fn: you said {answer.grad_fn}, it is {actual.get('grad_fn') or 'None (a leaf)'}")
     return problems
@@ -242,10 +253,12 @@ class _Leaves:
                 return
             if ELLIPSIS in data:
                 cut = data.index(ELLIPSIS)
-                head, tail = data[:cut], data[cut + 1:]
+                head, tail = data[:cut], data[cut + 1 :]
                 if ELLIPSIS in tail or len(head) + len(tail) > len(values):
-                    self.problems.append(f"{self.where}shape: your `...` at {_index(index) or 'the top'} "
-                                         f"stands for no elements (that dimension has {len(values)})")
+                    self.problems.append(
+                        f"{self.where}shape: your `...` at {_index(index) or 'the top'} "
+                        f"stands for no elements (that dimension has {len(values)})"
+                    )
                     return
                 start = len(values) - len(tail)
                 pairs = list(zip(range(len(head)), head)) + list(zip(range(start, len(values)), tail))
@@ -267,7 +280,7 @@ class _Leaves:
         if found:
             self.differing += 1
             if _is_kind_problem(found[0]):
-                self.kind_problem = self.kind_problem or found[0][len(_KIND_MARK):]
+                self.kind_problem = self.kind_problem or found[0][len(_KIND_MARK) :]
             elif len(self.problems) < MAX_REPORTED:
                 where = f"element {_index(index)}: " if index else ""
                 self.problems.append(f"{self.where}{where}{found[0]}")
@@ -322,36 +335,50 @@ def _is_kind_problem(problem: str) -> bool:
 
 def _leaf(answer: Any, actual: Any, kind: str, dtype: str | None, where: str) -> list[str]:
     """One number or boolean. ``kind`` is the actual's family: "bool", "int", "float" or "complex"."""
-    what = f"{dtype} tensor" if dtype else {"int": "an int", "float": "a float", "complex": "a complex number",
-                                           "bool": "a bool"}[kind]
+    what = (
+        f"{dtype} tensor"
+        if dtype
+        else {"int": "an int", "float": "a float", "complex": "a complex number", "bool": "a bool"}[kind]
+    )
+
     def kind_problem(text: str) -> list[str]:
         # Inside a tensor, marked so that one line about the kind of number replaces per-element lines
         return [f"{_KIND_MARK}{text}"] if dtype else [f"{where}{text}"]
 
     if kind == "bool":
         if not isinstance(answer, bool):
-            return kind_problem(f"it is {what} (True/False), you wrote {show(answer)}" if not dtype else
-                                f"it is a {dtype} tensor: write its elements as True/False, not {show(answer)}")
+            return kind_problem(
+                f"it is {what} (True/False), you wrote {show(answer)}"
+                if not dtype
+                else f"it is a {dtype} tensor: write its elements as True/False, not {show(answer)}"
+            )
         return [] if answer == bool(actual) else [f"{where}you said {answer}, it is {bool(actual)}"]
     if isinstance(answer, bool):
-        return kind_problem(f"you wrote a bool, it is {what}: {_num(actual)}" if not dtype else
-                            f"you wrote booleans, but it is a {dtype} tensor")
+        return kind_problem(
+            f"you wrote a bool, it is {what}: {_num(actual)}"
+            if not dtype
+            else f"you wrote booleans, but it is a {dtype} tensor"
+        )
     if kind == "int":
         if isinstance(answer, Number) and answer.integral:
             if answer.value == actual:
                 return []
             return [f"{where}you said {answer.text}, it is {actual} (off by {_num(abs(answer.value - actual))})"]
         if isinstance(answer, (Number, Complex)):
-            return kind_problem(f"you wrote {answer.text}, a floating-point number, but it is {what}: {actual}"
-                                if not dtype else f"you wrote floating-point numbers ({answer.text}), but it is "
-                                f"a {dtype} tensor, whose elements are integers")
+            return kind_problem(
+                f"you wrote {answer.text}, a floating-point number, but it is {what}: {actual}"
+                if not dtype
+                else f"you wrote floating-point numbers ({answer.text}), but it is "
+                f"a {dtype} tensor, whose elements are integers"
+            )
         return [f"{where}it is {what} {actual}, you said {show(answer)}"]
     if kind == "float":
         if isinstance(answer, Number):
             return _close(answer, actual, dtype, where)
         if isinstance(answer, Complex):
-            return kind_problem(f"you wrote a complex number ({answer.text}), but it is "
-                                f"{'a ' + what if dtype else what}")
+            return kind_problem(
+                f"you wrote a complex number ({answer.text}), but it is {'a ' + what if dtype else what}"
+            )
         return [f"{where}it is {what} {_num(actual)}, you said {show(answer)}"]
     # complex
     if isinstance(answer, Number):
@@ -455,7 +482,18 @@ def _brief(actual: dict[str, Any]) -> str:
 
 
 _HANDLERS = {
-    "none": _none, "bool": _bool, "int": _int, "float": _float, "complex": _complex, "str": _str,
-    "dtype": _dtype, "device": _device, "size": _size, "tuple": _sequence, "list": _sequence,
-    "dict": _dict, "tensor": _tensor, "other": _other,
+    "none": _none,
+    "bool": _bool,
+    "int": _int,
+    "float": _float,
+    "complex": _complex,
+    "str": _str,
+    "dtype": _dtype,
+    "device": _device,
+    "size": _size,
+    "tuple": _sequence,
+    "list": _sequence,
+    "dict": _dict,
+    "tensor": _tensor,
+    "other": _other,
 }

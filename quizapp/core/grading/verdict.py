@@ -13,7 +13,13 @@ from typing import Any
 
 from quizapp.core.execution.outcome import Outcome
 from quizapp.core.grading.answers import (
-    HINTS, AnswerError, DType, Raises, Shape, parse_answer, parse_dims,
+    HINTS,
+    AnswerError,
+    DType,
+    Raises,
+    Shape,
+    parse_answer,
+    parse_dims,
 )
 from quizapp.core.grading.compare import match_dims, match_value
 from quizapp.core.grading.dtypes import aliases_of
@@ -41,8 +47,14 @@ def grade(kind: Any, outcome: Outcome, answer: Any) -> Verdict:
         return _grade(kind, outcome, text)
     except Exception as exc:  # noqa: BLE001 - the contract is "never raises"; this is a last resort
         hint = HINTS.get(kind, HINTS["value"])
-        return Verdict(False, False, f"could not read this answer (grader error: {type(exc).__name__}); {hint}",
-                       _actual(outcome), text, kind=kind)
+        return Verdict(
+            False,
+            False,
+            f"could not read this answer (grader error: {type(exc).__name__}); {hint}",
+            _actual(outcome),
+            text,
+            kind=kind,
+        )
 
 
 def _grade(kind: str, outcome: Outcome, text: str) -> Verdict:
