@@ -184,6 +184,8 @@ def test_job_for_a_card() -> None:
     assert job_for(card) == Job("x = 1", "x", "shape", "d/c")
     with pytest.raises(ValueError):
         job_for(Card(deck="d", id="r", kind=Kind.RECALL, prompt="?", answer="a"))
+    with pytest.raises(ValueError):
+        job_for(Card(deck="d", id="p", kind=Kind.SHAPE, prompt="?", ask="torch.ones($n)", params={"n": (1, 2)}))
 
 
 def test_every_sandbox_layer_is_reported(engine: Engine) -> None:

@@ -45,6 +45,8 @@ def job_for(card: Card) -> Job:
     """The job that runs ``card`` (which must be executable, i.e. not ``recall``)."""
     if not card.executable or not card.ask:
         raise ValueError(f"card {card.deck}/{card.id} is a {card.kind.value} card: there is nothing to run")
+    if card.parametric:  # its code still holds $placeholders
+        raise ValueError(f"card {card.deck}/{card.id} has params: run a variant (params.instantiate) instead")
     return Job(setup=card.setup, ask=card.ask, kind=card.kind.value, label=f"{card.deck}/{card.id}")
 
 

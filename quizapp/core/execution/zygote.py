@@ -124,7 +124,13 @@ class Worker:
         inherited = [self.proto_in, self.proto_out, job_write, result_read, self.selector.fileno()]
         for other in self.procs.values():
             inherited += [fd for fd in (other.pidfd, other.job_fd, other.result_fd) if fd is not None]
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:  # out of memory or processes: leave nothing half-made behind
+            for fd in (job_read, job_write, result_read, result_write):
+                os.close(fd)
+            shutil.rmtree(scratch, ignore_errors=True)
+            raise
         if pid == 0:
             try:
                 for fd in inherited:  # a card must not read jobs, forge results or see other cards
