@@ -112,3 +112,32 @@ def test_the_docstring_comes_back_in_chunks():
     assert from_docs.docstring_from(ok("['abc', 'def']", chunks)) == "abcdef"
     with pytest.raises(ValueError, match="cannot import it: ModuleNotFoundError"):
         from_docs.docstring_from(Outcome(status="raised", error_type="ModuleNotFoundError", error_message="x"))
+
+
+def test_a_printed_3d_tensor_keeps_the_blank_lines_inside_it():
+    doc = """Flip it.
+
+    >>> x = torch.arange(8).view(2, 2, 2)
+    >>> x
+    tensor([[[ 0,  1],
+             [ 2,  3]],
+
+            [[ 4,  5],
+             [ 6,  7]]])
+    >>> x.sum()
+    tensor(28)
+
+    Unclosed on purpose:
+
+    >>> x[0]
+    tensor([[0, 1],
+
+    That was not an output.
+    """
+    found, _ = from_docs.examples("torch.flip", doc)
+    by_number = {e.number: e for e in found}
+    assert by_number[2].want == ("tensor([[[ 0,  1],\n         [ 2,  3]],\n\n        [[ 4,  5],\n"
+                                 "         [ 6,  7]]])")
+    assert by_number[3].want == "tensor(28)"
+    # An output that never closes is left as doctest read it (and will not reproduce).
+    assert by_number[4].want == "tensor([[0, 1],"

@@ -173,12 +173,40 @@ def _only_looks(source: str) -> bool:
     return True
 
 
+def _unclosed(text: str) -> int:
+    """How many brackets ``text`` opens and leaves open (a rough count: good enough for printed tensors)."""
+    return sum(text.count(c) for c in "([{") - sum(text.count(c) for c in ")]}")
+
+
+def _whole_output(lines: list[str], ex: doctest.Example) -> str:
+    """The example's printed output, including what follows a blank line inside it.
+
+    doctest ends an output at the first blank line (it wants ``<BLANKLINE>``), but PyTorch prints a
+    3-d tensor with blank lines between its matrices and its docs show them as they are. While the
+    output leaves a bracket open, the lines after it (same indentation, up to the next ``>>>``) belong
+    to it too.
+    """
+    want = ex.want
+    if _unclosed(want) <= 0:
+        return want
+    i = ex.lineno + ex.source.count("\n") + want.count("\n")  # the line after doctest's output
+    collected = want
+    while i < len(lines) and _unclosed(collected) > 0:
+        line = lines[i]
+        if line.strip().startswith(">>>") or (line.strip() and len(line) - len(line.lstrip()) < ex.indent):
+            break
+        collected += line[ex.indent:] + "\n"
+        i += 1
+    return collected if _unclosed(collected) == 0 else want
+
+
 def examples(name: str, doc: str) -> tuple[list[DocExample], list[Skipped]]:
     """The card candidates among a docstring's ``>>>`` examples, and the examples set aside at once."""
     try:
         parsed = doctest.DocTestParser().get_examples(doc, name)
     except ValueError as exc:  # inconsistent indentation in the docstring
         return [], [Skipped(name, None, None, f"its examples cannot be parsed ({exc})")]
+    lines = doc.splitlines()
     found: list[DocExample] = []
     skipped: list[Skipped] = []
     earlier: list[str] = []
@@ -205,7 +233,8 @@ def examples(name: str, doc: str) -> tuple[list[DocExample], list[Skipped]]:
         raises = None
         if ex.exc_msg is not None:
             raises = ex.exc_msg.split(":", 1)[0].strip().rsplit(".", 1)[-1] or None
-        found.append(DocExample(name, number, setup, source, ex.want.rstrip("\n"), raises))
+        want = _whole_output(lines, ex) if raises is None else ex.want
+        found.append(DocExample(name, number, setup, source, want.rstrip("\n"), raises))
     return found, skipped
 
 
