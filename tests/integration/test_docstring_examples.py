@@ -193,3 +193,62 @@ def test_changed_output_is_rejected(examples: list[dict], outcomes: list) -> Non
             )
     assert checked >= MIN_EXAMPLES
     assert not problems, "\n".join(problems)
+
+
+# What the app shows as the outcome (Outcome.display, PyTorch's own print) must always be a right answer.
+DISPLAYED = [
+    ("value", None, "torch.arange(10000.).reshape(100, 100) / 7"),  # summarised rows and columns, values carried
+    ("value", None, "torch.arange(2000)"),
+    ("value", None, "torch.ones(300, 300, dtype=torch.float64)"),  # too big to carry values: shape is checked
+    ("value", None, "torch.tensor([1e-3, 1e5, -2.5])"),
+    ("value", None, "torch.tensor([[1+1j, 2-0.5j]])"),
+    ("value", None, "torch.tensor([float('nan'), -0.0, float('inf')], dtype=torch.float16)"),
+    ("value", None, "torch.tensor([1, 2], dtype=torch.uint8) > 1"),
+    ("value", "x = torch.ones(2, requires_grad=True)", "x * 3"),
+    ("value", None, "torch.nn.Parameter(torch.zeros(2))"),
+    ("value", None, "torch.zeros(0, 3, dtype=torch.int16)"),
+    ("value", None, "torch.tensor([3, 1, 2]).sort()"),
+    ("value", None, "torch.tensor([[1.5, 2], [3, 4]]).max(dim=1)"),
+    ("value", None, "torch.zeros(2, 3).shape"),
+    ("value", None, "torch.zeros(2, 3).stride()"),
+    ("value", None, "torch.zeros(2, 3).dtype"),
+    ("value", None, "torch.zeros(2).device"),
+    ("value", None, "torch.arange(6).tolist()"),
+    ("value", None, "{'a': torch.tensor(1.5), 'b': None}"),
+    ("value", None, "torch.tensor(7) // 2"),
+    ("value", None, "torch.tensor(2.5).item()"),
+    ("value", None, "(1/3, 'text', True)"),
+    ("value", None, "torch.nn.Linear(2, 3)"),
+    ("shape", None, "torch.zeros(2, 1, 3)"),
+    ("shape", None, "torch.tensor(5.)"),
+    ("stride", None, "torch.zeros(2, 3, 4).transpose(0, 2)"),
+    ("dtype", None, "torch.tensor([1, 2]) / 2"),
+    ("value", None, "torch.zeros(2) + torch.zeros(3)"),  # raises
+]
+
+
+def test_the_engines_own_display_is_a_right_answer(tmp_path_factory: pytest.TempPathFactory) -> None:
+    home = tmp_path_factory.mktemp("home")
+    old = os.environ.get("QUIZAPP_HOME")
+    os.environ["QUIZAPP_HOME"] = str(home)
+    try:
+        with Engine(Limits(wall_seconds=10), workers=2) as engine:
+            engine.start()
+            assert engine.wait_ready(120), engine.enforcement()
+            outcomes = engine.run_many([Job(setup, ask, kind) for kind, setup, ask in DISPLAYED])
+    finally:
+        if old is None:
+            os.environ.pop("QUIZAPP_HOME", None)
+        else:
+            os.environ["QUIZAPP_HOME"] = old
+    problems = []
+    for (kind, _, ask), outcome in zip(DISPLAYED, outcomes):
+        assert not outcome.failed, f"{ask}: {outcome.reason}"
+        shown = outcome.display if outcome.ok else outcome.error_type
+        verdict = grade(kind, outcome, shown)
+        if not verdict.correct:
+            problems.append(f"{ask}: {shown[:300]!r}\n  {verdict.message}")
+        wrong = changed(shown) if outcome.ok else "ValueError"
+        if wrong is not None and grade(kind, outcome, wrong).correct:
+            problems.append(f"{ask}: changed to {wrong[:300]!r} and still accepted")
+    assert not problems, "\n".join(problems)

@@ -431,3 +431,18 @@ def test_huge_numbers_are_judged_not_crashed() -> None:
     wrong("value", ok({"t": "float", "v": 1.5}), "1" * 400)
     wrong("value", tensor([1.5], [1]), "[" + "9" * 400 + "]")
     wrong("value", ok({"t": "int", "v": 3}), "1e400")
+
+
+def test_tensor_too_big_to_carry_values_is_compared_with_its_print() -> None:
+    printed = (
+        "tensor([[   0.0000,    0.1429,    0.2857,  ...,   14.1429],\n"
+        "        [  14.2857,   14.4286,   14.5714,  ...,   28.4286],\n"
+        "        ...,\n"
+        "        [1414.2858, 1414.4286, 1414.5714,  ..., 1428.4286]])"
+    )
+    big = tensor(None, [100, 100], display=printed)
+    right("value", big, printed)
+    right("value", big, "tensor([[0., 0.1429, ..., 14.1429], ..., [1414.2858, ..., 1428.4286]])")
+    assert "element [0, 1]: you said 0.2429" in wrong("value", big, printed.replace("0.1429", "0.2429")).message
+    assert "element [-1, -1]" in wrong("value", big, printed.replace("1428.4286", "1428.5")).message
+    assert "shape" in wrong("value", big, "tensor([0., 0.1429, ..., 14.1429])").message

@@ -227,7 +227,9 @@ def _tensor_data(data: Any, size: tuple[int, ...] | None, actual: dict[str, Any]
         return [f"{where}shape: you wrote a {_depth(data)}-d tensor, it is {len(shape)}-d with shape {_dims(shape)}"]
     values = actual.get("values")
     if values is None:
-        return []  # too big to carry its elements: shape (and any dtype= written) is all that can be checked
+        values = actual.get("printed")  # PyTorch's summarised print, when the elements were too many to carry
+    if values is None:
+        return []  # neither: shape (and any dtype= written) is all that can be checked
     if size is not None and math.prod(size) == 0:
         return []
     leaves = _Leaves(dtype, where)
@@ -247,36 +249,33 @@ class _Leaves:
         self.differing = 0
 
     def walk(self, data: Any, values: Any, index: tuple[int, ...]) -> None:
+        """``values`` are the encoded elements, or PyTorch's summarised print of them (with `...`)."""
         if isinstance(data, list):
             if not isinstance(values, list):
                 self.problems.append(f"{self.where}shape: element {_index(index)} is a number, you wrote a list")
                 return
-            if ELLIPSIS in data:
-                cut = data.index(ELLIPSIS)
-                head, tail = data[:cut], data[cut + 1 :]
-                if ELLIPSIS in tail or len(head) + len(tail) > len(values):
-                    self.problems.append(
-                        f"{self.where}shape: your `...` at {_index(index) or 'the top'} "
-                        f"stands for no elements (that dimension has {len(values)})"
-                    )
-                    return
-                start = len(values) - len(tail)
-                pairs = list(zip(range(len(head)), head)) + list(zip(range(start, len(values)), tail))
-            else:
-                pairs = list(enumerate(data))
-            for i, item in pairs:
-                self.walk(item, values[i], (*index, i))
+            pairs = self.pairs(data, values, index)
+            if pairs is not None:
+                for i, item, value in pairs:
+                    self.walk(item, value, (*index, i))
             return
         if data is ELLIPSIS:
             return
-        if self.family == "complex" and isinstance(values, list) and len(values) == 2:
-            actual: Any = complex(_real(values[0]), _real(values[1]))
+        extra = 0.0  # how far a printed (rather than encoded) element may be from the real one
+        if isinstance(values, Number):
+            actual: Any = float(values.value) if self.family == "float" else values.value
+            extra = values.tolerance
+        elif isinstance(values, Complex):
+            actual = complex(float(values.real.value), float(values.imag.value))
+            extra = max(values.real.tolerance, values.imag.tolerance)
+        elif self.family == "complex" and isinstance(values, list) and len(values) == 2:
+            actual = complex(_real(values[0]), _real(values[1]))
         elif isinstance(values, list):
             self.problems.append(f"{self.where}shape: you wrote a number at {_index(index)}, it has a dimension there")
             return
         else:
             actual = _real(values) if self.family == "float" else values
-        found = _leaf(data, actual, self.family, self.dtype, "")
+        found = _leaf(data, actual, self.family, self.dtype, "", extra)
         if found:
             self.differing += 1
             if _is_kind_problem(found[0]):
@@ -285,6 +284,32 @@ class _Leaves:
                 where = f"element {_index(index)}: " if index else ""
                 self.problems.append(f"{self.where}{where}{found[0]}")
 
+    def pairs(self, data: list[Any], values: list[Any], index: tuple[int, ...]) -> list[tuple[int, Any, Any]] | None:
+        """(position, written, actual) for the positions both sides show; `...` hides positions on either side.
+
+        Positions count from the start (0, 1, ...) or, after a `...` whose length is unknown, from the end
+        (-1 is the last); a side whose length is known converts them to plain indices.
+        """
+        written, written_length = _positions(data)
+        real, real_length = _positions(values)
+        if real_length is not None and written_length is None and len(written) > real_length:
+            self.problems.append(
+                f"{self.where}shape: your `...` at {_index(index) or 'the top'} "
+                f"stands for no elements (that dimension has {real_length})"
+            )
+            return None
+        if real_length is not None and written_length is not None and real_length != written_length:
+            self.problems.append(
+                f"{self.where}shape: at {_index(index) or 'the top'} you wrote {_count(written_length, 'element')}, "
+                f"it has {real_length}"
+            )
+            return None
+        length = real_length if real_length is not None else written_length
+        if length is not None:
+            written = {k % length if k < 0 else k: v for k, v in written.items()}
+            real = {k % length if k < 0 else k: v for k, v in real.items()}
+        return [(k, written[k], real[k]) for k in sorted(written, key=lambda k: (k < 0, k)) if k in real]
+
     def report(self) -> list[str]:
         if self.kind_problem is not None:
             return [f"{self.where}{self.kind_problem}"]
@@ -292,6 +317,17 @@ class _Leaves:
         if self.differing > len(problems) and problems:
             problems[-1] += f" ({self.differing} elements differ in all)"
         return problems
+
+
+def _positions(items: list[Any]) -> tuple[dict[int, Any], int | None]:
+    """Items by position, and the length when there is no `...` (then positions after it count from -1)."""
+    if ELLIPSIS not in items:
+        return dict(enumerate(items)), len(items)
+    cut = items.index(ELLIPSIS)
+    head, tail = items[:cut], [i for i in items[cut + 1 :] if i is not ELLIPSIS]
+    by_position = dict(enumerate(head))
+    by_position.update({i - len(tail): item for i, item in enumerate(tail)})
+    return by_position, None
 
 
 def _has_ellipsis(data: Any) -> bool:
@@ -333,7 +369,7 @@ def _is_kind_problem(problem: str) -> bool:
     return problem.startswith(_KIND_MARK)
 
 
-def _leaf(answer: Any, actual: Any, kind: str, dtype: str | None, where: str) -> list[str]:
+def _leaf(answer: Any, actual: Any, kind: str, dtype: str | None, where: str, extra: float = 0.0) -> list[str]:
     """One number or boolean. ``kind`` is the actual's family: "bool", "int", "float" or "complex"."""
     what = (
         f"{dtype} tensor"
@@ -374,7 +410,7 @@ def _leaf(answer: Any, actual: Any, kind: str, dtype: str | None, where: str) ->
         return [f"{where}it is {what} {actual}, you said {show(answer)}"]
     if kind == "float":
         if isinstance(answer, Number):
-            return _close(answer, actual, dtype, where)
+            return _close(answer, actual, dtype, where, extra)
         if isinstance(answer, Complex):
             return kind_problem(
                 f"you wrote a complex number ({answer.text}), but it is {'a ' + what if dtype else what}"
@@ -384,14 +420,16 @@ def _leaf(answer: Any, actual: Any, kind: str, dtype: str | None, where: str) ->
     if isinstance(answer, Number):
         answer = Complex(answer, Number(0, 0.0, True, "0"))
     if isinstance(answer, Complex):
-        problems = _close(answer.real, actual.real, dtype, "") + _close(answer.imag, actual.imag, dtype, "")
+        problems = _close(answer.real, actual.real, dtype, "", extra) + _close(
+            answer.imag, actual.imag, dtype, "", extra
+        )
         if problems:
             return [f"{where}you said {answer.text}, it is {_num(actual)}"]
         return []
     return [f"{where}it is {what} {_num(actual)}, you said {show(answer)}"]
 
 
-def _close(answer: Number, actual: float, dtype: str | None, where: str) -> list[str]:
+def _close(answer: Number, actual: float, dtype: str | None, where: str, extra: float = 0.0) -> list[str]:
     try:
         value = float(answer.value)
     except OverflowError:  # an integer with hundreds of digits
@@ -404,7 +442,7 @@ def _close(answer: Number, actual: float, dtype: str | None, where: str) -> list
         return [] if value == actual else [f"{where}you said {answer.text}, it is {_num(actual)}"]
     slack = RELATIVE_SLACK.get(dtype or "", PYTHON_FLOAT_SLACK) * abs(actual)
     off = abs(value - actual)
-    if off <= answer.tolerance + slack:
+    if off <= answer.tolerance + slack + extra:
         return []
     return [f"{where}you said {answer.text}, it is {_num(actual)} (off by {_num(off)})"]
 
