@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import re
+from pathlib import Path
 
 import pytest
 
@@ -24,6 +26,8 @@ from quizapp.core.grading.answers import (
     parse_answer,
 )
 from quizapp.core.grading.dtypes import canonical_dtype, family
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "fragments" / "answers.md"
 
 
 @pytest.mark.parametrize(
@@ -229,3 +233,24 @@ def test_length_and_depth_caps() -> None:
         parse_answer("value", "[" * 1000 + "]" * 1000)
     with pytest.raises(AnswerError, match="empty"):
         parse_answer("value", "   ")
+
+
+def test_the_documented_shape_notations_parse_as_documented() -> None:
+    doc = DOC.read_text(encoding="utf-8")
+    table = doc.split("**shape and stride** cards", 1)[1].split("\n\n", 2)[1]
+    rows = [line for line in table.splitlines() if line.startswith("| `")]
+    assert len(rows) == 5
+    expected = [(2, 3), (2, 3), (2, 3), (7,), ()]
+    for row, dims in zip(rows, expected):
+        for written in re.findall(r"`([^`]+)`", row.split("|")[1]):
+            assert parse_answer("shape", written) == Shape(dims), written
+
+
+def test_the_documented_dtype_names_parse() -> None:
+    doc = DOC.read_text(encoding="utf-8")
+    section = doc.split("**dtype** cards:", 1)[1].split("The aliases are", 1)[0]
+    names = [n for written in re.findall(r"`([^`]+)`", section) for n in written.split("/")]
+    assert len(names) > 15
+    for name in names:
+        answer = parse_answer("dtype", name)
+        assert isinstance(answer, DType), name
