@@ -251,3 +251,11 @@ def test_a_card_whose_first_key_is_ask(tmp_path):
     plan = fill.plan_fill(path, TableEngine({"a": shape(4, 5)}))
     assert plan.updated == ("deck: f\ntitle: F\ncards:\n  - ask: torch.zeros(4, 5)\n    expect: (4, 5)\n"
                             "    id: a\n    kind: shape\n")
+
+
+def test_a_replaced_expect_keeps_its_comment_with_windows_line_endings(tmp_path):
+    path = tmp_path / "crlf.yaml"
+    body = "deck: w\r\ntitle: W\r\ncards:\r\n  - id: a\r\n    kind: shape\r\n    ask: torch.zeros(4, 5)\r\n"
+    path.write_bytes((body + "    expect: (5, 4)  # guess\r\n").encode())
+    plan = fill.plan_fill(path, TableEngine({"a": shape(4, 5)}), overwrite_mismatches=True)
+    assert plan.updated == body + "    expect: (4, 5)  # guess\r\n"

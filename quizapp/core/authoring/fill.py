@@ -160,7 +160,7 @@ def _edit_for(lines: list[str], card_map: object, value: str) -> _Edit:
         new = render_expect(value, key_col)
         comment_col = _eol_comment_col(card_map, "expect", key_line)
         if comment_col is not None and end == key_line and len(new) == 1:
-            old_line = lines[key_line].rstrip("\n")
+            old_line = lines[key_line].rstrip("\r\n")
             value_part = new[0].rstrip("\n")
             gap = max(comment_col - len(value_part), 1)
             new = [value_part + " " * gap + old_line[comment_col:] + "\n"]
