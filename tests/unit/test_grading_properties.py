@@ -57,6 +57,23 @@ OUTCOMES = [
     Outcome("ok", {"t": "str", "v": "text"}),
     Outcome("ok", {"t": "complex", "re": "nan", "im": 1.0}),
     Outcome("raised", display="RuntimeError: no", error_type="RuntimeError", error_types=("RuntimeError",)),
+    Outcome(
+        "ok",
+        {
+            "t": "tensor",
+            "dtype": "torch.int64",
+            "shape": [200, 300],
+            "values": None,
+            "requires_grad": False,
+            "grad_fn": None,
+        },
+        display="tensor([[0, 1, 2,  ..., 7, 8, 9],\n        ...,\n        [5, 6, 7,  ..., 1, 2, 3]])",
+    ),
+    Outcome(
+        "ok",
+        {"t": "tensor", "dtype": "torch.bool", "shape": [], "values": True, "requires_grad": False, "grad_fn": None},
+        display="tensor(True)",
+    ),
     Outcome.failure("time limit of 5 s exceeded"),
 ]
 KINDS = ["shape", "stride", "dtype", "value", "recall", "nonsense"]
