@@ -1,1 +1,8 @@
-"""Grading: parse a prediction as people write it (never executing it) and judge it against an Outcome."""
+"""Grading: parse a prediction as people write it (never executing it) and judge it against an Outcome.
+
+- ``answers``: ``parse_answer(kind, text)``, the notations people write, read by walking a whitelist of
+  ``ast`` nodes; ``AnswerError(problem, hint)`` for anything else.
+- ``dtypes``: PyTorch's dtype names and aliases as a table (this runs in the parent, which has no torch).
+- ``compare``: an answer against an encoded outcome value, returning the differences as sentences.
+- ``verdict``: ``grade(kind, outcome, answer) -> Verdict`` (never raises) and ``suggest_rating``.
+"""

@@ -62,8 +62,10 @@ def grade(kind: Any, outcome: Outcome, answer: Any) -> Verdict:
 def _grade(kind: str, outcome: Outcome, text: str) -> Verdict:
     actual = _actual(outcome)
 
-    def verdict(correct: bool, problems: list[str] | str = (), readable: bool = True) -> Verdict:
-        if isinstance(problems, str):
+    def verdict(correct: bool, problems: list[str] | str | None = None, readable: bool = True) -> Verdict:
+        if problems is None:
+            problems = []
+        elif isinstance(problems, str):
             problems = [problems]
         message = "; ".join(problems[:MAX_SHOWN_PROBLEMS])
         if len(problems) > MAX_SHOWN_PROBLEMS:
