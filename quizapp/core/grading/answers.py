@@ -173,7 +173,7 @@ def parse_answer(kind: str, text: str) -> Answer:
 
 
 def normalize(text: str) -> str:
-    """Unicode look-alikes to ASCII, surrounding whitespace and a `>>>`-free trailing period removed."""
+    """Unicode look-alikes (minus sign, times sign, curly quotes, no-break space) to ASCII; outer whitespace off."""
     text = text.replace("\u2212", "-").replace("\u00d7", "x").replace("\u00a0", " ").replace("\u2026", "...")
     text = text.replace("\u2018", "'").replace("\u2019", "'").replace("\u201c", '"').replace("\u201d", '"')
     return text.strip()
@@ -254,6 +254,8 @@ def parse_raises(text: str) -> Raises | None:
     if match is None:
         return None
     name = match.group(1)
+    if name.lower() in ("error", "exception"):  # "Error: ..." is the generic answer with a remark
+        return Raises(None)
     if name in QUALIFIED_ERRORS:
         return Raises(QUALIFIED_ERRORS[name])
     last = name.rsplit(".", 1)[-1]
@@ -266,7 +268,7 @@ def parse_raises(text: str) -> Raises | None:
 
 _BY_X = re.compile(r"\d+(?:\s*[xX*]\s*\d+)+")
 _BY_SPACE = re.compile(r"\d+(?:\s+\d+)+")
-_SCALAR_WORDS = {"scalar", "0-d", "0d", "empty", "none"}
+_SCALAR_WORDS = {"scalar", "0-d", "0d"}
 
 
 def parse_dims(text: str, kind: str, hint: str) -> tuple[int, ...]:
