@@ -390,7 +390,7 @@ def test_unreadable_answers_have_a_hint_per_kind() -> None:
     for kind, example in (("shape", "2x3"), ("stride", "(3, 1)"), ("dtype", "torch.float32"), ("value", "tensor(")):
         verdict = grade(kind, dims(1), "@@@")
         assert not verdict.readable and not verdict.correct
-        assert verdict.message.startswith("could not read this answer:") and example in verdict.message
+        assert verdict.message.startswith("'@@@' is not") and example in verdict.message
 
 
 def test_verdict_fields() -> None:

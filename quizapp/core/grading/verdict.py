@@ -1,7 +1,8 @@
 """Judge a prediction against what really happened, and suggest a rating for the scheduler.
 
 ``grade(kind, outcome, answer)`` never raises: every string gets a :class:`Verdict`, either a judgement
-(``readable=True``) or "could not read this answer" with a hint at what is accepted for that kind.
+(``readable=True``) or "could not read this answer" (``readable=False``), whose message says what is wrong
+with it and what is accepted for that kind; the front ends put their own "could not read" before it.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ def grade(kind: Any, outcome: Outcome, answer: Any) -> Verdict:
         return Verdict(
             False,
             False,
-            f"could not read this answer (grader error: {type(exc).__name__}); {hint}",
+            f"this answer could not be judged (grader error: {type(exc).__name__}); {hint}",
             _actual(outcome),
             text,
             kind=kind,
@@ -82,7 +83,8 @@ def _grade(kind: str, outcome: Outcome, text: str) -> Verdict:
         fallback = _unparsed(kind, outcome, text)
         if fallback is not None:
             return verdict(*fallback)
-        return verdict(False, f"could not read this answer: {error}", readable=False)
+        # The front ends say "could not read this answer" / "could not read expect" themselves.
+        return verdict(False, str(error), readable=False)
 
     if outcome.raised:
         return verdict(*_against_error(parsed, outcome))
