@@ -204,7 +204,7 @@ def test_tensors_as_printed_and_as_lists() -> None:
         right("value", THIRDS, answer)
     assert (
         wrong("value", THIRDS, "[0.3333, 0.6]").message
-        == "element [1]: you said 0.6, it is 0.666667 (off by 0.0666667)"
+        == "element [1]: you said 0.6, it is 0.666667 (off by 0.0667)"
     )
     assert (
         wrong("value", THIRDS, "tensor([0.3333, 0.6667], dtype=torch.float64)").message

@@ -279,7 +279,10 @@ def parse_dims(text: str, kind: str, hint: str) -> tuple[int, ...]:
         return tuple(int(d) for d in re.split(r"\s*[xX*]\s*", text))
     if _BY_SPACE.fullmatch(text):
         return tuple(int(d) for d in text.split())
-    node = _parse_expression(text, hint)
+    try:
+        node = _parse_expression(text, hint)
+    except AnswerError:
+        raise AnswerError(f"{_short(text)} is not a {kind}", hint) from None
     if isinstance(node, ast.Call) and _dotted(node.func) in ("torch.Size", "Size") and not node.keywords:
         if not node.args:
             return ()

@@ -399,7 +399,7 @@ def _leaf(answer: Any, actual: Any, kind: str, dtype: str | None, where: str, ex
         if isinstance(answer, Number) and answer.integral:
             if answer.value == actual:
                 return []
-            return [f"{where}you said {answer.text}, it is {actual} (off by {_num(abs(answer.value - actual))})"]
+            return [f"{where}you said {answer.text}, it is {actual} (off by {_off(abs(answer.value - actual))})"]
         if isinstance(answer, (Number, Complex)):
             return kind_problem(
                 f"you wrote {answer.text}, a floating-point number, but it is {what}: {actual}"
@@ -444,13 +444,17 @@ def _close(answer: Number, actual: float, dtype: str | None, where: str, extra: 
     off = abs(value - actual)
     if off <= answer.tolerance + slack + extra:
         return []
-    return [f"{where}you said {answer.text}, it is {_num(actual)} (off by {_num(off)})"]
+    return [f"{where}you said {answer.text}, it is {_num(actual)} (off by {_off(off)})"]
 
 
 def _real(value: Any) -> float:
     if isinstance(value, str):
         return {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}.get(value, math.nan)
     return float(value) if isinstance(value, (int, float)) else math.nan
+
+
+def _off(difference: Any) -> str:
+    return f"{difference:.3g}" if isinstance(difference, float) else str(difference)
 
 
 def _num(value: Any) -> str:
