@@ -11,6 +11,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from quizapp.core.authoring import fill
 from quizapp.core.decks.loader import load_deck
@@ -259,3 +261,21 @@ def test_a_replaced_expect_keeps_its_comment_with_windows_line_endings(tmp_path)
     path.write_bytes((body + "    expect: (5, 4)  # guess\r\n").encode())
     plan = fill.plan_fill(path, TableEngine({"a": shape(4, 5)}), overwrite_mismatches=True)
     assert plan.updated == body + "    expect: (4, 5)  # guess\r\n"
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=40).filter(lambda t: t.strip()))
+def test_any_outcome_text_reads_back_unchanged(text):
+    """Whatever the outcome's text, the written `expect` loads back as exactly that text."""
+    from quizapp.core.decks.loader import parse_deck
+
+    head = "deck: p\ntitle: P\ncards:\n  - id: a\n    kind: value\n    ask: '1'\n"
+    deck = parse_deck(head + "".join(fill.render_expect(text, 4)) + "    explain: after\n", "p.yaml")
+    assert deck.cards[0].expect == text
+    assert deck.cards[0].explain == "after"
+
+
+@pytest.mark.parametrize("text,line", [("0\x85", 'expect: "0\\N"\n'), ("a\u2028b", 'expect: "a\\Lb"\n'),
+                                       ("a\tb", 'expect: "a\\tb"\n'), ("x: y", "expect: 'x: y'\n")])
+def test_control_and_separator_characters_are_escaped(text, line):
+    assert fill.render_expect(text, 0) == [line]

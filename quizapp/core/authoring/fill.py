@@ -101,25 +101,34 @@ def _value_end(lines: list[str], key_line: int, key_col: int) -> int:
     return last
 
 
-def _dump_scalar(value: str) -> str:
-    """``value`` as a one-line YAML scalar, quoted when YAML would read it as something else."""
+def _block_safe(value: str) -> bool:
+    """Whether ``value`` can be written as a literal block (``|``): printable text and line breaks only."""
+    return all(ch == "\n" or (ch.isprintable() and ch not in "\u2028\u2029\ufeff") for ch in value)
+
+
+def _dumped(value: str) -> list[str]:
+    """``expect: value`` as ruamel.yaml writes it (quoted or escaped as YAML needs), at column 0."""
     from ruamel.yaml import YAML
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
     yaml = YAML()
     yaml.width = 1 << 20  # never fold a long line
     out = io.StringIO()
-    yaml.dump({"expect": value}, out)
-    text = out.getvalue()
-    if text.endswith("...\n"):  # ruamel ends some documents with an explicit end marker
-        text = text[: -len("...\n")]
-    return text.rstrip("\n").split(": ", 1)[1] if text.startswith("expect: ") else text.rstrip("\n")
+    # Text with control or line-separator characters is double-quoted, where YAML escapes them all
+    # (other styles may write them raw, and some readers take U+0085 or U+2028 for line breaks).
+    yaml.dump({"expect": value if _block_safe(value) else DoubleQuotedScalarString(value)}, out)
+    lines = [line + "\n" for line in out.getvalue().split("\n")[:-1]]  # "\n" only: not str.splitlines
+    if lines and lines[-1].strip() == "...":  # an explicit document end marker: not wanted mid-file
+        lines.pop()
+    return lines
 
 
 def render_expect(value: str, col: int) -> list[str]:
-    """The lines of ``expect: value`` at indentation ``col``: a block scalar for multi-line outcomes."""
+    """The lines of ``expect: value`` at indentation ``col``: a literal block for a multi-line outcome
+    (readable, as PyTorch prints it), else whatever scalar YAML needs to read the text back unchanged."""
     pad = " " * col
-    if "\n" not in value.rstrip("\n"):
-        return [f"{pad}expect: {_dump_scalar(value.rstrip(chr(10)))}\n"]
+    if "\n" not in value.rstrip("\n") or not _block_safe(value):
+        return [pad + line if line.strip() else line for line in _dumped(value)]
     body = value.rstrip("\n")
     trailing = len(value) - len(body)
     # YAML chomping: '-' strips the final line break, '' (clip) keeps one, '+' keeps them all.
