@@ -203,8 +203,7 @@ def test_tensors_as_printed_and_as_lists() -> None:
     ):
         right("value", THIRDS, answer)
     assert (
-        wrong("value", THIRDS, "[0.3333, 0.6]").message
-        == "element [1]: you said 0.6, it is 0.666667 (off by 0.0667)"
+        wrong("value", THIRDS, "[0.3333, 0.6]").message == "element [1]: you said 0.6, it is 0.666667 (off by 0.0667)"
     )
     assert (
         wrong("value", THIRDS, "tensor([0.3333, 0.6667], dtype=torch.float64)").message
@@ -446,3 +445,10 @@ def test_tensor_too_big_to_carry_values_is_compared_with_its_print() -> None:
     assert "element [0, 1]: you said 0.2429" in wrong("value", big, printed.replace("0.1429", "0.2429")).message
     assert "element [-1, -1]" in wrong("value", big, printed.replace("1428.4286", "1428.5")).message
     assert "shape" in wrong("value", big, "tensor([0., 0.1429, ..., 14.1429])").message
+
+
+def test_a_copy_of_an_unparsed_print_is_right() -> None:
+    printed = "tensor(indices=tensor([[0, 2]]),\n       values=tensor([1., 2.]),\n       size=(3,), nnz=2, layout=torch.sparse_coo)"
+    sparse = tensor(None, [3], display=printed)
+    right("value", sparse, printed)
+    assert not grade("value", sparse, printed.replace("nnz=2", "nnz=3")).readable
