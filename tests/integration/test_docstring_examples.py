@@ -219,6 +219,8 @@ DISPLAYED = [
     ("value", None, "torch.tensor(2.5).item()"),
     ("value", None, "(1/3, 'text', True)"),
     ("value", None, "torch.nn.Linear(2, 3)"),
+    ("value", None, "torch.tensor([[0, 2.0]]).to_sparse()"),  # prints the parser does not read: exact copy
+    ("value", None, "torch.quantize_per_tensor(torch.tensor([1.0, 2.0]), 0.1, 0, torch.qint8)"),
     ("shape", None, "torch.zeros(2, 1, 3)"),
     ("shape", None, "torch.tensor(5.)"),
     ("stride", None, "torch.zeros(2, 3, 4).transpose(0, 2)"),
