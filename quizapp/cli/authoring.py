@@ -69,6 +69,8 @@ def fill_command(
     """
     from quizapp.core.authoring.fill import FillError, plan_fill, write_plan
 
+    if path.is_dir():
+        raise _fail(f"{path} is a folder; `deck fill` takes one deck file")
     if not path.is_file():
         raise _fail(f"{path}: no such deck file")
     engine = _engine(timeout)

@@ -70,3 +70,9 @@ def test_cli_prints_the_path_and_refuses_a_second_time(home):
     assert second.exit_code == 2
     assert second.stderr.strip().count("\n") == 0 and "already exists" in second.stderr
     assert "Traceback" not in second.output
+
+
+@pytest.mark.parametrize("target,message", [("missing.yaml", "no such deck file"), (".", "is a folder")])
+def test_cli_fill_refuses_what_is_not_a_deck_file(home, target, message):
+    result = CliRunner().invoke(app, ["deck", "fill", str(home / target)])
+    assert result.exit_code == 2 and message in result.stderr and "Traceback" not in result.output
