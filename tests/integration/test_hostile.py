@@ -182,9 +182,11 @@ def test_a_huge_allocation_fails_fast_on_the_memory_limit(engine: Engine) -> Non
 
 
 def test_a_flood_of_output_is_truncated(engine: Engine) -> None:
-    out = run(engine, "for _ in range(100_000): print('x' * 1000)", "'done'")  # 100 MB
+    # 1 GB, line by line: 1,001,000,000 characters of which the first 4096 are kept.
+    out = run(engine, "for _ in range(1_000_000): print('x' * 1000)", "'done'",
+              limits=Limits(wall_seconds=30, memory_mb=512, output_bytes=4096))
     assert out.ok and out.value == {"t": "str", "v": "done"}
-    assert len(out.stdout) < 5000 and out.stdout.endswith("more characters]")
+    assert len(out.stdout) < 5000 and out.stdout.endswith("[output truncated: 1000995904 more characters]")
     raw = run(engine, "import os\nfor _ in range(1000): os.write(1, b'y' * 100_000)", "'fd'")
     assert raw.ok  # straight to fd 1, which is /dev/null in a card
 
