@@ -127,13 +127,16 @@ def from_docs_command(
     """Build a deck from the `>>>` examples in docstrings, keeping those that run and reproduce their output."""
     from quizapp.core import locations
     from quizapp.core.authoring import from_docs
+    from quizapp.core.authoring.new import slug
 
     bad = [n for n in names if not from_docs.DOTTED_NAME.match(n)]
     if bad:
         raise _fail(f"{bad[0]!r} is not a dotted Python name (like torch.cumsum)")
     deck_id = None
     if output is not None:
-        deck_id = from_docs.slug(output.stem) or None
+        if output.exists():  # say so before spending time on the examples
+            raise _fail(f"{output} already exists; choose another file with -o")
+        deck_id = slug(output.stem) or None
     engine = _engine(timeout)
     try:
         result = from_docs.build(names, engine, deck_id=deck_id)
@@ -141,7 +144,7 @@ def from_docs_command(
         engine.close()
 
     for kept in result.kept:
-        typer.echo(f"kept     {kept.card_id}: {from_docs._one_line(kept.example.ask)} -> {from_docs._one_line(kept.expect)}")
+        typer.echo(f"kept     {kept.card_id}: {from_docs.one_line(kept.example.ask)} -> {from_docs.one_line(kept.expect)}")
     for skipped in result.skipped:
         typer.echo(f"skipped  {skipped}")
     typer.echo(f"{len(result.kept)} examples kept, {len(result.skipped)} skipped")

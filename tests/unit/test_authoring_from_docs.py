@@ -141,3 +141,18 @@ def test_a_printed_3d_tensor_keeps_the_blank_lines_inside_it():
     assert by_number[3].want == "tensor(28)"
     # An output that never closes is left as doctest read it (and will not reproduce).
     assert by_number[4].want == "tensor([[0, 1],"
+
+
+def test_cli_refuses_an_existing_output_before_running_anything(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from quizapp.cli import authoring as cli
+    from quizapp.cli.main import app
+
+    monkeypatch.setenv("QUIZAPP_HOME", str(tmp_path))
+    monkeypatch.setattr(cli, "_engine", lambda timeout: pytest.fail("no engine should start"))
+    existing = tmp_path / "mine.yaml"
+    existing.write_text("my deck")
+    result = CliRunner().invoke(app, ["deck", "from-docs", "torch.cumsum", "-o", str(existing)])
+    assert result.exit_code == 2 and "already exists" in result.stderr
+    assert existing.read_text() == "my deck"

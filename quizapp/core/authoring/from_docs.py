@@ -86,7 +86,7 @@ class Skipped:
 
     def __str__(self) -> str:
         where = self.name if self.number is None else f"{self.name} example {self.number}"
-        shown = f" `{_one_line(self.ask)}`" if self.ask else ""
+        shown = f" `{one_line(self.ask)}`" if self.ask else ""
         return f"{where}{shown}: {self.reason}"
 
 
@@ -103,7 +103,7 @@ class FromDocsResult:
         return render_deck(self)
 
 
-def _one_line(text: str, width: int = 60) -> str:
+def one_line(text: str, width: int = 60) -> str:
     line = " ".join(text.split())
     return line if len(line) <= width else line[: width - 3] + "..."
 
@@ -257,16 +257,16 @@ def _judge(example: DocExample, first: Outcome, second: Outcome) -> tuple[str | 
         return None, "gives a different outcome on a second run"
     if example.raises is not None:
         if first.status != "raised":
-            return None, f"the docs show {example.raises}, but it ran and gave {_one_line(first.display)}"
+            return None, f"the docs show {example.raises}, but it ran and gave {one_line(first.display)}"
         if example.raises not in first.error_types and example.raises != first.error_type:
             return None, f"the docs show {example.raises}, but it raised {first.error_type}"
         return first.error_type or "error", None
     if first.status == "raised":
-        return None, f"raises {first.error_type}: {_one_line(first.error_message or '')}"
+        return None, f"raises {first.error_type}: {one_line(first.error_message or '')}"
     verdict = grade("value", first, example.want)
     if not verdict.correct:
         why = verdict.message if verdict.readable else "the printed output could not be read"
-        return None, f"does not reproduce the printed output ({_one_line(why, 80)})"
+        return None, f"does not reproduce the printed output ({one_line(why, 80)})"
     if not grade("value", first, first.display).correct:
         return None, "its outcome cannot be written as an answer"
     return first.display, None
