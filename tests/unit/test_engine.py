@@ -245,3 +245,21 @@ def test_a_closed_engine_answers_instead_of_raising(tmp_path, monkeypatch) -> No
     closed.close()
     out = closed.run(Job(None, "1", "value"))
     assert out.failed and out.reason == "the execution engine is closed"
+
+
+def test_kernels_without_pidfd_are_served_by_polling(tmp_path, monkeypatch) -> None:
+    # Linux < 5.3 has no pidfd_open: the worker must still notice exits, answer and reap every card.
+    import sys
+
+    from quizapp.core.execution import engine as engine_module
+
+    start = ("import os, runpy, sys; del os.pidfd_open; sys.argv[1:] = ['--children', '2']; "
+             "runpy.run_module('quizapp.core.execution.zygote', run_name='__main__')")
+    monkeypatch.setattr(engine_module, "worker_command", lambda children: [sys.executable, "-c", start])
+    monkeypatch.setenv("QUIZAPP_HOME", str(tmp_path))
+    with Engine(Limits(wall_seconds=1), workers=2) as polled:
+        assert polled.run(Job(None, "torch.ones(2).sum().item()", "value")).value == {"t": "float", "v": 2.0}
+        crashed = polled.run(Job("import os; os._exit(4)", "1", "value"))
+        assert crashed.failed and crashed.reason == "the card's process exited (code 4) before reporting an outcome"
+        assert "time limit" in polled.run(Job("while True: pass", "1", "value")).reason
+        assert [o.value["v"] for o in polled.run_many([Job(None, str(i), "value") for i in range(4)])] == [0, 1, 2, 3]

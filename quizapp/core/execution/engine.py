@@ -58,6 +58,11 @@ def default_children() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def worker_command(children: int) -> list[str]:
+    """How the worker is started: this interpreter, the zygote module, and how many cards at once."""
+    return [sys.executable, "-m", "quizapp.core.execution.zygote", "--children", str(children)]
+
+
 class _WorkerProcess:
     """One worker process, its reader thread and the jobs it owes an answer to."""
 
@@ -76,7 +81,7 @@ class _WorkerProcess:
             env.pop("QUIZAPP_WORKER_PARENT", None)
         debug = bool(os.environ.get("QUIZAPP_DEBUG"))
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "quizapp.core.execution.zygote", "--children", str(children)],
+            worker_command(children),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None if debug else subprocess.DEVNULL,
             env=env, start_new_session=True,  # no controlling terminal; ^C in the app's terminal is the app's
         )

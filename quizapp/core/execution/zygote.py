@@ -54,6 +54,8 @@ MAX_REPORT_BYTES = 4 * 1024 * 1024
 # A spare is forked only after the worker has been idle this long, one per pause: a job that arrives
 # right after an answer (the next card of a check) should not wait behind a fork.
 SPARE_GRACE = 0.001
+# Without pidfds (Linux < 5.3), how often running cards are checked for having exited.
+POLL_INTERVAL = 0.005
 # A probe job run at start-up: it warms the fork path and tells which sandbox layers work here.
 PROBE_ID = "probe"
 PROBE_JOB = {"setup": "x = torch.arange(6.0).view(2, 3)", "ask": "x.t() @ x", "kind": "value"}
@@ -64,7 +66,7 @@ class Child:
     """A forked child: first a hardened spare waiting for a job, then a running card, until reaped."""
 
     pid: int
-    pidfd: int
+    pidfd: int | None  # readable when the process exits; None on kernels without pidfd_open (< 5.3)
     job_fd: int | None  # write end of its job pipe; None once the job is sent
     result_fd: int | None  # read end of its result pipe; None after EOF
     scratch: Path
@@ -151,12 +153,16 @@ class Worker:
             os.setpgid(pid, pid)  # also done by the child; whichever runs first wins the race
         except OSError:
             pass
-        pidfd = os.pidfd_open(pid)
+        try:
+            pidfd: int | None = os.pidfd_open(pid)
+        except (AttributeError, OSError):  # Linux < 5.3: exits are found by polling instead
+            pidfd = None
         os.set_blocking(result_read, False)
         proc = Child(pid, pidfd, job_write, result_read, scratch)
         self.procs[pid] = proc
         self.selector.register(result_read, selectors.EVENT_READ, ("result", proc))
-        self.selector.register(pidfd, selectors.EVENT_READ, ("exit", proc))
+        if pidfd is not None:
+            self.selector.register(pidfd, selectors.EVENT_READ, ("exit", proc))
         return proc
 
     def dispatch(self, job_id: Any, job: dict[str, Any], limits: Limits) -> None:
@@ -225,7 +231,8 @@ class Worker:
             except OSError:
                 pass
 
-    def reap(self, proc: Child) -> None:
+    def reap(self, proc: Child, status: int | None = None) -> None:
+        """Collect an exited child (``status`` given when it was already waited for) and answer for it."""
         if proc.result_fd is not None:  # the process is gone, so whatever it wrote is readable now
             self.read_result(proc)
             if proc.result_fd is not None:
@@ -235,13 +242,17 @@ class Worker:
         if proc.job_fd is not None:
             os.close(proc.job_fd)
             proc.job_fd = None
-        self.selector.unregister(proc.pidfd)
-        os.close(proc.pidfd)
-        _, status = os.waitpid(proc.pid, 0)
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)  # anything left in its group (there cannot be, but cheap)
-        except OSError:
-            pass
+        if proc.pidfd is not None:
+            self.selector.unregister(proc.pidfd)
+            os.close(proc.pidfd)
+        if status is None:
+            # Before reaping, while the zombie still holds the id: anything left in its process group
+            # (there cannot be: cards cannot fork; but it is cheap, and after reaping the id is free).
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            _, status = os.waitpid(proc.pid, 0)
         del self.procs[proc.pid]
         shutil.rmtree(proc.scratch, ignore_errors=True)
         if proc.job_id is None or proc.answered:
@@ -297,6 +308,9 @@ class Worker:
             p.job_id is not None and not p.answered for p in self.procs.values())
         if refill:  # fork a spare only once nothing has happened for a moment (see SPARE_GRACE)
             timeout = SPARE_GRACE if timeout is None else min(timeout, SPARE_GRACE)
+        polled = [p for p in self.procs.values() if p.pidfd is None and not p.spare]
+        if polled:
+            timeout = POLL_INTERVAL if timeout is None else min(timeout, POLL_INTERVAL)
         events = self.selector.select(None if timeout is None else max(timeout, 0.0))
         if refill and not events:
             try:
@@ -318,6 +332,11 @@ class Worker:
                 self.read_result(proc)
             elif what == "exit" and proc.pid in self.procs:
                 self.reap(proc)
+        for proc in polled:
+            if proc.pid in self.procs:
+                pid, status = os.waitpid(proc.pid, os.WNOHANG)
+                if pid:
+                    self.reap(proc, status)
         now = time.monotonic()
         for proc in list(self.procs.values()):
             if proc.killed_for is None and now >= proc.deadline:
