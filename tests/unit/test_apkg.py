@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import sqlite3
 import zipfile
 from pathlib import Path
@@ -28,6 +30,10 @@ DECK = Deck(id="demo", title="Demo deck", cards=(SHAPE, RAISES, NO_EXPECT, RECAL
             concepts={"rule": "Sizes are compared **from the right**."})
 OTHER = Deck(id="other", title="Other", cards=(Card(deck="other", id="r", kind=Kind.RECALL, prompt="Q",
                                                      answer="A"),))
+
+
+def text_of(fragment: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", fragment))
 
 
 def read_package(path: Path) -> tuple[list[dict], dict[int, str]]:
@@ -70,7 +76,9 @@ def test_notes_hold_question_code_outcome_and_explanation(tmp_path):
 
     shape = by_source["demo / add"]
     assert "<code>" in shape["Question"] and "x + y" in shape["Question"]
-    assert shape["Code"] == "<pre><code>x = torch.ones(2, 1)\ny = torch.ones(3)\nx + y</code></pre>"
+    # The code is highlighted (inline styles) and reads back as the card's code once tags are removed.
+    assert shape["Code"].startswith('<pre class="python"><code>') and "<span style=" in shape["Code"]
+    assert text_of(shape["Code"]) == "x = torch.ones(2, 1)\ny = torch.ones(3)\nx + y"
     assert shape["Outcome"] == "<pre><code>(2, 3)</code></pre>"
     assert "<strong>stretches</strong>" in shape["Explanation"]
     assert "<strong>from the right</strong>" in shape["Concept"]
@@ -81,7 +89,7 @@ def test_notes_hold_question_code_outcome_and_explanation(tmp_path):
     assert "raises RuntimeError: view size is not compatible" in by_source["demo / view"]["Outcome"]
     assert "could not run: time limit of 5 s exceeded" in by_source["demo / bare"]["Outcome"]
     # A parametric card is exported as its first variant, placeholders filled in.
-    assert "torch.ones(4).unsqueeze(0)" in by_source["demo / param"]["Code"]
+    assert text_of(by_source["demo / param"]["Code"]) == "torch.ones(4).unsqueeze(0)"
     assert "$n" not in by_source["demo / param"]["Question"]
 
     recall = by_source["demo / rank"]
@@ -125,3 +133,12 @@ def test_no_partial_file_is_left_behind(tmp_path):
 ])
 def test_outcome_text(outcome, text):
     assert apkg.outcome_text(outcome) == text
+
+
+def test_code_that_looks_like_html_stays_text(tmp_path):
+    card = Card(deck="h", id="s", kind=Kind.VALUE, prompt="?", ask="'<script>alert(1)</script>'")
+    apkg.write_apkg([Deck(id="h", title="H", cards=(card,))], tmp_path / "h.apkg",
+                    outcomes={card.key: Outcome(status="ok", display="'<script>alert(1)</script>'")})
+    notes, _ = read_package(tmp_path / "h.apkg")
+    assert "<script>" not in notes[0]["Code"] and "<script>" not in notes[0]["Outcome"]
+    assert text_of(notes[0]["Code"]) == "'<script>alert(1)</script>'"

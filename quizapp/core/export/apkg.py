@@ -35,6 +35,7 @@ CSS = """
 .nightMode .card, .card.nightMode { color: #e6e9ef; background: #171a21; }
 pre { background: rgba(127, 127, 127, 0.12); padding: 0.6em; border-radius: 6px; overflow-x: auto;
       font-size: 15px; white-space: pre-wrap; }
+pre.python { background: #f6f8fa; color: #1d2330; }
 code { font-family: ui-monospace, Menlo, Consolas, monospace; }
 .label { font-size: 13px; opacity: 0.7; text-transform: uppercase; letter-spacing: 0.05em; }
 .source { font-size: 12px; opacity: 0.6; margin-top: 1.5em; }
@@ -87,6 +88,18 @@ def _markdown() -> Callable[[str], str]:
 
 def code_html(code: str) -> str:
     return f"<pre><code>{html.escape(code)}</code></pre>"
+
+
+def python_html(code: str) -> str:
+    """Python code, syntax highlighted with inline styles (Anki has no stylesheet for pygments' classes).
+
+    The colours suit a light background, so the code block keeps one in Anki's night mode too (CSS)."""
+    from pygments import highlight  # a dependency of rich, like markdown-it-py
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexers import PythonLexer
+
+    body = highlight(code, PythonLexer(), HtmlFormatter(noclasses=True, nowrap=True, style="friendly"))
+    return f'<pre class="python"><code>{body.rstrip(chr(10))}</code></pre>'
 
 
 def outcome_text(outcome: Outcome) -> str | None:
@@ -166,7 +179,7 @@ def write_apkg(decks: Iterable[Deck], path: Path | str, *, run: bool = True, eng
                     shown = f"(could not run: {reason})"
                     without += 1
                 back = code_html(shown)
-                code = code_html(card.code)
+                code = python_html(card.code)
             else:
                 back = render(card.answer or "")
                 code = ""
