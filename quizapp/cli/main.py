@@ -51,7 +51,8 @@ def _register_all() -> None:
     # Imported here, not at module top, so each group module stays independent.
     from quizapp.cli import authoring, deck, progress, study
 
-    for module in (deck, authoring, progress, study):
+    # Registration order is the order `quizapp --help` lists commands in: most used first.
+    for module in (study, deck, progress, authoring):
         module.register(app)
 
 
