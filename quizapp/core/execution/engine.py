@@ -199,13 +199,15 @@ class Engine:
         return worker.ready.wait(timeout) and not worker.dead.is_set()
 
     def enforcement(self) -> list[str]:
-        """What this kernel could not enforce (empty: every sandbox layer is active). Waits for the worker."""
+        """What this kernel could not enforce, one sentence each (empty: every sandbox layer is active).
+
+        Blocks until the worker is ready (call it from a thread in a UI). A worker that could not start
+        runs nothing, so nothing is unenforced: its reason comes with each card's failed Outcome.
+        """
         worker = self._current()
         if worker is None:
             return []
         worker.ready.wait()
-        if worker.fatal:
-            return [worker.fatal]
         return list(worker.enforcement)
 
     def close(self) -> None:
