@@ -224,3 +224,15 @@ def test_cli_shows_each_mismatch_with_expected_actual_and_why(home: Path, tmp_pa
     card = data["cards"][0]
     assert card["status"] == "mismatch" and card["expected"] == "(2, 3)" and card["actual"] == "(3, 2)"
     assert card["reason"] and data["summary"]["mismatch"] == 1
+
+
+def test_cli_unknown_deck_id_and_broken_deck_in_list(home: Path, tmp_path: Path) -> None:
+    unknown = quizapp(home, "deck", "check", "no-such-deck")
+    assert unknown.returncode == 2
+    lines = unknown.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("no-such-deck: no deck with this id")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("deck: broken\ncards: []\n")
+    listed = quizapp(home, "deck", "list", str(broken))
+    assert listed.returncode == 2 and "broken.yaml" in listed.stderr and "title" in listed.stderr
+    assert "Traceback" not in listed.stderr
