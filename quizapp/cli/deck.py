@@ -179,7 +179,7 @@ class _progress:
 @deck_app.command("check")
 def check_command(
     paths: Optional[list[str]] = typer.Argument(
-        None, metavar="[PATH]...", help="Deck files, folders of decks, or deck ids (default: all known decks)."),
+        None, metavar="PATH", help="Deck files, folders of decks, or deck ids (default: all known decks)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object (cards and summary) on stdout."),
     timeout: Optional[float] = typer.Option(
         None, "--timeout", min=0.1, metavar="SECONDS", help="Time limit per card (default 5)."),
@@ -201,7 +201,7 @@ def check_command(
 
 @deck_app.command("list")
 def list_command(
-    paths: Optional[list[str]] = typer.Argument(None, metavar="[PATH]...", help="Also load these deck files or folders."),
+    paths: Optional[list[str]] = typer.Argument(None, metavar="PATH", help="Also load these deck files or folders."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
     """List every known deck (bundled, yours, and PATHs) with its card counts, and decks that failed to load."""
