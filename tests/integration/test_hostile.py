@@ -34,6 +34,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def engine(home: Path):
     old = os.environ.get("QUIZAPP_HOME")
     os.environ["QUIZAPP_HOME"] = str(home)
+    os.environ["QUIZAPP_TEST_SECRET_TOKEN"] = "s3cret-token"  # what a card must never see
     eng = Engine(LIMITS, workers=2)
     eng.start()
     try:
@@ -41,6 +42,7 @@ def engine(home: Path):
         yield eng
     finally:
         eng.close()
+        os.environ.pop("QUIZAPP_TEST_SECRET_TOKEN", None)
         if old is None:
             os.environ.pop("QUIZAPP_HOME", None)
         else:
@@ -312,3 +314,24 @@ def test_a_thread_bomb_runs_out_of_room_inside_the_card(engine: Engine) -> None:
             threading.Thread(target=time.sleep, args=(100,), daemon=True).start()
     """)
     assert out.raised or out.failed  # "can't start new thread" or the memory limit, then the card ends
+
+
+def test_no_reading_files_outside_python_and_system_libraries(engine: Engine, tmp_path: Path) -> None:
+    secret = tmp_path / "id_rsa"
+    secret.write_text("PRIVATE KEY")
+    out = run(engine, f"open({str(secret)!r}).read()")
+    assert out.raised and out.error_type == "PermissionError"
+    listing = run(engine, f"import os; os.listdir({str(tmp_path)!r})")
+    assert listing.raised and listing.error_type == "PermissionError"
+    shadow = run(engine, "open('/etc/hostname').read()")
+    assert shadow.raised
+    # What cards need stays readable: Python's own modules, torch's, its own scratch folder.
+    assert run(engine, "import json, fractions", "fractions.Fraction(1, 3) + 1").ok
+    assert run(engine, "open('x', 'w').write('1')", "open('x').read()").value == {"t": "str", "v": "1"}
+
+
+def test_the_apps_secrets_are_not_in_a_cards_environment(engine: Engine) -> None:
+    out = run(engine, "import os", "'s3cret' in repr(dict(os.environ)) or 's3cret' in open('/proc/self/environ').read()")
+    assert out.ok and out.value == {"t": "bool", "v": False}
+    app = run(engine, f"open('/proc/{os.getpid()}/environ').read()")
+    assert app.raised

@@ -29,6 +29,10 @@ from quizapp.core.execution.outcome import Outcome
 WORKER_GRACE_SECONDS = 60.0
 # Worker start-ups that may fail in a row before the engine stops retrying and reports why.
 MAX_START_FAILURES = 2
+# The environment variables the worker (and so every card) inherits; everything else is dropped.
+KEPT_ENV = ("PATH", "HOME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV",
+            "LD_LIBRARY_PATH", "QUIZAPP_HOME", "QUIZAPP_DEBUG")
+KEPT_ENV_PREFIXES = ("LC_", "XDG_")
 
 
 @dataclass(frozen=True)
@@ -67,7 +71,9 @@ class _WorkerProcess:
     """One worker process, its reader thread and the jobs it owes an answer to."""
 
     def __init__(self, children: int) -> None:
-        env = dict(os.environ)
+        # Only what Python, torch and quizapp need: tokens and passwords in the app's environment
+        # (QUIZAPP_DB may hold one) must not be readable by a card, which could print them.
+        env = {k: v for k, v in os.environ.items() if k in KEPT_ENV or k.startswith(KEPT_ENV_PREFIXES)}
         # One thread everywhere: forking after a multi-threaded OpenMP op can hang the child, and
         # cards are tiny; parallelism comes from running several cards at once instead.
         env.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",

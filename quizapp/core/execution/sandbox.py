@@ -8,8 +8,9 @@ Layers, each independent so that a kernel lacking one still gets the others:
 - a new, empty network namespace (``unshare(CLONE_NEWNET)``: needs root or a user namespace), made
   once for the whole worker, so every card inherits it;
 - all capabilities dropped (the worker may run as root, as it does in CI containers);
-- Landlock: writes only inside the card's scratch folder (and ``/dev/null``), no TCP, no signals to
-  processes outside the card, no abstract unix sockets outside it;
+- Landlock: writes only inside the card's scratch folder (and ``/dev/null``), reads only of Python,
+  its packages and system libraries (:func:`read_roots`), no TCP, no signals to processes outside the
+  card, no abstract unix sockets outside it;
 - seccomp (libseccomp via ``pyseccomp``): no new processes, no exec, no sockets, no ptrace, no
   mounts/namespaces/kernel modules/bpf/io_uring, no raising rlimits back.
 
@@ -28,6 +29,7 @@ import math
 import os
 import resource
 import signal
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +55,8 @@ _SYS_LANDLOCK_RESTRICT_SELF = 446
 _LANDLOCK_CREATE_RULESET_VERSION = 1
 _LANDLOCK_RULE_PATH_BENEATH = 1
 _FS_WRITE_FILE = 1 << 1
+_FS_READ_FILE = 1 << 2
+_FS_READ_DIR = 1 << 3
 _FS_REMOVE_DIR = 1 << 4
 _FS_REMOVE_FILE = 1 << 5
 _FS_MAKE_CHAR = 1 << 6
@@ -103,12 +107,14 @@ class Hardening:
     seccomp_filter: object | None = None
     # The filter compiled to BPF once: loading it is one prctl, where libseccomp recompiles per load.
     seccomp_bpf: bytes | None = None
+    # What a card may read (Landlock): Python, its packages, system libraries; see read_roots().
+    read_roots: list[tuple[str, bool]] = field(default_factory=list)  # (path, is a folder)
     problems: list[str] = field(default_factory=list)  # preparation failures, reported once
 
 
 def prepare() -> Hardening:
     """Build what every child needs, once, in the long-lived worker (building a filter costs ~1 ms)."""
-    hardening = Hardening(landlock_abi=landlock_abi())
+    hardening = Hardening(landlock_abi=landlock_abi(), read_roots=read_roots())
     try:
         hardening.seccomp_filter = flt = _build_seccomp_filter()
         with tempfile.TemporaryFile() as compiled:
@@ -120,6 +126,36 @@ def prepare() -> Hardening:
             f"seccomp unavailable ({exc.__class__.__name__}: {exc}): snippets could start programs, "
             "open sockets and ptrace")
     return hardening
+
+
+# Folders a card may read beneath, besides Python's own (sys.path, prefixes): system libraries and the
+# kernel's views. Not /etc (it holds host secrets), not home folders, not the working directory.
+SYSTEM_READ_FOLDERS = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/sys")
+# Single files a card may read: what the C library, Python and torch look up at run time.
+SYSTEM_READ_FILES = ("/etc/localtime", "/etc/ld.so.cache", "/etc/nsswitch.conf", "/etc/passwd", "/etc/group",
+                     "/proc/cpuinfo", "/proc/meminfo", "/proc/stat", "/proc/filesystems",
+                     "/proc/sys/vm/overcommit_memory", "/dev/urandom", "/dev/random", "/dev/zero")
+
+
+def read_roots() -> list[tuple[str, bool]]:
+    """Everything a card may read: Python's prefixes and import path, system libraries, a few files.
+
+    The working directory is left out even when it is on sys.path (``python -m`` puts it there): it
+    is usually the user's project, and quizapp's own modules are imported before any card runs.
+    """
+    cwd = os.path.realpath(os.getcwd())
+    prefixes = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)}
+    roots: dict[str, bool] = {}
+    for entry in [*sys.path, *prefixes, *SYSTEM_READ_FOLDERS, *SYSTEM_READ_FILES]:
+        real = os.path.realpath(entry or ".")
+        if real == cwd and entry not in SYSTEM_READ_FOLDERS and not any(
+                real.startswith(prefix + os.sep) for prefix in prefixes):
+            continue
+        if os.path.isdir(real):
+            roots[real] = True
+        elif os.path.isfile(real) or entry.startswith("/dev/"):
+            roots[real] = False
+    return sorted(roots.items())
 
 
 def _build_seccomp_filter() -> object:
@@ -208,7 +244,7 @@ def enter_early(hardening: Hardening, *, scratch: Path, worker_pid: int) -> list
     if _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         missing.append("no_new_privs refused: Landlock and seccomp cannot be applied")
         return missing
-    missing += _apply_landlock(hardening.landlock_abi, scratch)
+    missing += _apply_landlock(hardening.landlock_abi, scratch, hardening.read_roots)
     return missing
 
 
@@ -278,17 +314,18 @@ def _drop_capabilities() -> None:
     _libc.capset(ctypes.byref(header), data)
 
 
-def _apply_landlock(abi: int, scratch: Path) -> list[str]:
+def _apply_landlock(abi: int, scratch: Path, readable: list[tuple[str, bool]]) -> list[str]:
     if abi < 1:
-        return ["no Landlock in this kernel: file writes outside the scratch folder are not blocked "
-                "(capabilities are dropped, so only files the user may write are at risk)"]
+        return ["no Landlock in this kernel: cards can read any file the user can and write outside "
+                "their scratch folder (capabilities are dropped, so root-only files are safe)"]
     write_rights = (_FS_WRITE_FILE | _FS_REMOVE_DIR | _FS_REMOVE_FILE | _FS_MAKE_CHAR | _FS_MAKE_DIR
                     | _FS_MAKE_REG | _FS_MAKE_SOCK | _FS_MAKE_FIFO | _FS_MAKE_BLOCK | _FS_MAKE_SYM)
     if abi >= 2:
         write_rights |= _FS_REFER
     if abi >= 3:
         write_rights |= _FS_TRUNCATE
-    attr = _RulesetAttr(handled_access_fs=write_rights)
+    read_rights = _FS_READ_FILE | _FS_READ_DIR
+    attr = _RulesetAttr(handled_access_fs=write_rights | read_rights)
     size = 8
     missing = []
     if abi >= 4:
@@ -302,21 +339,27 @@ def _apply_landlock(abi: int, scratch: Path) -> list[str]:
     ruleset = _libc.syscall(_SYS_LANDLOCK_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(size),
                             ctypes.c_uint32(0))
     if ruleset < 0:
-        return [f"Landlock ruleset refused (errno {ctypes.get_errno()}): file writes are not restricted"]
+        return [f"Landlock ruleset refused (errno {ctypes.get_errno()}): file access is not restricted"]
     try:
-        file_rights = _FS_WRITE_FILE | (_FS_TRUNCATE if abi >= 3 else 0)
-        for path, rights in ((scratch, write_rights), (Path("/dev/null"), file_rights)):
-            fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+        file_rights = _FS_WRITE_FILE | _FS_READ_FILE | (_FS_TRUNCATE if abi >= 3 else 0)
+        rules: list[tuple[str | Path, int]] = [(scratch, write_rights | read_rights), ("/dev/null", file_rights),
+                                               ("/proc/self", read_rights)]
+        rules += [(path, read_rights if folder else _FS_READ_FILE) for path, folder in readable]
+        for path, rights in rules:
+            try:
+                fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+            except OSError:
+                continue  # gone since the worker listed it: nothing to allow
             try:
                 rule = _PathBeneathAttr(allowed_access=rights, parent_fd=fd)
                 if _libc.syscall(_SYS_LANDLOCK_ADD_RULE, ctypes.c_int(ruleset),
                                  ctypes.c_int(_LANDLOCK_RULE_PATH_BENEATH), ctypes.byref(rule),
                                  ctypes.c_uint32(0)) != 0:
-                    return [f"Landlock rule for {path} refused: file writes are not restricted"]
+                    return [f"Landlock rule for {path} refused: file access is not restricted"]
             finally:
                 os.close(fd)
         if _libc.syscall(_SYS_LANDLOCK_RESTRICT_SELF, ctypes.c_int(ruleset), ctypes.c_uint32(0)) != 0:
-            return ["Landlock could not be enforced: file writes are not restricted"]
+            return ["Landlock could not be enforced: file access is not restricted"]
     finally:
         os.close(ruleset)
     return missing
