@@ -91,7 +91,8 @@ def run_check(paths: Iterable[str], *, as_json: bool = False, timeout: float | N
         report.problems[:0] = problems
         for problem in report.problems[len(problems):]:
             sys.stderr.write(f"{problem}\n")
-        unenforced = engine.enforcement() if report.cards else []
+        ran = any(c.kind != "recall" for c in report.cards)
+        unenforced = engine.enforcement() if ran and not as_json else []
     finally:
         if own:
             engine.close()
