@@ -117,7 +117,9 @@ def make_app(home: Path, deck_file: Path):  # noqa: ANN201
         store = Store.open(f"sqlite:///{home / 'test.sqlite3'}", backups=False, now=NOW)
         made.append(store)
         engine = engine or FakeEngine()
-        app = QuizApp(catalog=loader(), store=store, engine=engine, deck_ids=deck_ids, study=study,
+        catalog = loader()
+        store.sync_cards(catalog.decks.values(), NOW)  # so a test can record reviews before launching
+        app = QuizApp(catalog=catalog, store=store, engine=engine, deck_ids=deck_ids, study=study,
                       catalog_loader=loader, clock=clock or Clock())
         return app, store, engine
 

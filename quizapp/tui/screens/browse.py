@@ -137,7 +137,7 @@ class BrowseScreen(Screen[None]):
         table = self.query_one("#results", DataTable)
         table.clear()
         for info in found:
-            due = fmt.when(info.due, now) if info.due is not None else "-"
+            due = "-" if info.due is None else ("now" if info.due <= now else fmt.interval(info.due - now))
             prompt = " ".join(info.prompt.split())
             table.add_row(info.key[0], info.key[1], state_of(info), due, str(info.lapses),
                           prompt[:60], key="\0".join(info.key))

@@ -75,23 +75,35 @@ class StatsScreen(Screen[None]):
         today = result.forecast[0][0] if result.forecast else now.date()
         by_day = {d.date: d for d in result.per_day}
         days = [today - timedelta(days=i) for i in range(DAYS_SHOWN - 1, -1, -1)]
-        labels = [d.strftime("%d/%m") for d in days]
 
+        # x positions are numbers with a few date labels: plotext would parse date-like strings itself.
         plt = self.query_one("#plot-reviews", PlotextPlot).plt
-        plt.bar(labels, [by_day[d].reviews if d in by_day else 0 for d in days])
+        plt.bar(list(range(len(days))), [by_day[d].reviews if d in by_day else 0 for d in days])
+        _date_ticks(plt, days)
         plt.title(f"Reviews per day, last {DAYS_SHOWN} days")
 
         plt = self.query_one("#plot-forecast", PlotextPlot).plt
-        plt.bar([d.strftime("%d/%m") for d, _ in result.forecast], [n for _, n in result.forecast])
+        ahead = [d for d, _ in result.forecast]
+        plt.bar(list(range(len(ahead))), [n for _, n in result.forecast])
+        _date_ticks(plt, ahead)
         plt.title("Cards due per day (today first)")
 
         plt = self.query_one("#plot-retention", PlotextPlot).plt
-        rated = [d for d in days if d in by_day and by_day[d].reviews]
+        rated = [i for i, d in enumerate(days) if d in by_day and by_day[d].reviews]
         if rated:
-            plt.plot([d.strftime("%d/%m") for d in rated],
-                     [100.0 * by_day[d].passed / by_day[d].reviews for d in rated], marker="braille")
-            plt.ylim(0, 100)
+            plt.plot(rated, [100.0 * by_day[days[i]].passed / by_day[days[i]].reviews for i in rated],
+                     marker="braille")
+        plt.xlim(0, len(days) - 1)
+        plt.ylim(0, 100)
+        _date_ticks(plt, days)
         plt.title("Share of reviews not rated Again, % per day")
 
         counts = {d.date: d.reviews for d in result.per_day}
         self.query_one("#heatmap", Static).update(calendar_heatmap(counts, today, weeks=26))
+
+
+def _date_ticks(plt, days: list) -> None:  # noqa: ANN001
+    """About five readable date labels along the x axis."""
+    step = max(1, len(days) // 5)
+    positions = list(range(0, len(days), step))
+    plt.xticks(positions, [days[i].strftime("%d %b") for i in positions])
