@@ -344,5 +344,7 @@ async def test_parametric_card_shows_a_variant(make_app, tmp_path) -> None:  # n
         await pilot.pause()
         screen = app.screen
         assert screen.card.bindings in ({"n": 2}, {"n": 3})
+        assert "stage-question" in screen.classes  # a first card without a concept shows its question
+        assert screen.query_one("#answer", Input).display and app.focused is screen.query_one("#answer")
         assert f"torch.zeros({screen.card.bindings['n']})" in text_of(app, "#code")
         assert "n=" in text_of(app, "#prompt")

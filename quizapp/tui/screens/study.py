@@ -66,7 +66,7 @@ class StudyScreen(Screen[None]):
         Binding("escape", "leave", "Leave", id="leave", tooltip="End the session"),
     ]
 
-    stage: reactive[str] = reactive("question", init=False)
+    stage: reactive[str] = reactive("", init=False)  # set by the first card (a watcher must see the change)
 
     def __init__(self, session: StudySession, *, title: str = "", quit_on_leave: bool = False) -> None:
         super().__init__()
