@@ -263,10 +263,15 @@ def test_a_dead_worker_is_replaced_transparently(engine: Engine) -> None:
 
 
 DRIVER = """
-import os, sys, time
+import os, sys, threading, time
 from quizapp.core.execution.engine import Engine, Job
 engine = Engine()
-engine.start()
+if sys.argv[1] == "thread":  # started from a thread that has ended: no parent-death signal, only EOF
+    starter = threading.Thread(target=engine.start)
+    starter.start()
+    starter.join()
+else:
+    engine.start()
 engine.wait_ready(120)
 future = engine.submit(Job("import time\\ntime.sleep(60)", "1", "value"))
 print(engine.worker_pid, flush=True)
@@ -274,9 +279,10 @@ time.sleep(120)
 """
 
 
-def test_killing_the_app_leaves_no_process_behind(home: Path) -> None:
+@pytest.mark.parametrize("started_from", ["main", "thread"])
+def test_killing_the_app_leaves_no_process_behind(home: Path, started_from: str) -> None:
     env = dict(os.environ, QUIZAPP_HOME=str(home))
-    app = subprocess.Popen([sys.executable, "-c", DRIVER], stdout=subprocess.PIPE, text=True, env=env)
+    app = subprocess.Popen([sys.executable, "-c", DRIVER, started_from], stdout=subprocess.PIPE, text=True, env=env)
     try:
         assert app.stdout is not None
         worker = int(app.stdout.readline())
