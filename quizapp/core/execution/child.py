@@ -15,6 +15,7 @@ import json
 import math
 import os
 import random
+import select
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
@@ -85,7 +86,8 @@ def run(*, job_fd: int, result_fd: int, scratch: Path, hardening: sandbox.Harden
     """
     try:
         missing = sandbox.enter_early(hardening, scratch=scratch, worker_pid=worker_pid)
-        _prefault()
+        if not select.select([job_fd], [], [], 0)[0]:  # a job already waiting gains nothing from it
+            _prefault()
         message = _read_all(job_fd)
         if not message:  # the worker closed the pipe without a job: it is shutting down
             _exit(0)
