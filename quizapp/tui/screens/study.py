@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from rich.console import Group
 from rich.markdown import Markdown
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -188,6 +188,18 @@ class StudyScreen(Screen[None]):
             self.action_reveal()
         elif self.stage == "rating":
             self.action_rate(int(self.suggested))
+
+    def on_key(self, event: events.Key) -> None:
+        """Keys typed in the instant before the prediction box has focus (the card just appeared) go into it."""
+        if self.stage != "question" or self.card is None or not self.card.executable:
+            return
+        answer = self.query_one("#answer", Input)
+        if self.app.focused is answer or not event.is_printable or event.character is None:
+            return
+        event.stop()
+        event.prevent_default()
+        answer.focus()
+        answer.insert_text_at_cursor(event.character)
 
     def _focus_later(self, selector: str) -> None:
         """Focus a widget the new stage just made visible (it can take focus once the CSS is applied)."""

@@ -1,0 +1,123 @@
+"""End to end in a real terminal: tmux runs ``quizapp study DECK`` with the real engine, grader and store.
+
+The test types like a person (answer right, answer wrong, reveal a recall card, quit), reading the
+screen with ``capture-pane``, then checks in the database that every review was stored.
+"""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+
+DECK = """\
+deck: e2e
+title: End to end
+cards:
+  - id: shape-add
+    kind: shape
+    setup: |
+      x = torch.zeros(2, 1)
+    ask: x + torch.zeros(3)
+  - id: dtype-mean
+    kind: dtype
+    ask: torch.arange(3).float().mean()
+    explain: float() gives float32 and mean keeps it.
+  - id: what-stride
+    kind: recall
+    prompt: What is a stride?
+    answer: How many elements to skip to step along a dimension.
+"""
+
+TIMEOUT = 60.0  # generous: the worker imports torch while other test runs share the two cores
+
+
+class Terminal:
+    def __init__(self, command: str) -> None:
+        self.name = f"quizapp-e2e-{uuid.uuid4().hex[:8]}"
+        subprocess.run(["tmux", "new-session", "-d", "-s", self.name, "-x", "80", "-y", "24", command], check=True)
+        subprocess.run(["tmux", "set-option", "-t", self.name, "remain-on-exit", "on"], check=True)
+
+    def screen(self) -> str:
+        proc = subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True)
+        return proc.stdout
+
+    def alive(self) -> bool:
+        return subprocess.run(["tmux", "has-session", "-t", self.name], capture_output=True).returncode == 0
+
+    def wait_for(self, text: str) -> str:
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if text in screen:
+                return screen
+            time.sleep(0.1)
+        raise AssertionError(f"{text!r} never appeared; the screen shows:\n{self.screen()}")
+
+    def keys(self, *keys: str) -> None:
+        subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True)
+
+    def type(self, text: str) -> None:
+        subprocess.run(["tmux", "send-keys", "-t", self.name, "-l", text], check=True)
+
+    def kill(self) -> None:
+        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+
+
+def test_study_in_a_real_terminal(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    deck = tmp_path / "e2e.yaml"
+    deck.write_text(DECK)
+    # Textual draws on stderr, so it is not redirected; a crash would leave its traceback on the screen,
+    # which the tmux option remain-on-exit keeps for the last check.
+    command = (f"env QUIZAPP_HOME={shlex.quote(str(home))} TERM=xterm-256color "
+               f"{shlex.quote(sys.executable)} -m quizapp study {shlex.quote(str(deck))}; echo quizapp-exited-$?")
+    term = Terminal(command)
+    try:
+        # Answer right.
+        term.wait_for("What is the shape of")
+        term.type("2x3")
+        term.keys("Enter")
+        screen = term.wait_for("Correct")
+        assert "(2, 3)" in screen and "Again ·" in screen
+        term.keys("3")
+        # Answer wrong.
+        term.wait_for("What is the dtype of")
+        term.type("int64")
+        term.keys("Enter")
+        screen = term.wait_for("Incorrect")
+        assert "torch.float32" in screen and "float() gives float32" in screen
+        term.keys("1")
+        # Reveal a recall card.
+        term.wait_for("What is a stride?")
+        term.keys("Space")
+        term.wait_for("How many elements to skip")
+        term.keys("4")
+        # The wrong card comes back (its learning step is a minute away); leave, then quit from home.
+        term.wait_for("What is the dtype of")
+        term.keys("Escape")
+        term.wait_for("All decks")
+        term.keys("q")
+        screen = term.wait_for("quizapp-exited-")
+    finally:
+        term.kill()
+    assert "quizapp-exited-0" in screen and "Traceback" not in screen
+
+    with sqlite3.connect(home / "quizapp.sqlite3") as db:
+        stored = db.execute(
+            "SELECT c.card_id, r.rating, r.answer, r.correct FROM reviews r JOIN cards c ON c.id = r.card ORDER BY r.id"
+        ).fetchall()
+    assert stored == [
+        ("shape-add", 3, "2x3", 1),
+        ("dtype-mean", 1, "int64", 0),
+        ("what-stride", 4, "", None),
+    ]
