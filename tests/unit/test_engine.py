@@ -151,6 +151,12 @@ def test_each_card_runs_in_a_fresh_scratch_folder(engine: Engine) -> None:
     assert run(engine, "os.listdir('.')", setup="import os").value == {"t": "list", "items": []}
 
 
+def test_temporary_files_go_to_the_scratch_folder(engine: Engine) -> None:
+    out = run(engine, "name.startswith(os.getcwd()) and os.environ['TMPDIR'] == os.getcwd()",
+              setup="import os, tempfile\nfd, name = tempfile.mkstemp()\nos.write(fd, b'x')")
+    assert out.value == {"t": "bool", "v": True}, out
+
+
 def test_namespace_holds_torch_nn_and_F(engine: Engine) -> None:
     assert run(engine, "F.relu(nn.Identity()(torch.tensor([-1.0, 2.0]))).tolist()").ok
 

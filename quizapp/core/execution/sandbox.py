@@ -240,6 +240,7 @@ def enter_early(hardening: Hardening, *, scratch: Path, worker_pid: int) -> list
     os.chdir(scratch)
     os.environ["TMPDIR"] = str(scratch)
     os.environ["HOME"] = str(scratch)
+    tempfile.tempdir = str(scratch)  # the worker may have cached "/tmp" already, which cards cannot write
     _drop_capabilities()
     if _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         missing.append("no_new_privs refused: Landlock and seccomp cannot be applied")
