@@ -1,0 +1,168 @@
+"""StudySession: queue order, grading through engine + real grader, rating, undo, bury, skip, summary."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from quizapp.core.decks.registry import load_catalog
+from quizapp.core.execution.outcome import Outcome
+from quizapp.core.rating import Rating
+from quizapp.core.session import LEARN_AHEAD, StudySession
+from quizapp.core.storage.store import Store
+
+NOW = datetime(2026, 11, 29, 12, 0, tzinfo=timezone.utc)
+
+DECK = """\
+deck: s
+title: Session deck
+concepts:
+  bc: Broadcasting stretches size-1 dims.
+cards:
+  - id: one
+    kind: shape
+    concept: bc
+    ask: torch.zeros(2, 3)
+  - id: two
+    kind: dtype
+    ask: torch.zeros(1)
+  - id: three
+    kind: shape
+    params: {n: [4, 5]}
+    ask: torch.zeros($n)
+"""
+
+
+class Engine:
+    def __init__(self) -> None:
+        self.asks: list[str] = []
+
+    def run(self, job, limits=None) -> Outcome:  # noqa: ANN001
+        self.asks.append(job.ask)
+        if job.ask == "torch.zeros(2, 3)":
+            return Outcome(status="ok", value={"t": "tuple", "items": [{"t": "int", "v": 2}, {"t": "int", "v": 3}],
+                                               "name": None, "fields": None}, display="(2, 3)")
+        if job.ask == "torch.zeros(1)":
+            raise RuntimeError("worker could not start")
+        return Outcome.failure("time limit of 5 s exceeded")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
+    monkeypatch.setenv("QUIZAPP_HOME", str(tmp_path / "home"))
+    deck = tmp_path / "s.yaml"
+    deck.write_text(DECK)
+    catalog = load_catalog([deck], bundled=False, user=False)
+    assert not catalog.problems
+    store = Store.open(f"sqlite:///{tmp_path / 'db.sqlite3'}", backups=False, now=NOW)
+    store.sync_cards(catalog.decks.values(), NOW)
+    yield StudySession(catalog, store, Engine(), ["s"], Clock(), rng=random.Random(0))
+    store.close()
+
+
+def test_cards_come_in_deck_order_and_new_ones_show_their_concept(session) -> None:  # noqa: ANN001
+    card = session.next_card()
+    assert card.id == "one"
+    assert session.is_new(card)
+    assert session.concept_text(card) == "Broadcasting stretches size-1 dims."
+    assert session.progress() == (0, 3)
+
+
+def test_grade_runs_the_code_and_the_real_grader_judges(session) -> None:  # noqa: ANN001
+    card = session.next_card()
+    outcome, verdict = session.grade(card, "2 x 3")
+    assert outcome.ok and verdict.correct
+    outcome, verdict = session.grade(card, "(3, 2)")
+    assert not verdict.correct and verdict.readable
+    assert session.suggested_rating(verdict, 5.0) is Rating.AGAIN
+    assert session.engine.asks == ["torch.zeros(2, 3)"] * 2
+
+
+def test_an_engine_error_becomes_a_failed_outcome(session) -> None:  # noqa: ANN001
+    card = session.catalog.card(("s", "two"))
+    outcome, verdict = session.grade(card, "float32")
+    assert outcome.failed and "worker could not start" in outcome.reason
+    assert not verdict.correct
+
+
+def test_rate_records_and_the_queue_moves_on(session) -> None:  # noqa: ANN001
+    card = session.next_card()
+    result = session.rate(card, Rating.EASY, answer="(2, 3)", correct=True, seconds=4.0)
+    assert not result.leech
+    [entry] = session.store.history(card.key)
+    assert (entry.rating, entry.answer, entry.correct, entry.duration_s) == (Rating.EASY, "(2, 3)", True, 4.0)
+    assert session.next_card().id == "two"
+    assert not session.is_new(card)
+
+
+def test_again_comes_back_within_the_learn_ahead_window(session) -> None:  # noqa: ANN001
+    for key in (("s", "two"), ("s", "three")):
+        session.store.bury(key, NOW)
+    card = session.next_card()
+    session.rate(card, Rating.AGAIN, correct=False)
+    assert session.next_card().id == "one"  # its 1-minute step is inside LEARN_AHEAD: shown, not "done"
+    session.clock.now = NOW + LEARN_AHEAD
+    assert session.next_card().id == "one"
+
+
+def test_parametric_card_is_instantiated(session) -> None:  # noqa: ANN001
+    for key in (("s", "one"), ("s", "two")):
+        session.store.bury(key, NOW)
+    card = session.next_card()
+    assert card.id == "three" and card.bindings in ({"n": 4}, {"n": 5})
+    assert card.ask == f"torch.zeros({card.bindings['n']})"
+    assert card.key == ("s", "three")
+
+
+def test_undo_restores_the_card_and_shows_it_next(session) -> None:  # noqa: ANN001
+    assert session.undo() is None and not session.can_undo()
+    card = session.next_card()
+    session.rate(card, Rating.GOOD, correct=True)
+    assert session.next_card().id == "two"
+    assert session.undo() == ("s", "one")
+    assert session.store.history(("s", "one")) == []
+    assert session.next_card().id == "one"
+    assert session.summary().reviewed == 0
+
+
+def test_bury_suspend_skip_take_cards_out(session) -> None:  # noqa: ANN001
+    one = session.next_card()
+    until = session.bury(one)
+    assert until > NOW
+    two = session.next_card()
+    assert two.id == "two"
+    session.suspend(two)
+    three = session.next_card()
+    session.skip(three)
+    assert session.next_card() is None
+    assert session.store.history(three.key) == []
+    assert session.summary().skipped == 1
+
+
+def test_summary_counts_accuracy_and_next_due(session) -> None:  # noqa: ANN001
+    one = session.next_card()
+    session.rate(one, Rating.GOOD, correct=True)
+    two = session.next_card()
+    session.rate(two, Rating.AGAIN, correct=False)
+    summary = session.summary()
+    assert (summary.reviewed, summary.graded, summary.correct, summary.again) == (2, 2, 1, 1)
+    assert summary.accuracy == 0.5
+    assert summary.next_due is not None and summary.next_due <= NOW + timedelta(days=1)
+
+
+def test_reload_takes_the_new_text(session, tmp_path: Path) -> None:  # noqa: ANN001
+    deck = tmp_path / "s.yaml"
+    deck.write_text(DECK.replace("torch.zeros(2, 3)", "torch.ones(2, 3)"))
+    session.reload(load_catalog([deck], bundled=False, user=False))
+    assert session.next_card().ask == "torch.ones(2, 3)"
