@@ -176,7 +176,9 @@ def test_a_huge_allocation_fails_fast_on_the_memory_limit(engine: Engine) -> Non
     python = run(engine, "x = bytearray(10 * 1024**3)")
     assert python.failed and python.reason == "memory limit of 512 MB exceeded"
     # Touching memory page by page until the limit bites is refused the same way.
-    grow = run(engine, "chunks = []\nwhile True: chunks.append(torch.ones(16 * 1024**2 // 4))")
+    # (A generous time limit: filling 512 MB takes a while on a busy machine, and only memory is tested.)
+    grow = run(engine, "chunks = []\nwhile True: chunks.append(torch.ones(16 * 1024**2 // 4))",
+               limits=Limits(wall_seconds=60, memory_mb=512, output_bytes=4096))
     assert grow.failed and grow.reason == "memory limit of 512 MB exceeded"
     # The address space (so also what can ever be resident) is capped well below 3 GiB.
     cap = run(engine, "import resource", "resource.getrlimit(resource.RLIMIT_AS)[0]")
