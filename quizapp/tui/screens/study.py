@@ -37,7 +37,7 @@ from quizapp.core.decks.model import Card
 from quizapp.core.execution.outcome import Outcome
 from quizapp.core.rating import Rating
 from quizapp.tui import format as fmt
-from quizapp.tui.widgets.code_view import CodeView
+from quizapp.tui.widgets.code_view import CodeView, markdown
 from quizapp.tui.widgets.rating_bar import RatingBar
 
 if TYPE_CHECKING:
@@ -152,7 +152,7 @@ class StudyScreen(Screen[None]):
         concept = None if skip_concept else self.session.concept_text(card)
         if concept and self.session.is_new(card):
             self.query_one("#concept", Static).update(Group(
-                Text(f"Concept: {card.concept}", style="bold"), Markdown(concept)))
+                Text(f"Concept: {card.concept}", style="bold"), self._md(concept)))
             self.stage = "concept"
             self._focus_later("#continue")
             return
@@ -164,7 +164,7 @@ class StudyScreen(Screen[None]):
         where = f"{card.deck} · {card.id}"
         if card.bindings:
             where += "  (" + ", ".join(f"{k}={v}" for k, v in card.bindings.items()) + ")"
-        self.query_one("#prompt", Static).update(Group(Text(where, style="dim"), Markdown(card.prompt)))
+        self.query_one("#prompt", Static).update(Group(Text(where, style="dim"), self._md(card.prompt)))
         self.query_one("#code", CodeView).show(card.code)
         self.query_one("#verdict", Static).update("")
         answer = self.query_one("#answer", Input)
@@ -201,6 +201,9 @@ class StudyScreen(Screen[None]):
         answer.focus()
         answer.insert_text_at_cursor(event.character)
 
+    def _md(self, text: str) -> Markdown:
+        return markdown(text, self.app.current_theme.dark)
+
     def _focus_later(self, selector: str) -> None:
         """Focus a widget the new stage just made visible (it can take focus once the CSS is applied)."""
         self.call_after_refresh(lambda: self.query_one(selector).focus())
@@ -216,9 +219,9 @@ class StudyScreen(Screen[None]):
             return
         self.seconds = time.monotonic() - self.shown_at
         parts: list[object] = [Text("Answer", style="bold")]
-        parts.append(Markdown(card.answer or ""))
+        parts.append(self._md(card.answer or ""))
         if card.explain:
-            parts += [Text(""), Text("Why", style="bold"), Markdown(card.explain)]
+            parts += [Text(""), Text("Why", style="bold"), self._md(card.explain)]
         self.query_one("#verdict", Static).update(Group(*parts))  # type: ignore[arg-type]
         self._show_rating(Rating.GOOD)
 
@@ -287,7 +290,7 @@ class StudyScreen(Screen[None]):
         if outcome.stdout:
             parts += [Text(""), Text("Printed", style="bold"), Text(outcome.stdout.rstrip("\n"))]
         if card.explain:
-            parts += [Text(""), Text("Why", style="bold"), Markdown(card.explain)]
+            parts += [Text(""), Text("Why", style="bold"), self._md(card.explain)]
         return Group(*parts)  # type: ignore[arg-type]
 
     def _show_failed(self, outcome: Outcome) -> None:

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+from rich.markdown import Markdown
 from rich.syntax import Syntax
 from textual.widgets import Static
+
+
+def code_theme(dark: bool) -> str:
+    """The Pygments theme for code on a dark or a light background."""
+    return "monokai" if dark else "friendly"
+
+
+def markdown(text: str, dark: bool) -> Markdown:
+    """Markdown whose code (blocks and inline) is highlighted as Python in colours that suit the theme."""
+    theme = code_theme(dark)
+    return Markdown(text, code_theme=theme, inline_code_lexer="python", inline_code_theme=theme)
 
 
 class CodeView(Static):
     """Read-only, highlighted Python. Re-colours itself when the app switches between light and dark."""
 
     DEFAULT_CSS = """
-    CodeView { height: auto; padding: 0 1; background: $boost; }
+    CodeView { height: auto; padding: 0 1; background: $boost; border-left: outer $primary 60%; }
     """
 
     def __init__(self, code: str = "", **kwargs: object) -> None:
@@ -18,7 +30,8 @@ class CodeView(Static):
         self._code = code
 
     def on_mount(self) -> None:
-        self.watch(self.app, "theme", lambda _theme: self._render_code(), init=False)
+        # After a theme change the new background is known only once styles are refreshed.
+        self.watch(self.app, "theme", lambda _theme: self.call_after_refresh(self._render_code), init=False)
         self._render_code()
 
     def show(self, code: str) -> None:
@@ -27,6 +40,8 @@ class CodeView(Static):
 
     def _render_code(self) -> None:
         dark = self.app.current_theme.dark
-        self.update(Syntax(self._code, "python", theme="monokai" if dark else "friendly",
-                           background_color="default", word_wrap=True))
+        # Paint the widget's own background behind every line (not the theme's), so the block is even.
+        background = self.background_colors[1].hex
+        self.update(Syntax(self._code, "python", theme=code_theme(dark), background_color=background,
+                           word_wrap=True))
         self.display = bool(self._code)
