@@ -17,9 +17,9 @@ from quizapp.cli.progress import _fail  # one way to say "quizapp: <problem>" an
 
 def _engine(timeout: float | None):  # type: ignore[no-untyped-def]
     from quizapp.core.execution.engine import Engine
-    from quizapp.core.execution.limits import Limits
+    from quizapp.core.execution.limits import user_limits
 
-    return Engine(Limits(wall_seconds=timeout) if timeout else None).start()
+    return Engine(user_limits(timeout)).start()
 
 
 def _print_diff(diff: str) -> None:

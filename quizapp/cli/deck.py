@@ -75,12 +75,12 @@ def run_check(paths: Iterable[str], *, as_json: bool = False, timeout: float | N
 
     from quizapp.core.check import check_decks
     from quizapp.core.execution.engine import Engine
-    from quizapp.core.execution.limits import Limits
+    from quizapp.core.execution.limits import user_limits
 
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     own = engine is None
     if engine is None:
-        engine = Engine(Limits(wall_seconds=timeout) if timeout else None)
+        engine = Engine(user_limits(timeout))
     engine.start()  # torch warms up in the worker while the decks load
     try:
         decks, problems = load_decks(paths)
@@ -183,7 +183,7 @@ def check_command(
         None, metavar="PATH", help="Deck files, folders of decks, or deck ids (default: all known decks)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object (cards and summary) on stdout."),
     timeout: Optional[float] = typer.Option(
-        None, "--timeout", min=0.1, metavar="SECONDS", help="Time limit per card (default 5)."),
+        None, "--timeout", min=0.1, metavar="SECONDS", help="Time limit per card (default: the card_time_limit_seconds setting, 5)."),
     watch: bool = typer.Option(False, "--watch", help="Check again on every save of the deck files (Ctrl-C stops)."),
 ) -> None:
     """Run every card and compare its outcome with its `expect`: exit 0 all ok, 1 mismatch/failed, 2 unloadable deck."""
@@ -191,10 +191,10 @@ def check_command(
         from quizapp.core.authoring.watch import watch_check
 
         from quizapp.core.execution.engine import Engine
-        from quizapp.core.execution.limits import Limits
+        from quizapp.core.execution.limits import user_limits
 
         # One warm worker for the whole watch: each save is checked without paying for torch again.
-        with Engine(Limits(wall_seconds=timeout) if timeout else None) as engine:
+        with Engine(user_limits(timeout)) as engine:
             raise typer.Exit(watch_check(paths or [], lambda: run_check(paths or [], as_json=as_json,
                                                                         timeout=timeout, engine=engine)))
     raise typer.Exit(run_check(paths or [], as_json=as_json, timeout=timeout))

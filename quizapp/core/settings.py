@@ -53,6 +53,12 @@ class Settings:
     """How many automatic backups are kept in the backups folder."""
     fsrs_parameters: tuple[float, ...] | None = None
     """FSRS model weights fitted by ``quizapp optimize``; None means fsrs's defaults."""
+    card_time_limit_seconds: float = 5.0
+    """Wall-clock time a card's snippet may run before it is killed (``deck check --timeout`` overrides)."""
+    card_memory_mb: int = 1024
+    """Memory a card's snippet may allocate on top of the warm worker's."""
+    card_output_kb: int = 64
+    """What a card's snippet may print; the rest is cut off."""
 
     def validated(self) -> Settings:
         """Return self, or raise SettingsError naming the first field out of range."""
@@ -68,6 +74,9 @@ class Settings:
             ("day_starts_at_hour", 0 <= self.day_starts_at_hour <= 23, "an hour from 0 to 23"),
             ("backups_to_keep", self.backups_to_keep >= 1, "at least 1"),
             ("fsrs_parameters", _parameters_ok(self.fsrs_parameters), "21 numbers within fsrs's bounds"),
+            ("card_time_limit_seconds", 0 < self.card_time_limit_seconds <= 600, "more than 0 and at most 600"),
+            ("card_memory_mb", 64 <= self.card_memory_mb <= 65536, "from 64 to 65536"),
+            ("card_output_kb", 0 <= self.card_output_kb <= 65536, "from 0 to 65536"),
         ]
         for name, ok, expected in checks:
             if not ok:

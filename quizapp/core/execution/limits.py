@@ -39,3 +39,22 @@ class Limits:
             memory_mb=int(data.get("memory_mb", cls.memory_mb)),
             output_bytes=int(data.get("output_bytes", cls.output_bytes)),
         )
+
+
+def limits_from_settings(settings: Any, *, wall_seconds: float | None = None) -> Limits:
+    """The limits the user chose in their settings (``quizapp.core.settings.Settings``).
+
+    ``wall_seconds`` (a command's ``--timeout``) overrides the setting's time limit.
+    """
+    return Limits(
+        wall_seconds=wall_seconds or settings.card_time_limit_seconds,
+        memory_mb=settings.card_memory_mb,
+        output_bytes=settings.card_output_kb * 1024,
+    )
+
+
+def user_limits(wall_seconds: float | None = None) -> Limits:
+    """The limits from the user's settings file (and ``QUIZAPP_CARD_*`` overrides), for front ends."""
+    from quizapp.core import settings
+
+    return limits_from_settings(settings.load(), wall_seconds=wall_seconds)
