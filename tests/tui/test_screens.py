@@ -46,6 +46,18 @@ async def test_home_lists_decks_with_counts_and_problems(make_app, tmp_path) -> 
         assert "broken.yaml:7: unknown" in problems and "'expcet'" in problems
 
 
+async def test_home_all_decks_row_respects_the_shared_daily_limit(make_app, tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setenv("QUIZAPP_NEW_PER_DAY", "3")
+    other = tmp_path / "other.yaml"
+    other.write_text("deck: other\ntitle: Other\ncards:\n  - id: r\n    kind: recall\n    prompt: q\n    answer: a\n"
+                     "  - id: s\n    kind: recall\n    prompt: q\n    answer: a\n")
+    app, store, engine = make_app(extra_decks=[other])
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one("#decks", DataTable)
+        assert [r[:2] for r in rows(table)] == [["All decks", "3"], ["Tiny test deck", "3"], ["Other", "2"]]
+
+
 async def test_home_enter_studies_the_highlighted_deck_and_counts_update(make_app) -> None:  # noqa: ANN001
     app, store, engine = make_app()
     async with app.run_test(size=SIZE) as pilot:

@@ -67,8 +67,12 @@ class HomeScreen(Screen[None]):
             counts = {}
         previous = table.cursor_row
         table.clear()
-        total = DeckCounts(sum(c.new for c in counts.values()), sum(c.learning for c in counts.values()),
-                           sum(c.due for c in counts.values()))
+        # The daily limits are shared by all decks: each deck's counts already respect them, and the
+        # "All decks" row must too (20 new per day in all, not 20 per deck).
+        limits = self.quiz.store.settings
+        total = DeckCounts(min(sum(c.new for c in counts.values()), limits.new_per_day),
+                           sum(c.learning for c in counts.values()),
+                           min(sum(c.due for c in counts.values()), limits.reviews_per_day))
         cards = sum(len(d.cards) for d in catalog.decks.values())
         table.add_row(Text("All decks", style="bold"), *self._count_cells(total), str(cards), key=ALL)
         for deck in catalog.decks.values():
