@@ -36,6 +36,18 @@ def _fail(message: str) -> typer.Exit:
 
 
 def _launch(names: list[str], *, study: bool) -> None:
+    # The worker's torch import (the slowest thing at launch) starts first, on the other core, while
+    # this process loads decks, the database and Textual; the first card never waits for it.
+    from quizapp.core.execution.engine import Engine
+
+    engine = Engine().start()
+    try:
+        _run(names, study=study, engine=engine)
+    finally:
+        engine.close()
+
+
+def _run(names: list[str], *, study: bool, engine) -> None:  # noqa: ANN001
     from quizapp.core.decks.model import DeckLoadError
     from quizapp.core.decks.registry import load_catalog
     from quizapp.core.settings import SettingsError
@@ -69,13 +81,10 @@ def _launch(names: list[str], *, study: bool) -> None:
     except (StoreError, SettingsError) as exc:
         raise _fail(str(exc)) from None
 
-    from quizapp.core.execution.engine import Engine
     from quizapp.tui.app import QuizApp
 
-    engine = Engine()
     try:
         QuizApp(catalog=catalog, store=store, engine=engine, deck_ids=deck_ids, study=study,
                 catalog_loader=catalog_loader).run()
     finally:
-        engine.close()
         store.close()
