@@ -162,6 +162,7 @@ async def test_stats_screen_shows_numbers_plots_and_calendar(make_app) -> None: 
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("s")
+        await app.workers.wait_for_complete()
         await pilot.pause()
         summary = text_of(app, "#stats-summary")
         assert "Reviews 2 (2 today)" in summary and "Streak 1 d" in summary

@@ -6,10 +6,11 @@ textual-plotext, the calendar with rich text.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -37,23 +38,34 @@ class StatsScreen(Screen[None]):
         yield Header()
         yield Static(id="stats-summary")
         with TabbedContent(id="stats-tabs"):
-            with TabPane("Reviews", id="tab-reviews"):
-                yield PlotextPlot(id="plot-reviews")
-            with TabPane("Forecast", id="tab-forecast"):
-                yield PlotextPlot(id="plot-forecast")
-            with TabPane("Retention", id="tab-retention"):
-                yield PlotextPlot(id="plot-retention")
+            yield TabPane("Reviews", id="tab-reviews")
+            yield TabPane("Forecast", id="tab-forecast")
+            yield TabPane("Retention", id="tab-retention")
             with TabPane("Calendar", id="tab-calendar"):
                 yield Static(id="heatmap")
         yield Footer()
 
     def on_mount(self) -> None:
-        now = self.quiz.clock()
+        self.query_one("#stats-summary", Static).update(Text("Computing statistics...", style="dim"))
+        self._compute(self.quiz.clock())
+
+    @work(thread=True, exclusive=True)
+    def _compute(self, now: datetime) -> None:
+        """A large collection takes a moment to sum up: do it off the UI thread."""
         try:
             result = stats_mod.compute(self.quiz.store, now)
         except Exception as exc:
-            self.notify(f"Could not compute the statistics: {exc}", severity="error")
+            self.app.call_from_thread(self.notify, f"Could not compute the statistics: {exc}", severity="error")
             return
+        self.app.call_from_thread(self._show, result, now)
+
+    def _plot(self, name: str):  # noqa: ANN202
+        """A new plot in tab ``name``; made once the numbers are known (plotext fixes its axes at first draw)."""
+        plot = PlotextPlot(id=f"plot-{name}")
+        self.query_one(f"#tab-{name}", TabPane).mount(plot)
+        return plot.plt
+
+    def _show(self, result: stats_mod.Stats, now: datetime) -> None:
         retention = ("n/a (no mature reviews yet)" if result.retention is None
                      else f"{result.retention:.1%} of {result.retention_reviews} mature reviews")
         summary = Text()
@@ -77,18 +89,18 @@ class StatsScreen(Screen[None]):
         days = [today - timedelta(days=i) for i in range(DAYS_SHOWN - 1, -1, -1)]
 
         # x positions are numbers with a few date labels: plotext would parse date-like strings itself.
-        plt = self.query_one("#plot-reviews", PlotextPlot).plt
+        plt = self._plot("reviews")
         plt.bar(list(range(len(days))), [by_day[d].reviews if d in by_day else 0 for d in days])
         _date_ticks(plt, days)
         plt.title(f"Reviews per day, last {DAYS_SHOWN} days")
 
-        plt = self.query_one("#plot-forecast", PlotextPlot).plt
+        plt = self._plot("forecast")
         ahead = [d for d, _ in result.forecast]
         plt.bar(list(range(len(ahead))), [n for _, n in result.forecast])
         _date_ticks(plt, ahead)
         plt.title("Cards due per day (today first)")
 
-        plt = self.query_one("#plot-retention", PlotextPlot).plt
+        plt = self._plot("retention")
         rated = [i for i, d in enumerate(days) if d in by_day and by_day[d].reviews]
         if rated:
             plt.plot(rated, [100.0 * by_day[days[i]].passed / by_day[days[i]].reviews for i in rated],
@@ -100,6 +112,7 @@ class StatsScreen(Screen[None]):
 
         counts = {d.date: d.reviews for d in result.per_day}
         self.query_one("#heatmap", Static).update(calendar_heatmap(counts, today, weeks=26))
+
 
 
 def _date_ticks(plt, days: list) -> None:  # noqa: ANN001
