@@ -348,3 +348,16 @@ async def test_parametric_card_shows_a_variant(make_app, tmp_path) -> None:  # n
         assert screen.query_one("#answer", Input).display and app.focused is screen.query_one("#answer")
         assert f"torch.zeros({screen.card.bindings['n']})" in text_of(app, "#code")
         assert "n=" in text_of(app, "#prompt")
+
+
+async def test_keys_typed_before_the_box_has_focus_go_into_it(make_app) -> None:  # noqa: ANN001
+    app, store, engine = make_app(study=True, deck_ids=["tiny"])
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await start(pilot)
+        screen.query_one("#study-body").focus()  # as in the instant after a rating, before focus moves
+        await pilot.pause()
+        await pilot.press(*"sub")  # 's', 'u', 'b' are also card keys: typed, they must not act
+        await pilot.pause()
+        assert screen.query_one("#answer", Input).value == "sub"
+        info = store.card_info(("tiny", "add-shapes"))
+        assert not info.suspended and info.buried_until is None

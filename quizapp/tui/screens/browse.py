@@ -176,7 +176,7 @@ class BrowseScreen(Screen[None]):
         table = Table(box=None, padding=(0, 1), show_edge=False)
         for column in ("When", "Rating", "Answer", "Right", "Time", "Interval"):
             table.add_column(column)
-        for entry in history[-50:]:
+        for entry in history:
             right = "-" if entry.correct is None else ("yes" if entry.correct else "no")
             table.add_row(fmt.moment(entry.reviewed_at), entry.rating.label, entry.answer[:24] or "-", right,
                           f"{entry.duration_s:.0f}s", fmt.interval(entry.interval))

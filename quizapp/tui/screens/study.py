@@ -101,7 +101,7 @@ class StudyScreen(Screen[None]):
             yield LoadingIndicator(id="spinner")
         with Vertical(id="study-bottom"):
             yield Input(placeholder="Your prediction: e.g. (2, 3)  float32  tensor([1., 2.])  error",
-                        id="answer")
+                        id="answer", select_on_focus=False)
             yield Button("Continue (Enter)", id="continue", variant="primary")
             yield Button("Show answer (Space)", id="reveal", variant="primary")
             yield Button("Skip this card (n)", id="skip-button", variant="warning")
