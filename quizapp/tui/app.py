@@ -68,11 +68,17 @@ class QuizApp(App[None]):
             self.engine.start()  # returns at once: torch loads in the worker while we draw
         self.apply_theme(self.store.settings.theme)
         self._sync()
+        if self.study_at_launch:
+            # Straight to the first card; home is built only when the session is left.
+            self.start_study(self.deck_ids, then=self.show_home)
+        else:
+            self.show_home()
+
+    def show_home(self, _result: object = None) -> None:
         from quizapp.tui.screens.home import HomeScreen
 
-        self.push_screen(HomeScreen())
-        if self.study_at_launch:
-            self.start_study(self.deck_ids)
+        if not any(isinstance(screen, HomeScreen) for screen in self.screen_stack):
+            self.push_screen(HomeScreen())
 
     def apply_theme(self, name: str) -> None:
         """Use the theme ``name``; an unknown name (a typo in settings.json) falls back to the default."""
@@ -86,7 +92,7 @@ class QuizApp(App[None]):
 
     # ----------------------------------------------------------------------------------- actions
 
-    def start_study(self, deck_ids: Sequence[str] | None) -> None:
+    def start_study(self, deck_ids: Sequence[str] | None, then: Callable[[Any], None] | None = None) -> None:
         """Open a session on ``deck_ids`` (None: every deck)."""
         from quizapp.tui.screens.study import StudyScreen
 
@@ -99,7 +105,7 @@ class QuizApp(App[None]):
         except Exception as exc:
             self.notify(f"Could not start the session: {exc}", severity="error")
             return
-        self.push_screen(StudyScreen(session, title=title))
+        self.push_screen(StudyScreen(session, title=title), callback=then)
 
     def reload_catalog(self) -> Catalog | None:
         """Load the decks again from disk (after an edit); problems are shown, the old catalog kept on failure."""

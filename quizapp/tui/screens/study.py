@@ -114,9 +114,17 @@ class StudyScreen(Screen[None]):
         self.advance()
 
     def watch_stage(self, stage: str) -> None:
-        for name in STAGES:
-            self.set_class(stage == name, f"stage-{name}")
+        self._restyle()
         self.refresh_bindings()
+
+    def _restyle(self) -> None:
+        """Set the stage and card-kind classes in one go: each class change restyles the whole screen."""
+        ours = {f"stage-{name}" for name in STAGES} | {"executable", "recall"}
+        wanted = {c for c in self.classes if c not in ours} | {f"stage-{self.stage}"}
+        if self.card is not None:
+            wanted.add("executable" if self.card.executable else "recall")
+        if wanted != set(self.classes):
+            self.set_classes(wanted)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Show each key in the footer only when it can act (None: shown greyed out)."""
@@ -169,9 +177,8 @@ class StudyScreen(Screen[None]):
         self.query_one("#verdict", Static).update("")
         answer = self.query_one("#answer", Input)
         answer.value = ""
-        self.set_class(card.executable, "executable")
-        self.set_class(not card.executable, "recall")
         self.stage = "question"
+        self._restyle()  # the stage may not have changed (bury, suspend), the card's kind may have
         self.shown_at = time.monotonic()
         self.query_one("#study-body", VerticalScroll).scroll_home(animate=False)
         if card.executable:
