@@ -361,3 +361,21 @@ async def test_keys_typed_before_the_box_has_focus_go_into_it(make_app) -> None:
         assert screen.query_one("#answer", Input).value == "sub"
         info = store.card_info(("tiny", "add-shapes"))
         assert not info.suspended and info.buried_until is None
+
+
+async def test_the_mouse_rates_and_reveals(make_app) -> None:  # noqa: ANN001
+    app, store, engine = make_app(study=True, deck_ids=["tiny"])
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await start(pilot)
+        await submit(pilot, "2x3")
+        await wait_stage(pilot, "rating")
+        await pilot.click("#rate-hard")
+        await pilot.pause()
+        [entry] = store.history(("tiny", "add-shapes"))
+        assert entry.rating is Rating.HARD
+        store.bury(("tiny", "mean-dtype"), app.clock())
+        screen.advance()
+        await pilot.pause()
+        assert screen.card.id == "define-stride"
+        await pilot.click("#reveal")
+        await wait_stage(pilot, "rating")
