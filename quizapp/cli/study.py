@@ -39,8 +39,14 @@ def _launch(names: list[str], *, study: bool) -> None:
     # The worker's torch import (the slowest thing at launch) starts first, on the other core, while
     # this process loads decks, the database and Textual; the first card never waits for it.
     from quizapp.core.execution.engine import Engine
+    from quizapp.core.execution.limits import user_limits
+    from quizapp.core.settings import SettingsError
 
-    engine = Engine().start()
+    try:
+        limits = user_limits()  # the card time / memory / output limits from the user's settings
+    except SettingsError as exc:
+        raise _fail(str(exc)) from None
+    engine = Engine(limits).start()
     try:
         _run(names, study=study, engine=engine)
     finally:

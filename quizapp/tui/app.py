@@ -10,6 +10,8 @@ their heavier modules (plots, stats) only when opened.
 
 from __future__ import annotations
 
+import threading
+
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -66,6 +68,9 @@ class QuizApp(App[None]):
     def on_mount(self) -> None:
         if self.engine is not None:
             self.engine.start()  # returns at once: torch loads in the worker while we draw
+            # A daemon thread, not a Textual worker: it waits for torch to load, and quitting before
+            # that must not wait for it.
+            threading.Thread(target=self._report_sandbox_gaps, name="sandbox-gaps", daemon=True).start()
         self.apply_theme(self.store.settings.theme)
         self._sync()
         if self.study_at_launch:
@@ -73,6 +78,19 @@ class QuizApp(App[None]):
             self.start_study(self.deck_ids, then=self.show_home)
         else:
             self.show_home()
+
+    def _report_sandbox_gaps(self) -> None:
+        """Say once what this kernel cannot enforce (it waits for the worker, so it runs in a thread)."""
+        enforcement = getattr(self.engine, "enforcement", None)
+        try:
+            gaps = enforcement() if enforcement is not None else []
+            if gaps:
+                self.call_from_thread(
+                    self.notify, "\n".join(gaps), title="Sandbox: not enforced on this machine",
+                    severity="warning", timeout=12,
+                )
+        except Exception:  # the app quit first, or the worker died: each card will say so itself
+            pass
 
     def show_home(self, _result: object = None) -> None:
         from quizapp.tui.screens.home import HomeScreen
