@@ -14,14 +14,14 @@ from quizapp.core.decks.loader import parse_deck
 from quizapp.core.decks.registry import deck_files, load_catalog
 
 ROOT = Path(__file__).resolve().parents[2]
-DOCS = [ROOT / "docs" / "fragments" / "deck-format.md", ROOT / "docs" / "deck-format.md"]
+DOCS = [ROOT / "README.md", ROOT / "docs" / "deck-format.md"]
 
 
 def yaml_blocks(path: Path) -> list[str]:
     return re.findall(r"```yaml\n(.*?)```", path.read_text(encoding="utf-8"), flags=re.DOTALL)
 
 
-@pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name if p.parent.name == "docs" else "fragment")
+@pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name)
 def test_every_yaml_example_in_the_docs_loads(doc: Path) -> None:
     blocks = yaml_blocks(doc)
     assert blocks, f"{doc} has no yaml examples"

@@ -1,7 +1,7 @@
 """Match a parsed answer against an encoded outcome value (see ``quizapp.core.execution.outcome``).
 
 Every ``match_*`` function returns the differences it found as short sentences, most useful first; an
-empty list means the answer is right. The rules (documented for deck authors in docs/fragments/answers.md):
+empty list means the answer is right. The rules (documented for deck authors in the README, "How answers are written and matched"):
 
 - numbers match to the precision written: half a unit of the last digit (`0.3333` and `0.33` are right
   for 1/3); a whole number written without decimals (`3`, `3.`) must be whole to PyTorch's 4 printed
