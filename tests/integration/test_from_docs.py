@@ -23,23 +23,6 @@ NAMES = ["torch.gather", "torch.arange", "torch.is_nonzero", "torch.cumsum", "to
          "torch.nn.functional.one_hot", "torch.no_such_function"]
 
 
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory):
-    home = tmp_path_factory.mktemp("home")
-    old = os.environ.get("QUIZAPP_HOME")
-    os.environ["QUIZAPP_HOME"] = str(home)
-    eng = Engine(Limits(wall_seconds=10), workers=2)
-    eng.start()
-    try:
-        assert eng.wait_ready(120), eng.enforcement()
-        yield eng
-    finally:
-        eng.close()
-        if old is None:
-            os.environ.pop("QUIZAPP_HOME", None)
-        else:
-            os.environ["QUIZAPP_HOME"] = old
-
 
 @pytest.fixture(scope="module")
 def built(engine):

@@ -31,22 +31,10 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def engine(home: Path):
-    old = os.environ.get("QUIZAPP_HOME")
-    os.environ["QUIZAPP_HOME"] = str(home)
-    os.environ["QUIZAPP_TEST_SECRET_TOKEN"] = "s3cret-token"  # what a card must never see
-    eng = Engine(LIMITS, workers=2)
-    eng.start()
-    try:
-        assert eng.wait_ready(120)
+def engine(home: Path, engine_factory):  # noqa: ANN001
+    # QUIZAPP_TEST_SECRET_TOKEN: what a card must never see
+    with engine_factory(home, LIMITS, env={"QUIZAPP_TEST_SECRET_TOKEN": "s3cret-token"}) as eng:
         yield eng
-    finally:
-        eng.close()
-        os.environ.pop("QUIZAPP_TEST_SECRET_TOKEN", None)
-        if old is None:
-            os.environ.pop("QUIZAPP_HOME", None)
-        else:
-            os.environ["QUIZAPP_HOME"] = old
 
 
 # The process id of every card run by the test in progress (the worker reports it in Outcome.extra).

@@ -21,23 +21,6 @@ from quizapp.core.execution.limits import Limits
 from quizapp.core.export import apkg
 
 
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory):
-    home = tmp_path_factory.mktemp("home")
-    old = os.environ.get("QUIZAPP_HOME")
-    os.environ["QUIZAPP_HOME"] = str(home)
-    eng = Engine(Limits(wall_seconds=10), workers=2)
-    eng.start()
-    try:
-        assert eng.wait_ready(120), eng.enforcement()
-        yield eng
-    finally:
-        eng.close()
-        if old is None:
-            os.environ.pop("QUIZAPP_HOME", None)
-        else:
-            os.environ["QUIZAPP_HOME"] = old
-
 
 def test_the_new_deck_template_passes_deck_check(engine, tmp_path):
     made = new.create_deck("Template", folder=tmp_path)

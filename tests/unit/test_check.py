@@ -55,19 +55,9 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def engine(home: Path):
-    old = os.environ.get("QUIZAPP_HOME")
-    os.environ["QUIZAPP_HOME"] = str(home)
-    eng = Engine(Limits(wall_seconds=1.5), workers=2)
-    eng.start()
-    try:
+def engine(home: Path, engine_factory):  # noqa: ANN001
+    with engine_factory(home, Limits(wall_seconds=1.5), wait=False) as eng:
         yield eng
-    finally:
-        eng.close()
-        if old is None:
-            os.environ.pop("QUIZAPP_HOME", None)
-        else:
-            os.environ["QUIZAPP_HOME"] = old
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,49 @@
+"""Fixtures shared by every test layer."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from quizapp.core.execution.engine import Engine
+from quizapp.core.execution.limits import Limits
+
+
+@contextlib.contextmanager
+def running_engine(home: Path, limits: Limits, *, env: dict[str, str] | None = None,
+                   wait: bool = True) -> Iterator[Engine]:
+    """A started Engine whose scratch folders live under ``home``; ``env`` is set while it runs
+    (the worker inherits it at start), and everything is put back afterwards."""
+    changes = {"QUIZAPP_HOME": str(home), **(env or {})}
+    saved = {name: os.environ.get(name) for name in changes}
+    os.environ.update(changes)
+    engine = Engine(limits, workers=2)
+    engine.start()
+    try:
+        if wait:
+            assert engine.wait_ready(120), engine.enforcement()
+        yield engine
+    finally:
+        engine.close()
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@pytest.fixture(scope="session")
+def engine_factory():  # noqa: ANN201
+    """:func:`running_engine`, for modules that need their own limits or environment."""
+    return running_engine
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """One warm engine per test module (10 s per card: generous on a busy machine)."""
+    with running_engine(tmp_path_factory.mktemp("home"), Limits(wall_seconds=10)) as eng:
+        yield eng
