@@ -4,24 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from quizapp.core.scheduling.fsrs_bridge import format_interval
+
 
 def interval(span: timedelta) -> str:
-    """Anki-style: '<1m', '10m', '3h', '4d', '2.1mo', '1.3y'."""
-    seconds = span.total_seconds()
-    if seconds < 60:
-        return "<1m"
-    minutes = seconds / 60
-    if minutes < 60:
-        return f"{round(minutes)}m"
-    hours = minutes / 60
-    if hours < 24:
-        return f"{round(hours)}h"
-    days = hours / 24
-    if days < 30:
-        return f"{round(days)}d"
-    if days < 365:
-        return f"{days / 30:.1f}mo"
-    return f"{days / 365:.1f}y"
+    """Anki-style: '<1m', '10m', '3h', '4d', '2.1mo', '1.3y' (the same labels the CLI prints)."""
+    return format_interval(span)
 
 
 def duration(seconds: float) -> str:
