@@ -53,8 +53,16 @@ def create_backup(db_file: Path, folder: Path, reason: str, now: datetime) -> Pa
     stamp = now.astimezone(timezone.utc).strftime("%Y%m%d-%H%M%S-%f")
     final = folder / f"quizapp-{stamp}-{reason}.sqlite3"
     tmp = folder / f".{final.name}.part"
+    _copy_database(lambda: sqlite3.connect(str(db_file), timeout=15), tmp, final,
+                   f"could not back up {db_file} to {folder}")
+    return final
+
+
+def _copy_database(open_source, tmp: Path, final: Path, failure: str) -> None:  # noqa: ANN001
+    """Copy a live SQLite database with the online backup API into ``tmp``, fsync it, then rename it
+    to ``final``: whoever looks at ``final`` sees the old file or the whole copy, never half of one."""
     try:
-        src = sqlite3.connect(str(db_file), timeout=15)
+        src = open_source()
         try:
             dst = sqlite3.connect(str(tmp))
             try:
@@ -68,8 +76,7 @@ def create_backup(db_file: Path, folder: Path, reason: str, now: datetime) -> Pa
         os.replace(tmp, final)
     except (sqlite3.Error, OSError) as exc:
         tmp.unlink(missing_ok=True)
-        raise StoreError(f"could not back up {db_file} to {folder}: {exc}") from None
-    return final
+        raise StoreError(f"{failure}: {exc}") from None
 
 
 def prune(folder: Path, keep: int) -> list[Path]:
@@ -135,20 +142,6 @@ def restore_backup(backup: Path, db_file: Path, folder: Path, now: datetime) -> 
     # leaves either no collection (the previous one is kept above) or the whole backup, never half.
     tmp = db_file.with_name(f".{db_file.name}.restoring")
     tmp.unlink(missing_ok=True)
-    try:
-        src = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
-        try:
-            dst = sqlite3.connect(str(tmp))
-            try:
-                src.backup(dst)
-            finally:
-                dst.close()
-        finally:
-            src.close()
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, db_file)
-    except (sqlite3.Error, OSError) as exc:
-        tmp.unlink(missing_ok=True)
-        raise StoreError(f"could not restore {backup.name}: {exc}") from None
+    _copy_database(lambda: sqlite3.connect(f"file:{backup}?mode=ro", uri=True), tmp, db_file,
+                   f"could not restore {backup.name}")
     return kept
