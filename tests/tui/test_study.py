@@ -9,6 +9,7 @@ import io
 import threading
 
 from rich.console import Console
+from textual import events
 
 from textual.widgets import Input, LoadingIndicator, ProgressBar, Static
 
@@ -379,3 +380,22 @@ async def test_the_mouse_rates_and_reveals(make_app) -> None:  # noqa: ANN001
         assert screen.card.id == "define-stride"
         await pilot.click("#reveal")
         await wait_stage(pilot, "rating")
+
+
+async def test_an_answer_typed_the_instant_the_next_card_appears_is_graded_whole(make_app) -> None:  # noqa: ANN001
+    # A fast typist rates, then types the next prediction and Enter before focus has moved to the box:
+    # no key may be lost, and Enter must submit rather than press the (now hidden) rating button.
+    app, store, engine = make_app(study=True, deck_ids=["tiny"])
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await start(pilot)
+        await submit(pilot, "2x3")
+        await wait_stage(pilot, "rating")
+        # One burst, as a terminal delivers fast typing: every key is queued before any is handled.
+        for key, char in [("3", "3"), *((c, c) for c in "int64"), ("enter", "\r")]:
+            app.post_message(events.Key(key, char))
+        for _ in range(100):
+            if screen.card.id == "mean-dtype" and screen.stage == "rating":
+                break
+            await pilot.pause(0.02)
+        assert screen.card.id == "mean-dtype" and screen.answer == "int64"
+        assert text_of(app, "#verdict").startswith("Incorrect")

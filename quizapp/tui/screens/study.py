@@ -51,11 +51,16 @@ STAGES = ("concept", "question", "grading", "failed", "rating", "done")
 
 class StudyScreen(Screen[None]):
     BINDINGS = [
-        Binding("1", "rate(1)", "Again", id="rate-again", show=False, tooltip="Rate: forgot / wrong"),
-        Binding("2", "rate(2)", "Hard", id="rate-hard", show=False, tooltip="Rate: right, with effort"),
-        Binding("3", "rate(3)", "Good", id="rate-good", show=False, tooltip="Rate: right"),
-        Binding("4", "rate(4)", "Easy", id="rate-easy", show=False, tooltip="Rate: right, effortlessly"),
-        Binding("space", "primary", "Continue", id="primary", show=False,
+        # Stage keys are priority bindings: they act in the order they were typed, before any key
+        # typed after them reaches a widget (a fast "3int64<Enter>" rates, then answers the next card).
+        # check_action disables them where they would steal typing, so the key then goes to the box.
+        Binding("1", "rate(1)", "Again", id="rate-again", show=False, priority=True, tooltip="Rate: forgot / wrong"),
+        Binding("2", "rate(2)", "Hard", id="rate-hard", show=False, priority=True, tooltip="Rate: right, with effort"),
+        Binding("3", "rate(3)", "Good", id="rate-good", show=False, priority=True, tooltip="Rate: right"),
+        Binding("4", "rate(4)", "Easy", id="rate-easy", show=False, priority=True, tooltip="Rate: right, effortlessly"),
+        Binding("space", "primary", "Continue", id="primary", show=False, priority=True,
+                tooltip="Continue / show the answer / accept the suggested rating"),
+        Binding("enter", "primary", "Continue", id="primary-enter", show=False, priority=True,
                 tooltip="Continue / show the answer / accept the suggested rating"),
         Binding("ctrl+n,n", "skip", "Skip", id="skip", tooltip="Skip a card that could not run (nothing recorded)"),
         Binding("ctrl+z,u", "undo", "Undo", id="undo", tooltip="Take back the last rating and show that card again"),
@@ -131,6 +136,9 @@ class StudyScreen(Screen[None]):
         stage = self.stage
         if action == "rate":
             return stage == "rating"
+        if action == "primary":  # never while a prediction is being typed: Space and Enter belong to the box
+            return stage in ("concept", "rating") or (
+                stage == "question" and self.card is not None and not self.card.executable)
         if action == "skip":
             return stage == "failed"
         if action == "undo":
@@ -181,10 +189,14 @@ class StudyScreen(Screen[None]):
         self._restyle()  # the stage may not have changed (bury, suspend), the card's kind may have
         self.shown_at = time.monotonic()
         self.query_one("#study-body", VerticalScroll).scroll_home(animate=False)
+        # Focus moves now, not after the next refresh: keys a fast typist sends from here on must go
+        # straight into the prediction box, in order, and never to a widget of the previous stage.
         if card.executable:
             answer.disabled = False
-            self._focus_later("#answer")
+            self.set_focus(answer)
+            self._focus_later("#answer")  # again once the stage's styles show it (a no-op if it has focus)
         else:
+            self.set_focus(None)
             self._focus_later("#reveal")
 
     def action_primary(self) -> None:
@@ -197,11 +209,22 @@ class StudyScreen(Screen[None]):
             self.action_rate(int(self.suggested))
 
     def on_key(self, event: events.Key) -> None:
-        """Keys typed in the instant before the prediction box has focus (the card just appeared) go into it."""
+        """Keys typed in the instant before the prediction box has focus (the card just appeared) go into it.
+
+        A printable key reaches the screen only when the box did not take it (the box stops every
+        printable key it gets), so it is inserted whatever has focus by now. Enter submits here, and only
+        here, for the same reason: it may have been typed before the box had focus.
+        """
         if self.stage != "question" or self.card is None or not self.card.executable:
             return
         answer = self.query_one("#answer", Input)
-        if self.app.focused is answer or not event.is_printable or event.character is None:
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            answer.focus()
+            answer.post_message(Input.Submitted(answer, answer.value))
+            return
+        if not event.is_printable or event.character is None:
             return
         event.stop()
         event.prevent_default()
