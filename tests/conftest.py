@@ -13,6 +13,24 @@ from quizapp.core.execution.engine import Engine
 from quizapp.core.execution.limits import Limits
 
 
+@pytest.fixture(autouse=True)
+def isolated_environment(tmp_path_factory: pytest.TempPathFactory,
+                         monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Every test gets its own ``QUIZAPP_HOME`` and none of the developer's other ``QUIZAPP_*`` settings
+    (an exported ``QUIZAPP_NEW_PER_DAY=1`` once failed a dozen tests). ``QUIZAPP_TEST_*`` variables are
+    the test suite's own configuration (e.g. the PostgreSQL URL CI provides) and are kept. The platform
+    cache, config and data dirs are moved too, so nothing outside the test's folders is read or written."""
+    for name in list(os.environ):
+        if name.startswith("QUIZAPP_") and not name.startswith("QUIZAPP_TEST_"):
+            monkeypatch.delenv(name)
+    home = tmp_path_factory.mktemp("quizapp-home")
+    monkeypatch.setenv("QUIZAPP_HOME", str(home))
+    for var, sub in (("XDG_CACHE_HOME", "cache"), ("XDG_CONFIG_HOME", "config"),
+                     ("XDG_DATA_HOME", "data"), ("XDG_STATE_HOME", "state")):
+        monkeypatch.setenv(var, str(home / "xdg" / sub))
+    yield home
+
+
 @contextlib.contextmanager
 def running_engine(home: Path, limits: Limits, *, env: dict[str, str] | None = None,
                    wait: bool = True) -> Iterator[Engine]:
