@@ -4,8 +4,9 @@
 Every bundled card claims what a snippet does; those claims must hold on every torch the package
 accepts (or say, with a ``torch`` key, which releases they hold for). This script runs the real
 ``quizapp deck check --json`` with another venv's interpreter, so the worker imports that venv's
-torch, and prints one Markdown table row per interpreter (the README's table comes from it), then
-every card that was not ``ok`` or ``skipped``.
+torch, and prints one Markdown table row per interpreter (the README's table comes from it; its
+entries count each checked variant of a parametric card), then every card that was not ``ok`` or
+``skipped``.
 
     python scripts/check_torch_versions.py /tmp/torch-2.1.2/bin/python /tmp/torch-2.14.1/bin/python
 
@@ -30,7 +31,7 @@ import venv
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-HEADER = ("| torch | ok | mismatch | failed | skipped | cards | result |\n"
+HEADER = ("| torch | ok | mismatch | failed | skipped | entries | result |\n"
           "| --- | ---: | ---: | ---: | ---: | ---: | --- |")
 VERSION_CODE = "import importlib.metadata as m; print(m.version('torch'))"
 
