@@ -89,3 +89,15 @@ def test_the_notes_misconceptions_are_taught_not_repeated(check_report: tuple[in
     _, report, _ = check_report
     for card in report["cards"]:
         assert card["expected"] is None or card["expected"].replace(" ", "") != "torch.Size([2,1,3])"
+
+
+def test_the_readme_curriculum_tables_give_true_card_counts(catalog) -> None:
+    # Rows look like "| `autograd` | Autograd | 68 | what it teaches |"; a count that drifts from the
+    # deck is a false sentence in the README.
+    import re
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    rows = dict(re.findall(r"^\| `([a-z0-9-]+)` \| [^|]+ \| (\d+) \|", readme, flags=re.MULTILINE))
+    assert "autograd" in rows
+    assert {deck: int(n) for deck, n in rows.items()} == {
+        deck: len(catalog.decks[deck].cards) for deck in rows if deck in catalog.decks}
