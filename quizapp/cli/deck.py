@@ -111,6 +111,9 @@ def print_report(report: "CheckReport", console: "Console", unenforced: list[str
     for check in report.cards:
         if check.status == "ok":
             continue
+        if check.status == "skipped":  # an extension: the card's ``torch`` key excludes this torch
+            console.print(f"[dim]SKIPPED {escape(check.label)}: {escape(check.reason or '')}[/]")
+            continue
         colour = "yellow" if check.status == "mismatch" else "red"
         where = f"  ({check.where})" if check.where else ""
         console.print(f"[bold {colour}]{check.status.upper()}[/] {escape(check.label)}{escape(where)}")
@@ -123,10 +126,13 @@ def print_report(report: "CheckReport", console: "Console", unenforced: list[str
     if not report.cards and report.problems:
         return  # nothing ran: the problems on stderr are the whole story
     summary = Table(show_edge=False, title="deck check")
-    for column in ("ok", "mismatch", "failed", "cards", "seconds"):
+    skipped = report.count("skipped")
+    columns = ("ok", "mismatch", "failed") + (("skipped",) if skipped else ()) + ("cards", "seconds")
+    for column in columns:
         summary.add_column(column, justify="right")
-    summary.add_row(f"[green]{report.count('ok')}[/]", f"[yellow]{report.count('mismatch')}[/]",
-                    f"[red]{report.count('failed')}[/]", str(len(report.cards)), f"{report.seconds:.1f}")
+    counts = [f"[green]{report.count('ok')}[/]", f"[yellow]{report.count('mismatch')}[/]",
+              f"[red]{report.count('failed')}[/]"] + ([f"[dim]{skipped}[/]"] if skipped else [])
+    summary.add_row(*counts, str(len(report.cards)), f"{report.seconds:.1f}")
     if report.cards:
         console.print()
     console.print(summary)

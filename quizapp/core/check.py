@@ -8,6 +8,10 @@ Statuses (``/work/shared/deck-format.md``): ``ok`` (ran, and ``expect``, where g
 ``mismatch`` (``expect`` disagrees with what the code does), ``failed`` (no outcome: time limit, memory
 limit, the process died). Recall cards are listed as ``ok`` without running. Parametric cards are
 checked on the variants :func:`quizapp.core.decks.params.check_variants` picks.
+
+An extension (docs/deck-format.md): a card whose ``torch`` key excludes the installed torch is not run
+and is reported as ``skipped``, never ``ok``; it does not change the exit status, and the JSON summary
+gains a ``skipped`` count.
 """
 
 from __future__ import annotations
@@ -17,11 +21,13 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Literal
 
 from quizapp.core.decks import params as card_params
+from quizapp.core.decks import torchver
 from quizapp.core.decks.model import Card, Deck, Problem
 from quizapp.core.execution.engine import Engine, job_for
 from quizapp.core.execution.outcome import Outcome
 
-CheckStatus = Literal["ok", "mismatch", "failed"]
+CheckStatus = Literal["ok", "mismatch", "failed", "skipped"]
+INSTALLED_TORCH = "installed"  # check_decks' default: compare ``torch`` keys with the installed release
 
 
 @dataclass(frozen=True)
@@ -67,10 +73,10 @@ class CheckReport:
 
     @property
     def exit_code(self) -> int:
-        """0: every card ok; 1: a mismatch or failure; 2: a deck could not be loaded."""
+        """0: every card ok (or skipped); 1: a mismatch or failure; 2: a deck could not be loaded."""
         if self.problems:
             return 2
-        return 0 if all(c.status == "ok" for c in self.cards) else 1
+        return 0 if all(c.status in ("ok", "skipped") for c in self.cards) else 1
 
     def slowest(self, n: int = 5) -> list[CardCheck]:
         ran = [c for c in self.cards if c.seconds > 0]
@@ -80,7 +86,8 @@ class CheckReport:
         data: dict[str, Any] = {
             "cards": [c.to_json() for c in self.cards],
             "summary": {"ok": self.count("ok"), "mismatch": self.count("mismatch"),
-                        "failed": self.count("failed"), "seconds": round(self.seconds, 2)},
+                        "failed": self.count("failed"), "skipped": self.count("skipped"),
+                        "seconds": round(self.seconds, 2)},
         }
         if self.notes:
             data["notes"] = list(self.notes)
@@ -117,18 +124,43 @@ def _checked(card: Card, outcome: Outcome, variant: dict[str, Any] | None) -> Ca
     return CardCheck(status="ok" if matches else "mismatch", actual=outcome.display, reason=why, **common)
 
 
+def skip_reason(card: Card, torch_version: str | None) -> str | None:
+    """Why ``card`` is not checked on ``torch_version`` (its ``torch`` key excludes it), or None."""
+    if card.torch is None:
+        return None
+    if torch_version is None:
+        return f"holds for torch {card.torch}; no torch is installed"
+    try:
+        if card.torch.holds(torch_version):
+            return None
+    except ValueError:  # a version string we cannot read: run the card rather than hide it
+        return None
+    return f"holds for torch {card.torch}; this is torch {torch_version}"
+
+
 def check_decks(decks: Iterable[Deck], engine: Engine, *,
-                on_result: Callable[[CardCheck, int, int], Any] | None = None) -> CheckReport:
+                on_result: Callable[[CardCheck, int, int], Any] | None = None,
+                torch_version: str | None = INSTALLED_TORCH) -> CheckReport:
     """Run every card of ``decks`` on ``engine`` (in parallel) and judge each against its ``expect``.
 
     ``on_result(check, done, total)`` is called as each card finishes (for a progress bar).
+    ``torch_version`` is the release cards' ``torch`` keys are compared with; by default the one
+    installed in this environment (the worker runs the same interpreter), None for no torch at all.
     """
+    if torch_version == INSTALLED_TORCH:
+        torch_version = torchver.installed_torch_version()
     started = time.perf_counter()
     report = CheckReport()
     # Everything to report, in deck order: (card, variant bindings); executable ones also get a job.
     entries: list[tuple[Card, dict[str, Any] | None]] = []
+    skipped: dict[int, str] = {}  # entry index -> why
     for deck in decks:
         for card in deck.cards:
+            why = skip_reason(card, torch_version)
+            if why is not None:
+                skipped[len(entries)] = why
+                entries.append((card, None))
+                continue
             if not card.executable or not card.params:
                 entries.append((card, None))
                 continue
@@ -142,7 +174,7 @@ def check_decks(decks: Iterable[Deck], engine: Engine, *,
             entries += [(v, v.bindings) for v in variants]
 
     results: list[CardCheck | None] = [None] * len(entries)
-    runnable = [i for i, (card, _) in enumerate(entries) if card.executable]
+    runnable = [i for i, (card, _) in enumerate(entries) if card.executable and i not in skipped]
     total = len(entries)
     done = 0
 
@@ -154,7 +186,10 @@ def check_decks(decks: Iterable[Deck], engine: Engine, *,
             on_result(check, done, total)
 
     for i, (card, _) in enumerate(entries):
-        if not card.executable:
+        if i in skipped:
+            finish(i, CardCheck(deck=card.deck, id=card.id, kind=card.kind.value, status="skipped",
+                                expected=card.expect, actual=None, reason=skipped[i], where=_where(card)))
+        elif not card.executable:
             finish(i, CardCheck(deck=card.deck, id=card.id, kind=card.kind.value, status="ok",
                                 expected=card.expect, actual=None, reason=None, where=_where(card)))
 

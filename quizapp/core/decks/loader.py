@@ -21,11 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from quizapp.core.decks import params as P
+from quizapp.core.decks import torchver
 from quizapp.core.decks.model import Card, Deck, DeckLoadError, Kind, Problem
 from quizapp.core.decks.yamlsafe import Map, Node, Scalar, Seq, YamlError, parse_bytes, read_tree
 
-DECK_KEYS = ("deck", "title", "description", "tags", "concepts", "cards")
-CARD_KEYS = ("id", "kind", "setup", "ask", "expect", "prompt", "explain", "answer", "tags", "concept", "params")
+DECK_KEYS = ("deck", "title", "description", "tags", "concepts", "torch", "cards")
+CARD_KEYS = ("id", "kind", "setup", "ask", "expect", "prompt", "explain", "answer", "tags", "concept", "params",
+             "torch")
 EXECUTABLE_ONLY = ("setup", "ask", "expect", "params")
 RECALL_ONLY = ("answer",)
 KIND_NAMES = tuple(k.value for k in Kind)
@@ -187,18 +189,19 @@ class _DeckReader:
         description = self.text(entries.get("description"), "description")
         tags = self.tags(entries.get("tags"))
         concepts = self.concepts(entries.get("concepts"))
+        deck_torch = self.torch_range(entries.get("torch"), "")
         cards: list[Card] = []
         cards_entry = entries.get("cards")
         if cards_entry is None:
             self.problem("missing required key 'cards' (a list of cards; 'cards: []' for none yet)", tree.line)
         else:
-            cards = self.cards(cards_entry[1], deck_id or "", concepts)
+            cards = self.cards(cards_entry[1], deck_id or "", concepts, deck_torch)
         if self.problems:
             self.problems.sort(key=lambda p: p.line or 0)
             raise DeckLoadError(self.problems)
         assert deck_id is not None and title is not None
         return Deck(id=deck_id, title=title, cards=tuple(cards), description=description, tags=tags,
-                    concepts=concepts, source=self.source, bundled=self.bundled)
+                    concepts=concepts, torch=deck_torch, source=self.source, bundled=self.bundled)
 
     def concepts(self, entry: tuple[Scalar, Node] | None) -> dict[str, str]:
         if entry is None:
@@ -222,7 +225,8 @@ class _DeckReader:
             out.setdefault(name.value, text)
         return out
 
-    def cards(self, node: Node, deck_id: str, concepts: dict[str, str]) -> list[Card]:
+    def cards(self, node: Node, deck_id: str, concepts: dict[str, str],
+              deck_torch: torchver.TorchRange | None = None) -> list[Card]:
         if isinstance(node, Scalar) and node.type == "null":
             return []
         if not isinstance(node, Seq):
@@ -240,14 +244,15 @@ class _DeckReader:
                              f" {first_line[card_id]})", id_node.line)
             elif card_id:
                 first_line[card_id] = id_node.line if id_node is not None else item.line
-            card = self.card(item, deck_id, concepts)
+            card = self.card(item, deck_id, concepts, deck_torch)
             if card is not None:
                 cards.append(card)
         return cards
 
     # -- one card ------------------------------------------------------------------------------
 
-    def card(self, node: Node, deck_id: str, concepts: dict[str, str]) -> Card | None:
+    def card(self, node: Node, deck_id: str, concepts: dict[str, str],
+             deck_torch: torchver.TorchRange | None = None) -> Card | None:
         if not isinstance(node, Map):
             self.problem(f"each card must be a mapping (id, kind, ...), not {_type_name(node)}", node.line)
             return None
@@ -276,6 +281,7 @@ class _DeckReader:
                 texts[name] = None
         tags = self.tags(entries.get("tags"))
         concept = self.concept(entries.get("concept"), concepts, where)
+        torch_range = torchver.both(deck_torch, self.torch_range(entries.get("torch"), where))
         params, declared = None, set()
         if kind is not None and kind.executable:
             params, declared = self.params(entries.get("params"), where)
@@ -307,8 +313,19 @@ class _DeckReader:
             prompt = default_prompt(kind, texts["ask"])
         return Card(deck=deck_id, id=card_id.strip(), kind=kind, prompt=prompt, setup=texts["setup"],
                     ask=texts["ask"], expect=texts["expect"], explain=texts["explain"], answer=texts["answer"],
-                    tags=tags, concept=concept, params=params, source=self.source, line=node.line,
-                    field_lines=field_lines)
+                    tags=tags, concept=concept, params=params, torch=torch_range, source=self.source,
+                    line=node.line, field_lines=field_lines)
+
+    def torch_range(self, entry: tuple[Scalar, Node] | None, where: str) -> torchver.TorchRange | None:
+        """The ``torch`` key (an extension: the torch releases the claims hold for), or None."""
+        text = self.text(entry, "torch")
+        if text is None or entry is None:
+            return None
+        try:
+            return torchver.parse_range(text)
+        except ValueError as exc:
+            self.problem(f"'torch'{where} {exc} (e.g. torch: \">=2.4\" or \">=2.4,<2.14\")", entry[1].line)
+            return None
 
     def kind(self, entries: dict[str, tuple[Scalar, Node]], line: int, where: str) -> Kind | None:
         name = self.required_text(entries, "kind", "one of " + ", ".join(KIND_NAMES), line)

@@ -11,6 +11,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from quizapp.core.decks.torchver import TorchRange
+
 
 class Kind(str, Enum):
     SHAPE = "shape"
@@ -42,6 +44,9 @@ class Card:
     concept: str | None = None
     # Parametric cards: name -> list of values; see quizapp/core/decks/params.py
     params: dict[str, tuple[Any, ...]] | None = field(default=None, hash=False)
+    # The torch releases the card's claims hold for (its own ``torch`` key and its deck's, both
+    # applying); None: every release. See quizapp/core/decks/torchver.py.
+    torch: TorchRange | None = None
     source: Path | None = None
     line: int = 0  # 1-based line of the card in its file (0: unknown)
     field_lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
@@ -77,6 +82,7 @@ class Deck:
     description: str | None = None
     tags: tuple[str, ...] = ()
     concepts: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    torch: TorchRange | None = None  # the deck's own ``torch`` key (its cards carry it too)
     source: Path | None = None
     bundled: bool = False
 
