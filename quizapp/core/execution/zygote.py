@@ -448,6 +448,29 @@ def _collapse_into_huge_pages() -> None:
             libc.madvise(first, last - first, _MADV_COLLAPSE)
 
 
+# What torch.compile (backend="eager") and torch.export import on first use. Paid in every child,
+# that is 1.5-3 s per card (past the default 5 s limit on a busy machine); imported here it is paid
+# once by the worker (~100 MB, no threads started, nothing compiled, so no compile cache is shared).
+# Private module paths move between torch releases: one that is missing is simply skipped.
+_COMPILER_MODULES = (
+    "torch._dynamo",
+    "torch._dynamo.backends.debugging",
+    "torch._dynamo.repro.after_dynamo",
+    "torch._functorch.aot_autograd",
+    "torch.export._trace",
+)
+
+
+def _import_compiler_stack() -> None:
+    import importlib
+
+    for name in _COMPILER_MODULES:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
+
+
 def _warm_up() -> None:
     """Import and exercise what cards commonly touch, once, so each forked child starts warm."""
     import random
@@ -475,6 +498,7 @@ def _warm_up() -> None:
     y = torch.ones(2, requires_grad=True)
     (y * 2).sum().backward()
     repr(y * 2)
+    _import_compiler_stack()
     from quizapp.core.execution import child  # noqa: F401 - its imports, paid once
 
     # Children seed again, but the first call of each pays for lazy set-up that belongs here.
