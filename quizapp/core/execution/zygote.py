@@ -448,26 +448,32 @@ def _collapse_into_huge_pages() -> None:
             libc.madvise(first, last - first, _MADV_COLLAPSE)
 
 
-# What torch.compile (backend="eager") and torch.export import on first use. Paid in every child,
-# that is 1.5-3 s per card (past the default 5 s limit on a busy machine); imported here it is paid
-# once by the worker (~100 MB, no threads started, nothing compiled, so no compile cache is shared).
-# Private module paths move between torch releases: one that is missing is simply skipped.
-_COMPILER_MODULES = (
-    "torch._dynamo",
-    "torch._dynamo.backends.debugging",
-    "torch._dynamo.repro.after_dynamo",
-    "torch._functorch.aot_autograd",
-    "torch.export._trace",
-)
+def _warm_compiler() -> None:
+    """Run torch.compile (backend="eager") and torch.export once, on quizapp's own tiny module.
 
+    Their first use imports and sets up TorchDynamo, FX and torch.export: 2-4 s in every child that
+    needs them, past the default 5 s card limit on a busy machine. Paid here once (~100 MB more
+    in the worker, no threads started), a compile or export card takes a fraction of a second.
+    ``torch._dynamo.reset()`` then drops what was compiled, so children start with empty caches.
+    Releases that lack a piece (``torch.cond`` is recent) just warm up less.
+    """
+    import torch
+    import torch.nn as nn
 
-def _import_compiler_stack() -> None:
-    import importlib
+    class _Warm(nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return torch.cond(x.sum() > 0, lambda t: t + 1, lambda t: t - 1, (x,))
 
-    for name in _COMPILER_MODULES:
+    try:
+        torch.compile(lambda t: t.sin() + 1, backend="eager")(torch.zeros(2))
+        torch.export.export(_Warm(), (torch.ones(2),)).module()(torch.ones(2))
+    except Exception:  # noqa: BLE001 - warming is an optimisation; a card still runs without it
+        pass
+    finally:
         try:
-            importlib.import_module(name)
-        except ImportError:
+            torch._dynamo.reset()
+            torch._dynamo.utils.counters.clear()  # reset() keeps the counters a card might read
+        except Exception:  # noqa: BLE001
             pass
 
 
@@ -498,7 +504,7 @@ def _warm_up() -> None:
     y = torch.ones(2, requires_grad=True)
     (y * 2).sum().backward()
     repr(y * 2)
-    _import_compiler_stack()
+    _warm_compiler()
     from quizapp.core.execution import child  # noqa: F401 - its imports, paid once
 
     # Children seed again, but the first call of each pays for lazy set-up that belongs here.
