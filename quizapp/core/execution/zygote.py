@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from quizapp.core import locations
+from quizapp.core.execution import compiler_warmup
 from quizapp.core.execution.limits import Limits
 from quizapp.core.execution.outcome import Outcome
 
@@ -103,6 +104,7 @@ class Worker:
         self.devnull = os.open(os.devnull, os.O_RDWR)
         self.missing = list(missing)  # what the worker itself could not enforce (network namespace)
         self.probe_outcome: Outcome | None = None
+        self.compiler_warm = False  # see compiler_warmup: done once, for the first card that needs it
 
     # --- messages to the app
     def send(self, message: dict[str, Any]) -> None:
@@ -165,7 +167,22 @@ class Worker:
             self.selector.register(pidfd, selectors.EVENT_READ, ("exit", proc))
         return proc
 
+    def warm_compiler(self) -> None:
+        """Set up torch.compile/torch.export here, then retire the spares forked without it.
+
+        Takes seconds, once per worker; a card already running meanwhile is killed at its deadline
+        only when this returns (its outcome is the same: the time limit was exceeded).
+        """
+        self.compiler_warm = True
+        compiler_warmup.warm()
+        for proc in self.procs.values():
+            if proc.spare and proc.job_fd is not None:  # closing its job pipe ends a waiting spare
+                os.close(proc.job_fd)
+                proc.job_fd = None
+
     def dispatch(self, job_id: Any, job: dict[str, Any], limits: Limits) -> None:
+        if not self.compiler_warm and compiler_warmup.uses_compiler(job):
+            self.warm_compiler()  # before the card's clock starts: the set-up is not the card's time
         spare = next((p for p in self.procs.values() if p.spare), None) or self.fork_spare()
         assert spare.job_fd is not None
         spare.job_id, spare.limits = job_id, limits
@@ -448,35 +465,6 @@ def _collapse_into_huge_pages() -> None:
             libc.madvise(first, last - first, _MADV_COLLAPSE)
 
 
-def _warm_compiler() -> None:
-    """Run torch.compile (backend="eager") and torch.export once, on quizapp's own tiny module.
-
-    Their first use imports and sets up TorchDynamo, FX and torch.export: 2-4 s in every child that
-    needs them, past the default 5 s card limit on a busy machine. Paid here once (~100 MB more
-    in the worker, no threads started), a compile or export card takes a fraction of a second.
-    ``torch._dynamo.reset()`` then drops what was compiled, so children start with empty caches.
-    Releases that lack a piece (``torch.cond`` is recent) just warm up less.
-    """
-    import torch
-    import torch.nn as nn
-
-    class _Warm(nn.Module):
-        def forward(self, x: torch.Tensor) -> torch.Tensor:
-            return torch.cond(x.sum() > 0, lambda t: t + 1, lambda t: t - 1, (x,))
-
-    try:
-        torch.compile(lambda t: t.sin() + 1, backend="eager")(torch.zeros(2))
-        torch.export.export(_Warm(), (torch.ones(2),)).module()(torch.ones(2))
-    except Exception:  # noqa: BLE001 - warming is an optimisation; a card still runs without it
-        pass
-    finally:
-        try:
-            torch._dynamo.reset()
-            torch._dynamo.utils.counters.clear()  # reset() keeps the counters a card might read
-        except Exception:  # noqa: BLE001
-            pass
-
-
 def _warm_up() -> None:
     """Import and exercise what cards commonly touch, once, so each forked child starts warm."""
     import random
@@ -504,7 +492,6 @@ def _warm_up() -> None:
     y = torch.ones(2, requires_grad=True)
     (y * 2).sum().backward()
     repr(y * 2)
-    _warm_compiler()
     from quizapp.core.execution import child  # noqa: F401 - its imports, paid once
 
     # Children seed again, but the first call of each pays for lazy set-up that belongs here.
