@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from quizapp.core import locations
+from quizapp.core.execution import compiler_warmup
 from quizapp.core.execution.limits import Limits
 from quizapp.core.execution.outcome import Outcome
 
@@ -103,6 +104,7 @@ class Worker:
         self.devnull = os.open(os.devnull, os.O_RDWR)
         self.missing = list(missing)  # what the worker itself could not enforce (network namespace)
         self.probe_outcome: Outcome | None = None
+        self.compiler_warm = False  # see compiler_warmup: done once, for the first card that needs it
 
     # --- messages to the app
     def send(self, message: dict[str, Any]) -> None:
@@ -165,7 +167,22 @@ class Worker:
             self.selector.register(pidfd, selectors.EVENT_READ, ("exit", proc))
         return proc
 
+    def warm_compiler(self) -> None:
+        """Set up torch.compile/torch.export here, then retire the spares forked without it.
+
+        Takes seconds, once per worker; a card already running meanwhile is killed at its deadline
+        only when this returns (its outcome is the same: the time limit was exceeded).
+        """
+        self.compiler_warm = True
+        compiler_warmup.warm()
+        for proc in self.procs.values():
+            if proc.spare and proc.job_fd is not None:  # closing its job pipe ends a waiting spare
+                os.close(proc.job_fd)
+                proc.job_fd = None
+
     def dispatch(self, job_id: Any, job: dict[str, Any], limits: Limits) -> None:
+        if not self.compiler_warm and compiler_warmup.uses_compiler(job):
+            self.warm_compiler()  # before the card's clock starts: the set-up is not the card's time
         spare = next((p for p in self.procs.values() if p.spare), None) or self.fork_spare()
         assert spare.job_fd is not None
         spare.job_id, spare.limits = job_id, limits
