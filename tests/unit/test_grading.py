@@ -128,7 +128,10 @@ def test_predicting_the_error(kind: str) -> None:
     ):
         assert "it raised RuntimeError: shape '[2, 3]'" in right(kind, RAISED, answer).message
     right(kind, INDEX, "LookupError")  # a base class in error_types counts
-    assert "you said IndexError, but it raised RuntimeError" in wrong(kind, RAISED, "IndexError").message
+    partly = wrong(kind, RAISED, "IndexError")
+    assert "you said IndexError, but it raised RuntimeError" in partly.message
+    assert partly.partial and suggest_rating(partly, 3.0) is Rating.HARD  # right that it raises: partial credit
+    assert not wrong(kind, RAISED, "(2, 3)" if kind != "dtype" else "float32").partial
     assert "write RuntimeError" in wrong(kind, RAISED, "torch.RuntimeError").message
 
 

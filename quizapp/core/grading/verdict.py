@@ -40,6 +40,7 @@ class Verdict:
     answer: str  # the answer as given
     details: tuple[str, ...] = ()  # every difference found, most useful first
     kind: str = ""  # the card's kind, which sets how quick a quick answer is (suggest_rating)
+    partial: bool = False  # not right, but nearly: "it raises" predicted with the wrong exception class
 
 
 def grade(kind: Any, outcome: Outcome, answer: Any) -> Verdict:
@@ -63,7 +64,8 @@ def grade(kind: Any, outcome: Outcome, answer: Any) -> Verdict:
 def _grade(kind: str, outcome: Outcome, text: str) -> Verdict:
     actual = _actual(outcome)
 
-    def verdict(correct: bool, problems: list[str] | str | None = None, readable: bool = True) -> Verdict:
+    def verdict(correct: bool, problems: list[str] | str | None = None, readable: bool = True,
+                partial: bool = False) -> Verdict:
         if problems is None:
             problems = []
         elif isinstance(problems, str):
@@ -71,7 +73,7 @@ def _grade(kind: str, outcome: Outcome, text: str) -> Verdict:
         message = "; ".join(problems[:MAX_SHOWN_PROBLEMS])
         if len(problems) > MAX_SHOWN_PROBLEMS:
             message += f"; and {len(problems) - MAX_SHOWN_PROBLEMS} more"
-        return Verdict(correct, readable, message, actual, text, tuple(problems), kind)
+        return Verdict(correct, readable, message, actual, text, tuple(problems), kind, partial)
 
     if outcome.failed:
         return verdict(False, f"this card could not be run: {outcome.reason or outcome.display or 'no outcome'}")
@@ -87,7 +89,9 @@ def _grade(kind: str, outcome: Outcome, text: str) -> Verdict:
         return verdict(False, str(error), readable=False)
 
     if outcome.raised:
-        return verdict(*_against_error(parsed, outcome))
+        correct, problems = _against_error(parsed, outcome)
+        # Predicting that it raises, with the wrong class, is half the insight: partial credit.
+        return verdict(correct, problems, partial=not correct and isinstance(parsed, Raises))
     if isinstance(parsed, Raises):
         return verdict(False, f"you predicted an error, but it ran and gave {_one_line(actual)}")
     value = outcome.value or {}
@@ -162,12 +166,18 @@ def _against_error(parsed: Any, outcome: Outcome) -> tuple[bool, list[str]]:
     if parsed.name is None:
         return True, [f"it raised {raised}"]
     types = set(outcome.error_types) | ({outcome.error_type} if outcome.error_type else set())
-    if parsed.name in types:
+    if parsed.name in types or parsed.name in _qualified_names(outcome):
         return True, [f"it raised {raised}"]
     last = parsed.name.rsplit(".", 1)[-1]
     if last in types:
         return False, [f"{parsed.name} is not that class's name: write {last} (it raised {raised})"]
     return False, [f"you said {parsed.name}, but it raised {raised}"]
+
+
+def _qualified_names(outcome: Outcome) -> set[str]:
+    """Dotted names as Python prints a raised class (``torch.jit.Error: ...``), read from its display."""
+    head = (outcome.display or "").split(":", 1)[0].strip()
+    return {head} if "." in head and head.rsplit(".", 1)[-1] == outcome.error_type else set()
 
 
 def _int_tuple(value: dict[str, Any]) -> tuple[int, ...] | None:
@@ -215,7 +225,10 @@ def easy_within(kind: str, answer: str) -> float:
 
 
 def suggest_rating(verdict: Verdict, seconds: float) -> Rating:
-    """Wrong (or unreadable) -> Again; right -> Easy when answered quickly (see easy_within), else Good."""
+    """Wrong (or unreadable) -> Again; partly right -> Hard; right -> Easy when answered quickly
+    (see easy_within), else Good."""
+    if verdict.partial and verdict.readable and not verdict.correct:
+        return Rating.HARD
     if not (verdict.correct and verdict.readable):
         return Rating.AGAIN
     if not isinstance(seconds, (int, float)) or math.isnan(seconds) or seconds < 0:
