@@ -301,7 +301,11 @@ class StudyScreen(CardActions, Screen[None]):
 
     def _focus_later(self, selector: str) -> None:
         """Focus a widget the new stage just made visible (it can take focus once the CSS is applied)."""
-        self.call_after_refresh(lambda: self.query_one(selector).focus())
+        def focus() -> None:
+            if self.is_attached and self.app.screen is self:  # not after the session was left
+                self.query_one(selector).focus()
+
+        self.call_after_refresh(focus)
 
     @on(Button.Pressed, "#continue")
     def _continue(self) -> None:
@@ -446,19 +450,24 @@ class StudyScreen(CardActions, Screen[None]):
         self.action_rate(int(event.rating))
 
     def action_rate(self, value: int) -> None:
+        if self._record(value):
+            self.advance()
+
+    def _record(self, value: int) -> bool:
+        """Record ``value`` for the card on screen; False (and a notice) when it could not be saved."""
         card = self.card
         if card is None or self.stage != "rating":
-            return
+            return False
         rating = Rating(value)
         correct = self.verdict.correct if (self.verdict is not None and card.executable) else None
         try:
             result = self.session.rate(card, rating, answer=self.answer, correct=correct, seconds=self.seconds)
         except Exception as exc:
             self.notify(f"Could not save this rating: {exc}", severity="error", timeout=10)
-            return
+            return False
         self._banner = None
         self._note_leech(card, result)
-        self.advance()
+        return True
 
     def _note_leech(self, card: Card, result: object) -> None:
         """A new leech is said on screen (above the next card), not only in a toast that fades."""
@@ -511,7 +520,7 @@ class StudyScreen(CardActions, Screen[None]):
                 lines.append(f"New leeches     {', '.join('/'.join(k) for k in summary.leeches)}\n")
         if self._limit_reached():
             per_day = self.session.store.settings.new_per_day
-            lines.append(f"\nDaily limit reached: {per_day} new cards a day (Settings changes it). ", style="bold")
+            lines.append(f"\nDaily limit reached: {per_day} new card{'' if per_day == 1 else 's'} a day (Settings changes it). ", style="bold")
             lines.append("Press m to study more new cards today, in this session.\n")
         lines.append(f"\nNext card due {fmt.when(summary.next_due, now)}.")
         self.query_one("#summary", Static).update(lines)

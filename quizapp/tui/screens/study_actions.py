@@ -142,8 +142,8 @@ class CardActions:
 
     def _leave_choice(self, choice: str | None) -> None:
         if choice == "record":
-            self.action_rate(int(self.suggested))
-            self._leave()
+            if self._record(int(self.suggested)):
+                self._leave()
         elif choice == "discard":
             self._leave()
 

@@ -22,7 +22,8 @@ class TryPane(Vertical):
 
     BINDINGS = [
         Binding("ctrl+r,f5", "run", "Run", id="try-run", tooltip="Run the edited code in the sandbox"),
-        Binding("escape", "close", "Close", id="try-close", tooltip="Back to the verdict"),
+        # priority: the code editor would otherwise take Esc (it moves focus out of the editor)
+        Binding("escape", "close", "Close", id="try-close", tooltip="Back to the verdict", priority=True),
     ]
     DEFAULT_CSS = """
     TryPane { height: 1fr; }
