@@ -158,6 +158,9 @@ class StudyScreen(CardActions, Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Show each key in the footer only when it can act (None: shown greyed out)."""
         stage = self.stage
+        if stage == "done" and action in ("bury", "suspend", "edit", "concept", "try_it", "skip", "dont_know",
+                                          "rate", "primary"):
+            return False  # the summary's footer has no card actions: there is no card
         if stage == "try":  # the editor owns the keyboard; its pane has Run and Close
             return action in ("leave",) and None
         if action == "rate":
