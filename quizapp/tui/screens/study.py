@@ -76,7 +76,7 @@ class StudyScreen(CardActions, Screen[None]):
         Binding("ctrl+b,b", "bury", "Bury", id="bury", tooltip="Hide this card until tomorrow"),
         Binding("ctrl+t,s", "suspend", "Suspend", id="suspend", tooltip="Take this card out of study (Browse can bring it back)"),
         Binding("ctrl+o,e", "edit", "Edit", id="edit", tooltip="Open the card in $EDITOR at its line, then reload"),
-        Binding("ctrl+r,r", "reload", "Reload", id="reload", tooltip="Reload the decks from disk"),
+        Binding("ctrl+r,r", "reload", "Reload", id="reload", show=False, tooltip="Reload the decks from disk"),
         Binding("m", "study_more", "Study more", id="study-more",
                 tooltip="Daily limit reached: allow more new cards today, in this session"),
         Binding("pagedown", "scroll_body('page_down')", "Page down", id="page-down", show=False),
