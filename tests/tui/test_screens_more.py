@@ -148,3 +148,49 @@ def test_ctrl_o_on_a_bundled_deck_edits_a_copy_in_the_users_folder(home, monkeyp
     mine = home / "decks" / "mine.yaml"
     mine.write_text("x")
     assert editable_copy(mine) == (mine, False)
+
+
+async def test_toasts_never_cover_the_prediction_box(make_app) -> None:  # noqa: ANN001
+    app, store, engine = make_app(study=True, deck_ids=["tiny"])
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")  # past the concept
+        await pilot.pause()
+        app.notify("a long notice " * 8, timeout=30)
+        app.notify("another one", timeout=30)
+        await pilot.pause(0.2)
+        box = app.screen.query_one("#answer").region
+        toasts = [t.region for t in app.screen.query("Toast")]
+        assert toasts and all(not t.overlaps(box) for t in toasts)
+
+
+async def test_the_placeholder_is_the_cards_kind(make_app) -> None:  # noqa: ANN001
+    from quizapp.tui.widgets.answer_input import placeholder_for
+
+    app, store, engine = make_app(study=True, deck_ids=["tiny"])
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        assert screen.query_one("#answer", Input).placeholder == placeholder_for("shape")
+        screen.session.bury(screen.card)
+        screen.advance()
+        await pilot.pause()
+        assert screen.card.kind.value == "dtype"
+        assert screen.query_one("#answer", Input).placeholder == placeholder_for("dtype") != placeholder_for("shape")
+
+
+async def test_ctrl_o_on_a_bundled_deck_says_it_edits_a_copy(make_app, monkeypatch, deck_file, home) -> None:  # noqa: ANN001
+    monkeypatch.setenv("EDITOR", "true")
+    monkeypatch.setattr(locations, "bundled_decks_dir", lambda: deck_file.parent)
+    app, store, engine = make_app(study=True, deck_ids=["tiny"])
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert (home / "decks" / deck_file.name).read_text() == deck_file.read_text()
+        assert any("Copied the bundled deck" in n.message and str(home / "decks") in n.message
+                   for n in app._notifications)
