@@ -75,7 +75,7 @@ class StudyScreen(CardActions, Screen[None]):
         Binding("ctrl+z,u", "undo", "Undo", id="undo", tooltip="Take back the last rating, bury or suspend"),
         Binding("ctrl+b,b", "bury", "Bury", id="bury", tooltip="Hide this card until tomorrow"),
         Binding("ctrl+t,s", "suspend", "Suspend", id="suspend", tooltip="Take this card out of study (Browse can bring it back)"),
-        Binding("ctrl+o,e", "edit", "Edit", id="edit", tooltip="Open the card in $EDITOR at its line, then reload"),
+        Binding("ctrl+o,e", "edit", "Edit", id="edit", show=False, tooltip="Open the card in $EDITOR at its line, then reload"),
         Binding("ctrl+r,r", "reload", "Reload", id="reload", show=False, tooltip="Reload the decks from disk"),
         Binding("m", "study_more", "Study more", id="study-more",
                 tooltip="Daily limit reached: allow more new cards today, in this session"),
@@ -490,9 +490,11 @@ class StudyScreen(CardActions, Screen[None]):
             c = self.session.counts()
         except Exception:  # the header is not worth a crash
             return
+        # Words and spaces in segments of their own: SVG exports (snapshots, the README's screenshot)
+        # then place every word at its own column.
         self.query_one("#study-counts", Label).update(Text.assemble(
-            ("New ", "dim"), (str(c.new), "bold blue"), ("  Learn ", "dim"), (str(c.learning), "bold red"),
-            ("  Due ", "dim"), (str(c.due), "bold green")))
+            ("New", "dim"), " ", (str(c.new), "bold blue"), "  ", ("Learn", "dim"), " ",
+            (str(c.learning), "bold red"), "  ", ("Due", "dim"), " ", (str(c.due), "bold green")))
 
     def action_study_more(self) -> None:
         if self.stage != "done" or not self._limit_reached():
