@@ -128,6 +128,8 @@ def test_custom_and_group_exceptions_and_dotted_names() -> None:
     assert partly.readable and not partly.correct and partly.partial
     assert suggest_rating(partly, 3.0) is Rating.HARD
     assert not grade("value", raised("Oops"), "(2, 3)").partial  # a value when it raised: no credit
+    typo = grade("shape", raised("RuntimeError"), "RuntimeEror")  # a typo is not another class
+    assert not typo.readable and "did you mean 'RuntimeError'" in typo.message
 
 
 @SETTINGS

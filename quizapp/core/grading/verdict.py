@@ -7,6 +7,7 @@ with it and what is accepted for that kind; the front ends put their own "could 
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from dataclasses import dataclass
@@ -95,6 +96,10 @@ def _grade(kind: str, outcome: Outcome, text: str) -> Verdict:
         loose = parse_raises_loose(strip_comment(text.strip())) if outcome.raised else None
         if loose is not None:  # a class name that is not a builtin's: `Oops`, `ExceptionGroup`, `torch.jit.Error`
             correct, problems = _against_error(loose, outcome)
+            near = difflib.get_close_matches(str(loose.name).rsplit(".", 1)[-1], list(outcome.error_types), 1, 0.8)
+            if not correct and near:  # `RuntimeEror`: a typo, not another class
+                return verdict(False, f"{loose.name} is not a class name I know (did you mean {near[0]!r}?); "
+                               f"{HINTS.get(kind, HINTS['value'])}", readable=False)
             return verdict(correct, problems, partial=not correct)
         fallback = _unparsed(kind, outcome, text)
         if fallback is not None:
