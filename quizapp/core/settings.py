@@ -2,7 +2,8 @@
 
 Every field can be overridden for one run by an environment variable ``QUIZAPP_<FIELD>`` (upper case),
 for example ``QUIZAPP_NEW_PER_DAY=5``: tests and scripts use that instead of writing a file. Lists are
-written comma-separated (``QUIZAPP_LEARNING_STEPS_MINUTES=1,10``).
+written comma-separated (``QUIZAPP_LEARNING_STEPS_MINUTES=1,10``), the keymap as ``id=keys`` pairs
+separated by semicolons (``QUIZAPP_KEYMAP=undo=ctrl+z,u;bury=x``: keys themselves may hold commas).
 
 A settings file that cannot be read raises :class:`SettingsError` with one line that names the file
 and the field; unknown keys are ignored (a newer quizapp may have written them) and missing keys take
