@@ -12,14 +12,20 @@ back when its learning step is due. When nothing is due any more but a learning 
 
 :meth:`StudySession.grade` blocks on the engine: call it from a worker thread. Everything else is quick
 (one database round trip) and may be called from the UI thread.
+
+Concepts are taught once: :meth:`StudySession.concept_to_teach` names the concept note to show before a
+new card only while that concept has never been shown (see :mod:`quizapp.core.seen_concepts`).
+
+Undo takes back the last *action* of the session, whatever it was: a rating, a bury or a suspend.
 """
 
 from __future__ import annotations
 
+import contextlib
 import random
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -27,11 +33,12 @@ from quizapp.core.decks import params as P
 from quizapp.core.decks.model import Card, CardKey
 from quizapp.core.execution.outcome import Outcome
 from quizapp.core.rating import Rating
+from quizapp.core.seen_concepts import SeenConcepts, default_path
 
 if TYPE_CHECKING:  # only for annotations: importing them here would load the grader/engine at launch
     from quizapp.core.decks.registry import Catalog
     from quizapp.core.grading.verdict import Verdict
-    from quizapp.core.storage.records import ReviewResult
+    from quizapp.core.storage.records import DeckCounts, ReviewResult
     from quizapp.core.storage.store import Store
 
 # A learning step due within this long is shown early rather than ending the session (Anki's default).
@@ -67,6 +74,33 @@ class _Rated:
     key: CardKey
     rating: Rating
     correct: bool | None
+    review_id: Any = None  # the store's id of the review (undo by review id)
+
+
+@dataclass(frozen=True)
+class Action:
+    """One undoable action of this session: ``what`` is "rating", "bury" or "suspend"."""
+
+    what: str
+    key: CardKey
+    rated: _Rated | None = None
+
+
+@dataclass(frozen=True)
+class Concept:
+    """A deck's concept note as the study screen shows it."""
+
+    deck: str  # deck id
+    name: str  # the concept's name in the deck (a slug such as ``trailing-rule``)
+    title: str  # readable: "Trailing rule"
+    deck_title: str
+    text: str  # markdown
+
+
+def concept_title(name: str) -> str:
+    """``trailing-rule`` -> ``Trailing rule`` (decks name concepts with slugs)."""
+    words = name.replace("_", " ").replace("-", " ").split()
+    return " ".join(words)[:1].upper() + " ".join(words)[1:] if words else name
 
 
 class StudySession:
@@ -86,6 +120,7 @@ class StudySession:
         *,
         rng: random.Random | None = None,
         grader: Callable[[str, Outcome, str], Verdict] | None = None,
+        seen: SeenConcepts | None = None,
     ) -> None:
         self.catalog = catalog
         self.store = store
@@ -95,17 +130,36 @@ class StudySession:
         self.rng = rng or random.Random()
         self._grader = grader
         self.started = time.monotonic()
+        self.seen = seen if seen is not None else SeenConcepts(default_path())
         self._rated: list[_Rated] = []
+        self._actions: list[Action] = []  # undo stack, newest last
         self._leeches: list[CardKey] = []
         self._skipped: set[CardKey] = set()
         self._first: CardKey | None = None  # an undone card goes first
-        self._initial = len(self._queue(self.clock()))
+        self.extra_new = 0  # new cards allowed today on top of the daily limit (study_more)
+
+    @contextlib.contextmanager
+    def _limits(self) -> Iterator[None]:
+        """While it is open the store sees today's new-card limit raised by ``extra_new`` (custom study).
+
+        The raise lives in this session only: settings on disk, and other sessions, keep the limit.
+        """
+        if not self.extra_new:
+            yield
+            return
+        base = self.store.settings
+        self.store.settings = replace(base, new_per_day=base.new_per_day + self.extra_new)
+        try:
+            yield
+        finally:
+            self.store.settings = base
 
     # ----------------------------------------------------------------------------------- queue
 
     def _queue(self, now: datetime) -> list[CardKey]:
         """Cards to study now: the store's queue without skipped cards and cards no deck holds."""
-        keys = self.store.due_queue(self.deck_ids, now)
+        with self._limits():
+            keys = self.store.due_queue(self.deck_ids, now)
         return [k for k in keys if k not in self._skipped and self.catalog.card(k) is not None]
 
     def _next_key(self) -> CardKey | None:
@@ -131,13 +185,48 @@ class StudySession:
         return card
 
     def remaining(self) -> int:
-        """How many cards are waiting now (for the progress bar)."""
+        """How many cards are waiting now."""
         return len(self._queue(self.clock()))
 
-    def progress(self) -> tuple[int, int]:
-        """(done, total) for the progress bar: total grows when a card comes back for another step."""
-        done = len(self._rated) + len(self._skipped)
-        return done, max(done + self.remaining(), self._initial, 1)
+    def counts(self) -> DeckCounts:
+        """New / learning / review cards left today in this session's decks (the header, as Anki's).
+
+        The daily limits are shared by all decks, so the sums are capped by what the limits still allow.
+        """
+        from quizapp.core.storage.records import DeckCounts
+
+        now = self.clock()
+        with self._limits():
+            per_deck = self.store.deck_counts(self.deck_ids, now)
+            new_left, reviews_left = self.store.left_today(now)
+        shown = [c for d, c in per_deck.items() if self.catalog.decks.get(d) is not None]
+        return DeckCounts(new=min(sum(c.new for c in shown), new_left),
+                          learning=sum(c.learning for c in shown),
+                          due=min(sum(c.due for c in shown), reviews_left))
+
+    def limit_reached(self) -> bool:
+        """True when new cards are waiting in these decks but today's new-card limit is used up."""
+        now = self.clock()
+        with self._limits():
+            new_left, _ = self.store.left_today(now)
+        if new_left > 0:
+            return False
+        base = self.store.settings
+        self.store.settings = replace(base, new_per_day=10**9)  # count the new cards, limit aside
+        try:
+            waiting = self.store.deck_counts(self.deck_ids, now)
+        finally:
+            self.store.settings = base
+        return any(c.new for d, c in waiting.items() if d in self.catalog.decks)
+
+    def study_more(self, extra: int | None = None) -> None:
+        """Custom study: allow ``extra`` more new cards today in this session (default: one day's limit)."""
+        self.extra_new += extra if extra is not None else max(self.store.settings.new_per_day, 10)
+
+    def capped_seconds(self, seconds: float) -> float:
+        """The answer time to record: at most the ``answer_time_cap_seconds`` setting."""
+        cap = float(getattr(self.store.settings, "answer_time_cap_seconds", 60.0))
+        return max(0.0, min(float(seconds), cap))
 
     # ----------------------------------------------------------------------------------- cards
 
@@ -148,10 +237,28 @@ class StudySession:
 
     def concept_text(self, card: Card) -> str | None:
         """The explanation of the card's concept, when its deck defines one."""
+        concept = self.concept_of(card)
+        return concept.text if concept is not None else None
+
+    def concept_of(self, card: Card) -> Concept | None:
+        """The card's concept note (title, deck, text), when its deck defines one."""
         if not card.concept:
             return None
         deck = self.catalog.decks.get(card.deck)
-        return deck.concepts.get(card.concept) if deck is not None else None
+        if deck is None or card.concept not in deck.concepts:
+            return None
+        return Concept(deck.id, card.concept, concept_title(card.concept), deck.title, deck.concepts[card.concept])
+
+    def concept_to_teach(self, card: Card) -> Concept | None:
+        """The concept note to show before ``card``: only for a new card whose concept was never shown."""
+        concept = self.concept_of(card)
+        if concept is None or (concept.deck, concept.name) in self.seen or not self.is_new(card):
+            return None
+        return concept
+
+    def mark_concept_seen(self, concept: Concept) -> None:
+        """The note was shown: it is not shown again before other cards of that concept."""
+        self.seen.mark((concept.deck, concept.name))
 
     def preview(self, card: Card) -> dict[Rating, timedelta]:
         """The next interval for each rating (the rating buttons' labels)."""
@@ -177,10 +284,29 @@ class StudySession:
         return outcome, grader(card.kind.value, outcome, answer)
 
     @staticmethod
-    def suggested_rating(verdict: Verdict, seconds: float) -> Rating:
+    def suggested_rating(verdict: Verdict, seconds: float, *, first_review: bool = False) -> Rating:
+        """The grader's suggestion; never Easy on a card's first review.
+
+        A brand-new card may have been answered from the concept note just read: Easy would push it
+        8-16 days away before it was ever recalled unaided.
+        """
         from quizapp.core.grading.verdict import suggest_rating
 
-        return Rating(suggest_rating(verdict, seconds))
+        rating = Rating(suggest_rating(verdict, seconds))
+        return Rating.GOOD if first_review and rating is Rating.EASY else rating
+
+    def try_code(self, code: str) -> Outcome:
+        """Run edited code (the try-it pane) in the same sandbox; nothing is graded or recorded. Blocks."""
+        from quizapp.core.playground import job_for_code
+
+        try:
+            job = job_for_code(code)
+        except ValueError as exc:
+            return Outcome.failure(str(exc))
+        try:
+            return self.engine.run(job)
+        except Exception as exc:  # the worker could not start: a readable notice
+            return Outcome.failure(f"the code could not be run: {exc}")
 
     # ----------------------------------------------------------------------------------- actions
 
@@ -188,33 +314,59 @@ class StudySession:
              seconds: float = 0.0) -> ReviewResult:
         """Record the rating (committed before this returns). ``correct`` is None for recall cards."""
         result = self.store.record_review(card.key, Rating(rating), answer=answer, correct=correct,
-                                          duration_s=seconds, now=self.clock())
-        self._rated.append(_Rated(card.key, Rating(rating), correct))
+                                          duration_s=self.capped_seconds(seconds), now=self.clock())
+        rated = _Rated(card.key, Rating(rating), correct, getattr(result, "review_id", None))
+        self._rated.append(rated)
+        self._actions.append(Action("rating", card.key, rated))
         if result.leech:
             self._leeches.append(card.key)
         return result
 
     def can_undo(self) -> bool:
-        return bool(self._rated)
+        return bool(self._actions)
 
-    def undo(self) -> CardKey | None:
-        """Take back this session's last rating; that card is shown again next. None: nothing to undo."""
-        if not self._rated:
+    def last_action(self) -> Action | None:
+        return self._actions[-1] if self._actions else None
+
+    def undo(self) -> Action | None:
+        """Take back this session's last action (rating, bury or suspend); its card is shown again next.
+
+        None: nothing to undo. The action stays on the stack when the store refuses (it raises).
+        """
+        if not self._actions:
             return None
-        key = self.store.undo_last()
-        last = self._rated.pop()
-        if last.key in self._leeches:
-            self._leeches.remove(last.key)
+        action = self._actions[-1]
+        if action.what == "rating":
+            assert action.rated is not None
+            key = self._undo_rating(action.rated)
+            self._rated.remove(action.rated)
+            if action.key in self._leeches:
+                self._leeches.remove(action.key)
+        elif action.what == "bury":
+            self.store.unbury(action.key)
+            key = action.key
+        else:
+            self.store.unsuspend(action.key)
+            key = action.key
+        self._actions.pop()
         self._first = key
-        return key
+        return action
+
+    def _undo_rating(self, rated: _Rated) -> CardKey:
+        """Take one review back out of the store: the single place that knows how the store undoes."""
+        key = self.store.undo_last()
+        return key if key is not None else rated.key
 
     def bury(self, card: Card) -> datetime:
         """Hide the card until tomorrow's study day; returns when it comes back."""
-        return self.store.bury(card.key, self.clock())
+        until = self.store.bury(card.key, self.clock())
+        self._actions.append(Action("bury", card.key))
+        return until
 
     def suspend(self, card: Card) -> None:
         """Keep the card out of every queue until it is unsuspended (from Browse)."""
         self.store.suspend(card.key)
+        self._actions.append(Action("suspend", card.key))
 
     def skip(self, card: Card) -> None:
         """Leave a card that could not run for this session, recording nothing."""
@@ -241,4 +393,5 @@ class StudySession:
         )
 
     def next_due(self) -> datetime | None:
-        return self.store.next_due(self.deck_ids, self.clock())
+        with self._limits():
+            return self.store.next_due(self.deck_ids, self.clock())

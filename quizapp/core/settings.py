@@ -2,7 +2,8 @@
 
 Every field can be overridden for one run by an environment variable ``QUIZAPP_<FIELD>`` (upper case),
 for example ``QUIZAPP_NEW_PER_DAY=5``: tests and scripts use that instead of writing a file. Lists are
-written comma-separated (``QUIZAPP_LEARNING_STEPS_MINUTES=1,10``).
+written comma-separated (``QUIZAPP_LEARNING_STEPS_MINUTES=1,10``), the keymap as ``id=keys`` pairs
+separated by semicolons (``QUIZAPP_KEYMAP=undo=ctrl+z,u;bury=x``: keys themselves may hold commas).
 
 A settings file that cannot be read raises :class:`SettingsError` with one line that names the file
 and the field; unknown keys are ignored (a newer quizapp may have written them) and missing keys take
@@ -59,6 +60,11 @@ class Settings:
     """Memory a card's snippet may allocate on top of the warm worker's."""
     card_output_kb: int = 64
     """What a card's snippet may print; the rest is cut off."""
+    answer_time_cap_seconds: float = 60.0
+    """A review's recorded answer time is at most this (a card left on screen is not 365 s of work)."""
+    keymap: tuple[tuple[str, str], ...] = ()
+    """Key bindings to change, by binding id; in settings.json an object such as
+    ``{"rate-again": "j", "undo": "ctrl+z,u"}`` (F1 lists the ids). A tuple so settings stay hashable."""
 
     def validated(self) -> Settings:
         """Return self, or raise SettingsError naming the first field out of range."""
@@ -77,6 +83,9 @@ class Settings:
             ("card_time_limit_seconds", 0 < self.card_time_limit_seconds <= 600, "more than 0 and at most 600"),
             ("card_memory_mb", 64 <= self.card_memory_mb <= 65536, "from 64 to 65536"),
             ("card_output_kb", 0 <= self.card_output_kb <= 65536, "from 0 to 65536"),
+            ("answer_time_cap_seconds", 1 <= self.answer_time_cap_seconds <= 3600, "from 1 to 3600"),
+            ("keymap", all(isinstance(k, str) and isinstance(v, str) and k and v.strip()
+                           for k, v in self.keymap), "binding ids mapped to keys, e.g. {\"undo\": \"u\"}"),
         ]
         for name, ok, expected in checks:
             if not ok:
@@ -85,6 +94,7 @@ class Settings:
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
+        data["keymap"] = dict(self.keymap)
         return {k: list(v) if isinstance(v, tuple) else v for k, v in data.items()}
 
 
@@ -123,6 +133,15 @@ def _coerce(name: str, annotation: str, raw: Any) -> Any:
             if not isinstance(raw, str):
                 raise ValueError(raw)
             return raw
+        if annotation.startswith("tuple[tuple[str, str], ...]"):
+            if isinstance(raw, str):  # QUIZAPP_KEYMAP=undo=u;bury=ctrl+b (keys may hold commas)
+                pairs = [p.partition("=") for p in raw.split(";") if p.strip()]
+                if any(not sep for _, sep, _ in pairs):
+                    raise ValueError(raw)
+                raw = {k.strip(): v.strip() for k, _, v in pairs}
+            if not isinstance(raw, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in raw.items()):
+                raise ValueError(raw)
+            return tuple(sorted(raw.items()))
         if annotation.startswith("tuple[float, ...]"):
             if raw is None and "None" in annotation:
                 return None

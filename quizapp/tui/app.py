@@ -72,6 +72,9 @@ class QuizApp(App[None]):
             # that must not wait for it.
             threading.Thread(target=self._report_sandbox_gaps, name="sandbox-gaps", daemon=True).start()
         self.apply_theme(self.store.settings.theme)
+        self._apply_keymap()
+        # A theme picked anywhere (the palette's "Change theme", Ctrl+P > toggle) is kept for next time.
+        self.theme_changed_signal.subscribe(self, self._save_theme)
         self._sync()
         if self.study_at_launch:
             # Straight to the first card; home is built only when the session is left.
@@ -97,6 +100,38 @@ class QuizApp(App[None]):
 
         if not any(isinstance(screen, HomeScreen) for screen in self.screen_stack):
             self.push_screen(HomeScreen())
+
+    @property
+    def user_keymap(self) -> dict[str, str]:
+        """The ``keymap`` setting: binding id -> keys."""
+        return dict(getattr(self.store.settings, "keymap", ()) or ())
+
+    def _apply_keymap(self) -> None:
+        from quizapp.tui.keys import unknown_ids
+
+        keymap = self.user_keymap
+        if not keymap:
+            return
+        unknown = unknown_ids(keymap)
+        if unknown:
+            self.notify(f"keymap setting: no key has the id {', '.join(map(repr, unknown))} (F1 lists the ids)",
+                        severity="warning", timeout=10)
+        self.set_keymap({k: v for k, v in keymap.items() if k not in unknown})
+
+    def _save_theme(self, theme: Any) -> None:
+        from quizapp.core import settings as settings_mod
+        from quizapp.tui.screens.settings import SettingsScreen
+
+        name = getattr(theme, "name", str(theme))
+        if name == self.store.settings.theme or name != self.theme or isinstance(self.screen, SettingsScreen):
+            return  # unchanged, stale, or a preview on the settings screen (which saves on its own)
+        try:
+            new = settings_mod.updated(self.store.settings, theme=name)
+            settings_mod.save(new, self.settings_path)
+        except (settings_mod.SettingsError, OSError) as exc:
+            self.notify(f"Could not save the theme: {exc}", severity="warning")
+            return
+        self.store.settings = new
 
     def apply_theme(self, name: str) -> None:
         """Use the theme ``name``; an unknown name (a typo in settings.json) falls back to the default."""

@@ -39,3 +39,8 @@ def when(moment: datetime | None, now: datetime) -> str:
 def moment(value: datetime | None) -> str:
     """A stored moment in local time for tables: '2026-11-29 14:05', or '-'."""
     return value.astimezone().strftime("%Y-%m-%d %H:%M") if value is not None else "-"
+
+
+def times(n: int) -> str:
+    """'once', 'twice', '3 times' (never '1 times')."""
+    return {1: "once", 2: "twice"}.get(n, f"{n} times")

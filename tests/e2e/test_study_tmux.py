@@ -1,7 +1,9 @@
 """End to end in a real terminal: tmux runs ``quizapp study DECK`` with the real engine, grader and store.
 
-The test types like a person (answer right, answer wrong, reveal a recall card, quit), reading the
-screen with ``capture-pane``, then checks in the database that every review was stored.
+The test types like a person (a concept note once across two cards of it, a right answer, the try-it
+pane running an edited snippet, a pasted multi-line tensor print, "I don't know", a bury undone, a
+recall card revealed, quit), reading the screen with ``capture-pane``, then checks in the database
+that every review was stored.
 """
 
 from __future__ import annotations
@@ -22,12 +24,25 @@ pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is no
 DECK = """\
 deck: e2e
 title: End to end
+concepts:
+  stretching: |
+    NOTE-MARKER: a size-1 dimension stretches to match the other shape.
 cards:
   - id: shape-add
     kind: shape
+    concept: stretching
     setup: |
       x = torch.zeros(2, 1)
     ask: x + torch.zeros(3)
+  - id: shape-mul
+    kind: shape
+    concept: stretching
+    setup: |
+      x = torch.zeros(2, 1)
+    ask: x * torch.zeros(4)
+  - id: pasted
+    kind: value
+    ask: torch.tensor([[11, 22, 33], [14, 25, 36]])
   - id: dtype-mean
     kind: dtype
     ask: torch.arange(3).float().mean()
@@ -69,6 +84,12 @@ class Terminal:
     def type(self, text: str) -> None:
         subprocess.run(["tmux", "send-keys", "-t", self.name, "-l", text], check=True)
 
+    def paste(self, text: str) -> None:
+        """Paste as a terminal does (bracketed paste, which the app asks for), newlines and all."""
+        buffer = f"e2e-{uuid.uuid4().hex[:6]}"
+        subprocess.run(["tmux", "set-buffer", "-b", buffer, text], check=True)
+        subprocess.run(["tmux", "paste-buffer", "-p", "-d", "-b", buffer, "-t", self.name], check=True)
+
     def kill(self) -> None:
         subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
 
@@ -85,27 +106,58 @@ def test_study_in_a_real_terminal(tmp_path: Path) -> None:
                f"echo $? > {shlex.quote(str(status))}")
     term = Terminal(command)
     try:
-        # Answer right.
+        # A new card of a concept never seen: its note first, once.
+        term.wait_for("NOTE-MARKER")
+        term.keys("Enter")
         term.wait_for("What is the shape of")
         term.type("2x3")
         term.keys("Enter")
         screen = term.wait_for("Correct")
         assert "(2, 3)" in screen and "Again ·" in screen
         term.keys("3")
-        # Answer wrong.
-        term.wait_for("What is the dtype of")
-        term.type("int64")
+        # The next new card of the same concept: straight to its question, no note again.
+        screen = term.wait_for("x * torch.zeros(4)")
+        assert "NOTE-MARKER" not in screen
+        term.type("2x4")
         term.keys("Enter")
-        screen = term.wait_for("Incorrect")
-        assert "torch.float32" in screen and "float() gives float32" in screen
-        term.keys("1")
-        # Reveal a recall card.
+        term.wait_for("Correct")
+        # Try it: edit the snippet and run it in the sandbox, twice; nothing is recorded.
+        term.keys("t")
+        term.wait_for("Try it: edit the code")
+        term.type("print('EDITED-' + 'RUN')")
+        term.keys("Enter")  # a new line in the editor, above the snippet
+        term.keys("C-r")
+        screen = term.wait_for("EDITED-RUN")
+        assert "(2, 4)" in screen or "tensor(" in screen
+        term.keys("Escape")
+        term.wait_for("Again ·")
+        term.keys("3")
+        # A pasted multi-line tensor print, as PyTorch prints it.
+        term.wait_for("What does")
+        term.paste("tensor([[11, 22, 33],\n        [14, 25, 36]])")
+        term.wait_for("[14, 25, 36]])")
+        term.keys("Enter")
+        screen = term.wait_for("Correct")
+        term.keys("3")
+        # I don't know: the outcome, and Again recorded.
+        term.wait_for("What is the dtype of")
+        term.type("?")
+        term.keys("Enter")
+        screen = term.wait_for("Not known: recorded as Again")
+        assert "torch.float32" in screen
+        term.keys("Enter")
+        # Bury the recall card, then undo the bury: it comes back.
+        term.wait_for("What is a stride?")
+        term.keys("C-b")
+        term.wait_for("Buried what-stride")
+        term.keys("C-z")
+        term.wait_for("Unburied e2e/what-stride")
         term.wait_for("What is a stride?")
         term.keys("Space")
         term.wait_for("How many elements to skip")
         term.keys("4")
-        # The wrong card comes back (its learning step is a minute away); leave, then quit from home.
-        term.wait_for("What is the dtype of")
+        # Cards in learning come back within the learn-ahead window; leave, then quit from home.
+        term.wait_for("What is the")
         term.keys("Escape")
         term.wait_for("All decks")
         term.keys("q")
@@ -124,6 +176,13 @@ def test_study_in_a_real_terminal(tmp_path: Path) -> None:
         ).fetchall()
     assert stored == [
         ("shape-add", 3, "2x3", 1),
-        ("dtype-mean", 1, "int64", 0),
+        ("shape-mul", 3, "2x4", 1),
+        ("pasted", 3, "tensor([[11, 22, 33], [14, 25, 36]])", 1),
+        ("dtype-mean", 1, "?", 0),
         ("what-stride", 4, "", None),
     ]
+    with sqlite3.connect(home / "quizapp.sqlite3") as db:
+        [(buried,)] = db.execute("SELECT buried_until FROM cards WHERE card_id = 'what-stride'").fetchall()
+    assert buried is None  # the bury was undone
+    seen = (home / "concepts_seen.json").read_text()
+    assert '"stretching"' in seen

@@ -236,7 +236,9 @@ async def test_help_screen_lists_keys(make_app) -> None:  # noqa: ANN001
         await pilot.press("question_mark")
         await pilot.pause()
         assert app.screen.__class__.__name__ == "HelpScreen"
-        assert "undo the last rating" in text_of(app, "#help-text")
+        help_text = text_of(app, "#help-text")
+        assert "Take back the last rating, bury or suspend" in help_text and "Ctrl+Z, u" in help_text
+        assert "closes this help" in help_text.splitlines()[0]
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen.__class__.__name__ == "HomeScreen"

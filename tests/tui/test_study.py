@@ -11,7 +11,7 @@ import threading
 from rich.console import Console
 from textual import events
 
-from textual.widgets import Input, LoadingIndicator, ProgressBar, Static
+from textual.widgets import Input, Label, LoadingIndicator, Static
 
 from quizapp.core.rating import Rating
 from quizapp.tui.screens.study import StudyScreen
@@ -22,7 +22,7 @@ SIZE = (80, 24)
 
 def text_of(app, selector: str) -> str:  # noqa: ANN001
     """The plain text a Static shows (its rich content rendered without colours)."""
-    widget = app.screen.query_one(selector, Static)
+    widget = app.screen.query_one(selector, Static)  # Label is a Static
     console = Console(width=100, file=io.StringIO(), record=True, color_system=None)
     console.print(widget.content)
     return console.export_text()
@@ -233,17 +233,16 @@ async def test_bury_and_suspend_take_the_card_out_of_the_queue(make_app) -> None
         assert store.card_info(("tiny", "define-stride")).suspended
 
 
-async def test_progress_bar_and_summary_at_the_end(make_app) -> None:  # noqa: ANN001
+async def test_header_counts_and_summary_at_the_end(make_app) -> None:  # noqa: ANN001
     app, store, engine = make_app(study=True, deck_ids=["tiny"])
     async with app.run_test(size=SIZE) as pilot:
         screen = await start(pilot)
-        bar = screen.query_one("#study-progress", ProgressBar)
-        assert bar.progress == 0 and bar.total == 4
+        assert text_of(app, "#study-counts").strip() == "New 4  Learn 0  Due 0"
         await submit(pilot, "2x3")
         await wait_stage(pilot, "rating")
         await pilot.press("4")  # Easy: graduates, not due again today
         await wait_stage(pilot, "question")
-        assert bar.progress == 1
+        assert text_of(app, "#study-counts").strip() == "New 3  Learn 0  Due 0"  # counts only go down
         for key in (("tiny", "mean-dtype"), ("tiny", "define-stride"), ("tiny", "slow-card")):
             store.bury(key, app.clock())
         screen.advance()
@@ -291,7 +290,9 @@ async def test_leech_notice(make_app, monkeypatch) -> None:  # noqa: ANN001
         await pilot.press("1")
         await pilot.pause()
         assert store.card_info(("tiny", "add-shapes")).leech
-        assert any("leech" in n.message for n in app._notifications)
+        banner = text_of(app, "#banner")  # on screen above the next card, not a toast that fades
+        assert "with-banner" in screen.classes and screen.query_one("#banner").display
+        assert "Leech: tiny/add-shapes was forgotten once" in banner and "times" not in banner
 
 
 async def test_edit_without_a_terminal_is_a_notice_not_a_crash(make_app, monkeypatch) -> None:  # noqa: ANN001

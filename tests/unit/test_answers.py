@@ -239,8 +239,8 @@ def test_the_documented_shape_notations_parse_as_documented() -> None:
     doc = DOC.read_text(encoding="utf-8")
     table = doc.split("**shape and stride** cards", 1)[1].split("\n\n", 2)[1]
     rows = [line for line in table.splitlines() if line.startswith("| `")]
-    assert len(rows) == 5
-    expected = [(2, 3), (2, 3), (2, 3), (7,), ()]
+    assert len(rows) == 7
+    expected = [(2, 3), (2, 3), (2, 3), (2, 3), (2, 3), (7,), ()]
     for row, dims in zip(rows, expected):
         for written in re.findall(r"`([^`]+)`", row.split("|")[1]):
             assert parse_answer("shape", written) == Shape(dims), written

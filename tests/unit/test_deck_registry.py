@@ -77,6 +77,14 @@ def test_deck_id_collision_names_both_files(home: Path) -> None:
     assert str(second.name) in str(problem)
 
 
+def test_a_copy_of_a_bundled_deck_under_its_name_replaces_it(home: Path) -> None:
+    write(home / "bundled" / "views.yaml", deck_text("views", "a"))
+    copy = write(home / "home" / "decks" / "views.yaml", deck_text("views", "b"))
+    catalog = load_catalog()
+    assert catalog.decks["views"].source == copy and catalog.problems == []
+    assert [c.id for c in catalog.decks["views"].cards] == ["b"]
+
+
 def test_the_same_file_reached_twice_is_loaded_once(home: Path) -> None:
     bundled = write(home / "bundled" / "views.yaml", deck_text("views", "a"))
     catalog = load_catalog([bundled, home / "bundled"])

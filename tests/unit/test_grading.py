@@ -128,7 +128,10 @@ def test_predicting_the_error(kind: str) -> None:
     ):
         assert "it raised RuntimeError: shape '[2, 3]'" in right(kind, RAISED, answer).message
     right(kind, INDEX, "LookupError")  # a base class in error_types counts
-    assert "you said IndexError, but it raised RuntimeError" in wrong(kind, RAISED, "IndexError").message
+    partly = wrong(kind, RAISED, "IndexError")
+    assert "you said IndexError, but it raised RuntimeError" in partly.message
+    assert partly.partial and suggest_rating(partly, 3.0) is Rating.HARD  # right that it raises: partial credit
+    assert not wrong(kind, RAISED, "(2, 3)" if kind != "dtype" else "float32").partial
     assert "write RuntimeError" in wrong(kind, RAISED, "torch.RuntimeError").message
 
 
@@ -275,7 +278,10 @@ def test_summarised_prints_match_the_shown_elements() -> None:
     right("value", big, printed)
     wrong("value", big, printed.replace("1.9980e+03", "1.9950e+03"))
     wrong("value", big, "tensor([0., 1., ..., 1999., 2000.])")
-    assert "stands for no elements" in wrong("value", tensor([1.0, 2.0], [2]), "[1., ..., 2., 3.]").message
+    assert "PyTorch prints this tensor in full" in wrong("value", tensor([1.0, 2.0], [2]), "[1., ..., 2.]").message
+    long = tensor([float(i) for i in range(1200)], [2, 600])
+    for empty in ("tensor([...])", "[[...], [...]]", "tensor(...)", "tensor([[...], ..., [...]])"):
+        assert "shows no elements" in wrong("value", long, empty).message, empty
 
 
 def test_tensor_too_big_to_carry_values_checks_shape() -> None:

@@ -70,3 +70,22 @@ def test_bad_files_are_one_clear_line(home, content, fragment):
 def test_updated_validates():
     with pytest.raises(SettingsError, match="leech_threshold"):
         settings_mod.updated(Settings(), leech_threshold=0)
+
+
+def test_keymap_and_answer_time_cap(home, monkeypatch):
+    monkeypatch.delenv("QUIZAPP_KEYMAP", raising=False)
+    assert Settings().answer_time_cap_seconds == 60.0 and Settings().keymap == ()
+    (home / "settings.json").write_text(json.dumps({"keymap": {"undo": "ctrl+z,u", "bury": "x"},
+                                                    "answer_time_cap_seconds": 30}))
+    s = settings_mod.load()
+    assert dict(s.keymap) == {"undo": "ctrl+z,u", "bury": "x"} and s.answer_time_cap_seconds == 30.0
+    hash(s)  # settings stay hashable (the scheduler is cached by them)
+    settings_mod.save(s)
+    assert json.loads((home / "settings.json").read_text())["keymap"] == {"bury": "x", "undo": "ctrl+z,u"}
+    monkeypatch.setenv("QUIZAPP_KEYMAP", "rate-again=j;undo=u")
+    assert dict(settings_mod.load().keymap) == {"rate-again": "j", "undo": "u"}
+    for bad in ({"keymap": ["undo"]}, {"keymap": {"undo": 3}}, {"answer_time_cap_seconds": 0}):
+        monkeypatch.delenv("QUIZAPP_KEYMAP", raising=False)
+        (home / "settings.json").write_text(json.dumps(bad))
+        with pytest.raises(SettingsError, match="keymap|answer_time_cap_seconds"):
+            settings_mod.load()

@@ -76,7 +76,8 @@ def test_cards_come_in_deck_order_and_new_ones_show_their_concept(session) -> No
     assert card.id == "one"
     assert session.is_new(card)
     assert session.concept_text(card) == "Broadcasting stretches size-1 dims."
-    assert session.progress() == (0, 3)
+    counts = session.counts()
+    assert (counts.new, counts.learning, counts.due) == (3, 0, 0)
 
 
 def test_grade_runs_the_code_and_the_real_grader_judges(session) -> None:  # noqa: ANN001
@@ -130,7 +131,7 @@ def test_undo_restores_the_card_and_shows_it_next(session) -> None:  # noqa: ANN
     card = session.next_card()
     session.rate(card, Rating.GOOD, correct=True)
     assert session.next_card().id == "two"
-    assert session.undo() == ("s", "one")
+    assert session.undo().key == ("s", "one")
     assert session.store.history(("s", "one")) == []
     assert session.next_card().id == "one"
     assert session.summary().reviewed == 0
@@ -166,3 +167,90 @@ def test_reload_takes_the_new_text(session, tmp_path: Path) -> None:  # noqa: AN
     deck.write_text(DECK.replace("torch.zeros(2, 3)", "torch.ones(2, 3)"))
     session.reload(load_catalog([deck], bundled=False, user=False))
     assert session.next_card().ask == "torch.ones(2, 3)"
+
+
+def test_a_concept_is_taught_once_across_cards_undo_and_restarts(session, tmp_path: Path) -> None:  # noqa: ANN001
+    from quizapp.core.seen_concepts import SeenConcepts
+
+    deck = tmp_path / "s.yaml"
+    deck.write_text(DECK.replace("    kind: dtype\n", "    kind: dtype\n    concept: bc\n"))
+    session.reload(load_catalog([deck], bundled=False, user=False))
+    one = session.next_card()
+    concept = session.concept_to_teach(one)
+    assert concept is not None and (concept.title, concept.deck_title) == ("Bc", "Session deck")
+    session.mark_concept_seen(concept)
+    assert session.concept_to_teach(one) is None  # never again for this card...
+    session.rate(one, Rating.GOOD, correct=True)
+    two = session.next_card()
+    assert two.id == "two" and session.concept_to_teach(two) is None  # ...nor the next of that concept
+    session.undo()
+    assert session.concept_to_teach(session.next_card()) is None  # nor after an undo
+    fresh = StudySession(session.catalog, session.store, Engine(), ["s"], session.clock)
+    assert fresh.concept_to_teach(one) is None  # nor after a restart (the file in QUIZAPP_HOME)
+    assert ("s", "bc") in SeenConcepts(tmp_path / "home" / "concepts_seen.json")
+
+
+def test_an_unreadable_seen_file_is_a_notice_not_a_crash(tmp_path: Path) -> None:
+    from quizapp.core.seen_concepts import SeenConcepts
+
+    path = tmp_path / "concepts_seen.json"
+    path.write_text("{not json")
+    seen = SeenConcepts(path)
+    assert seen.problem and "unreadable" in seen.problem and ("d", "c") not in seen
+    seen.mark(("d", "c"))
+    assert ("d", "c") in SeenConcepts(path)  # rewritten whole
+
+
+def test_the_first_review_of_a_new_card_is_never_suggested_easy(session) -> None:  # noqa: ANN001
+    card = session.next_card()
+    _, verdict = session.grade(card, "2x3")
+    assert session.suggested_rating(verdict, 0.5) is Rating.EASY
+    assert session.suggested_rating(verdict, 0.5, first_review=True) is Rating.GOOD
+
+
+def test_undo_takes_back_the_last_action_whatever_it_was(session) -> None:  # noqa: ANN001
+    one = session.next_card()
+    session.rate(one, Rating.GOOD, correct=True)
+    two = session.next_card()
+    session.bury(two)
+    assert session.store.card_info(two.key).buried_until is not None
+    action = session.undo()
+    assert action.what == "bury" and action.key == two.key
+    assert session.store.card_info(two.key).buried_until is None  # unburied, not the rating undone
+    assert len(session.store.history(one.key)) == 1
+    assert session.next_card().id == "two"
+    session.suspend(two)
+    assert session.undo().what == "suspend" and not session.store.card_info(two.key).suspended
+    assert session.undo().what == "rating" and session.store.history(one.key) == []
+    assert session.undo() is None
+
+
+def test_answer_time_is_capped_by_the_setting(session, monkeypatch) -> None:  # noqa: ANN001
+    card = session.next_card()
+    session.rate(card, Rating.GOOD, correct=True, seconds=365.0)
+    assert session.store.history(card.key)[0].duration_s == 60.0
+    from dataclasses import replace
+
+    session.store.settings = replace(session.store.settings, answer_time_cap_seconds=10.0)
+    assert session.capped_seconds(30.0) == 10.0 and session.capped_seconds(4.0) == 4.0
+
+
+def test_daily_limit_reached_and_study_more(session) -> None:  # noqa: ANN001
+    from dataclasses import replace
+
+    session.store.settings = replace(session.store.settings, new_per_day=1)
+    one = session.next_card()
+    session.rate(one, Rating.EASY, correct=True)
+    assert session.next_card() is None
+    assert session.limit_reached() and session.counts().new == 0
+    session.study_more(1)
+    assert not session.limit_reached()
+    assert session.next_card().id == "two" and session.counts().new == 1
+    assert session.store.settings.new_per_day == 1  # the raise is the session's, not the settings'
+
+
+def test_try_code_runs_the_edited_snippet_without_recording(session) -> None:  # noqa: ANN001
+    outcome = session.try_code("x = 1\ntorch.zeros(2, 3)")
+    assert outcome.ok and session.engine.asks[-1] == "torch.zeros(2, 3)"
+    assert session.try_code("x = (").failed
+    assert session.summary().reviewed == 0

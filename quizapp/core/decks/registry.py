@@ -89,7 +89,9 @@ def load_catalog(paths: Iterable[str | Path] = (), *, bundled: bool = True, user
     ``paths`` (files, or folders of deck files). Problems are collected, never raised.
 
     The same file reached twice (a bundled deck also given as a path) is loaded once. Two files with the
-    same deck id: the first keeps the id, the second is a problem naming both files.
+    same deck id: the first keeps the id, the second is a problem naming both files; except that a file
+    outside the bundled decks with a bundled deck's id *and file name* replaces the bundled deck (the
+    user's edited copy of it, which Ctrl+O in a session makes in the user's decks folder).
     """
     catalog = Catalog()
     sources: list[tuple[Path, bool]] = []
@@ -113,6 +115,7 @@ def load_catalog(paths: Iterable[str | Path] = (), *, bundled: bool = True, user
 
     seen: set[Path] = set()
     origin: dict[str, Path] = {}  # deck id -> the file it came from
+    origin_bundled: dict[str, bool] = {}
     for path, is_bundled in sources:
         resolved = path.resolve()
         if resolved in seen:
@@ -123,6 +126,12 @@ def load_catalog(paths: Iterable[str | Path] = (), *, bundled: bool = True, user
         except DeckLoadError as exc:
             catalog.problems.extend(exc.problems)
             continue
+        if (deck.id in catalog.decks and origin_bundled.get(deck.id) and not is_bundled
+                and path.name == origin[deck.id].name):
+            # The user's copy of a bundled deck, under the bundled file's name (Ctrl+O in a session makes
+            # one), replaces the bundled deck; any other file reusing a bundled id is still a problem.
+            catalog.files.pop(origin[deck.id].resolve(), None)
+            del catalog.decks[deck.id]
         if deck.id in catalog.decks:
             first = display_path(origin[deck.id])
             catalog.problems.append(Problem(display_path(path),
@@ -130,5 +139,6 @@ def load_catalog(paths: Iterable[str | Path] = (), *, bundled: bool = True, user
             continue
         catalog.decks[deck.id] = deck
         origin[deck.id] = path
+        origin_bundled[deck.id] = is_bundled
         catalog.files[resolved] = deck.id
     return catalog

@@ -9,12 +9,14 @@ before parsing so that no input can exhaust the parser.
 from __future__ import annotations
 
 import ast
+import builtins
+import difflib
 import math
 import re
 from dataclasses import dataclass
 from typing import Any
 
-from quizapp.core.grading.dtypes import canonical_dtype
+from quizapp.core.grading.dtypes import DTYPES, canonical_dtype
 
 MAX_ANSWER_CHARS = 200_000  # PyTorch's summarised print of a big tensor is a few thousand characters
 MAX_NESTING = 40  # brackets deep; the encoded outcome itself stops at 32 levels
@@ -116,6 +118,8 @@ class Tensor:
     requires_grad: bool | None = None
     grad_fn: str | None = None
     size: tuple[int, ...] | None = None  # from `size=(0, 3)`, which PyTorch prints for empty tensors
+    device: str | None = None  # from `device='cuda:0'` (PyTorch prints it for tensors off the CPU)
+    parameter: bool | None = None  # True when written after `Parameter containing:`
 
 
 @dataclass(frozen=True)
@@ -154,7 +158,7 @@ def parse_answer(kind: str, text: str) -> Answer:
         raise AnswerError("the answer is not text", hint)
     if len(text) > MAX_ANSWER_CHARS:
         raise AnswerError(f"the answer is too long ({len(text):,} characters)", hint)
-    text = normalize(text)
+    text = strip_comment(normalize(text))
     if not text:
         raise AnswerError("the answer is empty", hint)
     raises = parse_raises(text)
@@ -165,9 +169,10 @@ def parse_answer(kind: str, text: str) -> Answer:
     if kind in ("shape", "stride"):
         return Shape(parse_dims(text, kind, hint))
     if kind == "dtype":
-        name = canonical_dtype(text.removeprefix("dtype=").strip())
+        written = re.sub(r"^(?:dtype\s*[=:]?\s*)", "", text).strip()
+        name = dtype_name(written)
         if name is None:
-            raise AnswerError(f"{_short(text)} is not a dtype", hint)
+            raise AnswerError(f"{_short(text)} is not a dtype{_did_you_mean(written, _DTYPE_WORDS)}", hint)
         return DType(name, text)
     return parse_value(text, hint)
 
@@ -177,6 +182,44 @@ def normalize(text: str) -> str:
     text = text.replace("\u2212", "-").replace("\u00d7", "x").replace("\u00a0", " ").replace("\u2026", "...")
     text = text.replace("\u2018", "'").replace("\u2019", "'").replace("\u201c", '"').replace("\u201d", '"')
     return text.strip()
+
+
+def strip_comment(text: str) -> str:
+    """``(2, 3)  # the 1 stretches`` -> ``(2, 3)``: a ``#`` outside quotes starts a comment, as in Python."""
+    quote = None
+    for i, ch in enumerate(text):
+        if quote:
+            if ch == quote:
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "#":
+            return text[:i].rstrip()
+    return text
+
+
+# Short names people use for dtypes (mixed-precision jargon), mapped to PyTorch's names.
+SHORT_DTYPES = {
+    "f16": "float16", "fp16": "float16", "f32": "float32", "fp32": "float32", "f64": "float64", "fp64": "float64",
+    "bf16": "bfloat16", "i8": "int8", "i16": "int16", "i32": "int32", "i64": "int64", "u8": "uint8",
+    "c64": "complex64", "c128": "complex128",
+}
+
+
+def dtype_name(written: str) -> str | None:
+    """A dtype as written (`torch.long`, `float32`, `fp16`, `torch.bf16`) -> its canonical name, or None."""
+    name = canonical_dtype(written)
+    if name is None:
+        short = "".join(written.split()).lower().removeprefix("torch.")
+        if short in SHORT_DTYPES:
+            name = canonical_dtype(SHORT_DTYPES[short])
+    return name
+
+
+def _did_you_mean(written: str, words: tuple[str, ...]) -> str:
+    """`` (did you mean 'tensor'?)`` for a near miss such as `tensro`, else ""."""
+    close = difflib.get_close_matches(written, words, n=1, cutoff=0.75)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _nesting(text: str) -> int:
@@ -226,14 +269,9 @@ _ERROR_WORDS = {
 _RAISES_NAMED = re.compile(
     r"(?:(?:it\s+)?(?:raises|throws|raise)\s+(?:an?\s+)?)?([A-Za-z_][\w.]*)(?:\s*:.*)?", re.DOTALL
 )
+# Every builtin exception class, whatever its name ends with (ExceptionGroup, StopIteration, ...).
 _EXCEPTION_NAMES = {
-    "StopIteration",
-    "StopAsyncIteration",
-    "KeyboardInterrupt",
-    "SystemExit",
-    "GeneratorExit",
-    "BaseException",
-    "Exception",
+    name for name, value in vars(builtins).items() if isinstance(value, type) and issubclass(value, BaseException)
 }
 # Qualified names that PyTorch documents, mapped to the class name the worker reports (its __name__)
 QUALIFIED_ERRORS = {
@@ -243,6 +281,19 @@ QUALIFIED_ERRORS = {
     "torch.OutOfMemoryError": "OutOfMemoryError",
     "torch.cuda.OutOfMemoryError": "OutOfMemoryError",
 }
+
+
+def parse_raises_loose(text: str) -> Raises | None:
+    """For a card that raised: any class-like name (`Oops`, `torch.jit.Error`, `raises MyError: ...`).
+
+    Only names whose last part starts with a capital letter count, so plain words stay unreadable.
+    """
+    match = _RAISES_NAMED.fullmatch(text)
+    if match is None:
+        return None
+    name = match.group(1)
+    last = name.rsplit(".", 1)[-1]
+    return Raises(QUALIFIED_ERRORS.get(name, name.removeprefix("builtins."))) if last[:1].isupper() else None
 
 
 def parse_raises(text: str) -> Raises | None:
@@ -266,19 +317,24 @@ def parse_raises(text: str) -> Raises | None:
 
 # -------------------------------------------------------------------------------------- shape/stride
 
-_BY_X = re.compile(r"\d+(?:\s*[xX*]\s*\d+)+")
-_BY_SPACE = re.compile(r"\d+(?:\s+\d+)+")
+BY_X = re.compile(r"\d+(?:\s*(?:[xX*]|\bby\b)\s*\d+)+")
+_BY_X = BY_X
+_BY_SPACE = re.compile(r"[(\[]?\s*\d+(?:\s+\d+)+\s*[)\]]?")
 _SCALAR_WORDS = {"scalar", "0-d", "0d"}
+# `shape (2, 3)`, `size: 2x3`, `strides=(3, 1)`: a leading word naming what the answer is.
+_LEADING_WORD = re.compile(r"^(?:shape|size|sizes|stride|strides|dims?)\s*(?:[:=]\s*)?(?=[(\[\d]|$)", re.IGNORECASE)
 
 
 def parse_dims(text: str, kind: str, hint: str) -> tuple[int, ...]:
-    """`(2, 3)` `[2, 3]` `2, 3` `2 3` `2x3` `torch.Size([2, 3])` `7` `(7,)` `()` `scalar` -> a tuple of ints."""
+    """`(2, 3)` `[2, 3]` `2, 3` `2 3` `(4 3)` `2x3` `3 by 4` `shape (2, 3)` `torch.Size([2, 3])` `7` `(7,)` `()`
+    `scalar` -> a tuple of ints."""
+    text = _LEADING_WORD.sub("", text).strip() or text
     if text.lower() in _SCALAR_WORDS:
         return ()
     if _BY_X.fullmatch(text):
-        return tuple(int(d) for d in re.split(r"\s*[xX*]\s*", text))
-    if _BY_SPACE.fullmatch(text):
-        return tuple(int(d) for d in text.split())
+        return tuple(int(d) for d in re.split(r"\s*(?:[xX*]|\bby\b)\s*", text))
+    if _BY_SPACE.fullmatch(text) and (text[0] in "([") == (text[-1] in ")]"):
+        return tuple(int(d) for d in text.strip("()[] ").split())
     try:
         node = _parse_expression(text, hint)
     except AnswerError:
@@ -307,7 +363,11 @@ def _dim(node: ast.AST, kind: str, hint: str) -> int:
 # -------------------------------------------------------------------------------------------- values
 
 _GRAD_FN = re.compile(r"grad_fn\s*=\s*<\s*([\w.]+)\s*>")
-_PARAMETER = re.compile(r"^Parameter containing:\s*", re.IGNORECASE)
+_PARAMETER = re.compile(r"Parameter containing:\s*tensor(?=\s*\()", re.IGNORECASE)
+_PARAMETER_CALL = "__parameter__tensor"  # what `Parameter containing: tensor(...)` is read as
+_TENSOR_CALLS = ("tensor", "torch.tensor", "array", "np.array", "numpy.array", _PARAMETER_CALL)
+# numpy scalars as numpy prints them: np.float32(0.5), numpy.int64(3)
+_NUMPY_SCALAR = re.compile(r"(?:np|numpy)\.(?:float|int|uint|complex|bool_?)\d*")
 _WORDS: dict[str, Any] = {
     "true": True,
     "yes": True,
@@ -322,7 +382,7 @@ _TENSOR_KEYWORDS = {"dtype", "requires_grad", "grad_fn", "device", "size"}
 
 def parse_value(text: str, hint: str = HINTS["value"]) -> Answer:
     """Any value a snippet can produce, as a Python literal or as PyTorch prints it."""
-    text = _PARAMETER.sub("", text)
+    text = _PARAMETER.sub(_PARAMETER_CALL, text)
     # PyTorch prints `grad_fn=<AddBackward0>`, which is not an expression: make the name a string.
     text = _GRAD_FN.sub(lambda m: f"grad_fn='{m.group(1)}'", text)
     node = _parse_expression(text, hint)
@@ -421,15 +481,21 @@ class _Reader:
             return _WORDS[lowered]
         if lowered in _SPECIAL_FLOATS or lowered in ("math.nan", "math.inf", "torch.nan", "torch.inf"):
             return _number(_SPECIAL_FLOATS[lowered.rsplit(".", 1)[-1]], dotted)
-        dtype = canonical_dtype(dotted)
+        dtype = dtype_name(dotted.removeprefix("np.").removeprefix("numpy."))
         if dtype is not None:
             return DType(dtype, dotted)
-        raise self.fail(f"{_short(dotted)} is not a value I can read (put text in quotes)")
+        hint = _did_you_mean(dotted, _VALUE_WORDS)
+        raise self.fail(f"{_short(dotted)} is not a value I can read{hint or ' (put text in quotes)'}")
 
     def call(self, node: ast.Call) -> Any:
         func = _dotted(node.func)
-        if func in ("tensor", "torch.tensor"):
-            return self.tensor(node)
+        if func in _TENSOR_CALLS:
+            return self.tensor(node, parameter=func == _PARAMETER_CALL or None)
+        if func is not None and _NUMPY_SCALAR.fullmatch(func) and len(node.args) == 1 and not node.keywords:
+            number = self.value(node.args[0])
+            if isinstance(number, (Number, Complex, bool)):
+                return number
+            raise self.fail(f"{func}(...) takes a number")
         if func in ("torch.Size", "Size"):
             if node.keywords or len(node.args) > 1:
                 raise self.fail("torch.Size takes one list, like torch.Size([2, 3])")
@@ -446,9 +512,10 @@ class _Reader:
             return Named(
                 func, tuple(str(k.arg) for k in node.keywords), tuple(self.value(k.value) for k in node.keywords)
             )
-        raise self.fail(f"{_short(self.segment(node))} is not a value I can read")
+        hint = _did_you_mean(func, _CALL_WORDS) if func else ""
+        raise self.fail(f"{_short(self.segment(node))} is not a value I can read{hint}")
 
-    def tensor(self, node: ast.Call) -> Tensor:
+    def tensor(self, node: ast.Call, parameter: bool | None = None) -> Tensor:
         if len(node.args) != 1:
             raise self.fail("tensor(...) takes one list or number, like tensor([1., 2.])")
         data = self.elements(node.args[0])
@@ -466,6 +533,12 @@ class _Reader:
         grad_fn = options.get("grad_fn")
         if grad_fn is not None and not isinstance(grad_fn, str):
             raise self.fail("grad_fn= takes a name, like grad_fn=<AddBackward0>")
+        device = options.get("device")
+        if device is not None:
+            if isinstance(device, Device):
+                device = device.name
+            if not isinstance(device, str):
+                raise self.fail("device= takes a device, like device='cuda:0'")
         size = options.get("size")
         if size is not None:
             if not isinstance(size, (Seq, Size)):
@@ -474,7 +547,8 @@ class _Reader:
             if not all(isinstance(d, int) or _is_count(d) for d in items):
                 raise self.fail("size= takes whole numbers, like size=(0, 3)")
             size = tuple(d if isinstance(d, int) else int(d.value) for d in items)
-        return Tensor(data, dtype, requires_grad, grad_fn.rsplit(".", 1)[-1] if grad_fn else None, size)
+        return Tensor(data, dtype, requires_grad, grad_fn.rsplit(".", 1)[-1] if grad_fn else None, size,
+                      device, parameter)
 
     def elements(self, node: ast.AST) -> Any:
         """A tensor's data: nested lists (or tuples) of numbers, booleans and `...`."""
@@ -484,6 +558,15 @@ class _Reader:
         if isinstance(leaf, (Number, Complex, bool)) or leaf is ELLIPSIS:
             return leaf
         raise self.fail("a tensor holds numbers or booleans only")
+
+
+_CALL_WORDS = ("tensor", "torch.tensor", "torch.Size", "Size", "device", "torch.device", "array", "np.array")
+# Suggestions leave out the sub-byte and bit types (`int6`, `bits8`): nobody means them by a typo.
+_DTYPE_WORDS = tuple(sorted(
+    w for w in set(DTYPES) | set(SHORT_DTYPES)
+    if not re.fullmatch(r"(?:torch\.)?(?:u?int[1-7]|bits\w*)", w)
+))
+_VALUE_WORDS = ("True", "False", "None", "nan", "inf", "true", "false", *_DTYPE_WORDS, *sorted(_EXCEPTION_NAMES))
 
 
 def _number(value: float, text: str) -> Number:

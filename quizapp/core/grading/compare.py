@@ -35,6 +35,7 @@ from quizapp.core.grading.answers import (
 from quizapp.core.grading.dtypes import PYTHON_FLOAT_SLACK, RELATIVE_SLACK, family
 
 MAX_REPORTED = 2  # differing elements spelled out in a message; the rest are counted
+PRINT_THRESHOLD = 1000  # PyTorch prints a tensor of at most this many elements in full (no `...`)
 
 
 # --------------------------------------------------------------------------------------------- shapes
@@ -200,7 +201,42 @@ def _tensor_annotations(answer: Tensor, actual: dict[str, Any], where: str) -> l
         )
     if answer.grad_fn is not None and answer.grad_fn != actual.get("grad_fn"):
         problems.append(f"{where}grad_fn: you said {answer.grad_fn}, it is {actual.get('grad_fn') or 'None (a leaf)'}")
+    device = str(actual.get("device") or "cpu")
+    if answer.device is not None and _device_name(answer.device) != _device_name(device):
+        problems.append(f"{where}device: you said {answer.device}, it is {device}")
+    if answer.parameter and actual.get("parameter") is False:
+        problems.append(f"{where}you wrote `Parameter containing:`, but it is a plain tensor, not an nn.Parameter")
     return problems
+
+
+def _device_name(name: str) -> str:
+    """`cuda` and `cuda:0` differ only in the index PyTorch fills in; `cpu` has none."""
+    return name.strip().lower().removesuffix(":0") if name.strip().lower().startswith("cpu") else name.strip().lower()
+
+
+def _ellipsis_problem(data: Any, shape: tuple[int, ...], where: str) -> str | None:
+    """Why a `...` in the answer cannot stand for what it hides, or None when it is PyTorch's summary.
+
+    PyTorch writes `...` only in a tensor of more than PRINT_THRESHOLD elements, and always with the
+    elements it does show beside it: `tensor([...])`, `[[...], [...]]` or `tensor(...)` predict nothing.
+    """
+    numel = math.prod(shape)
+    if numel <= PRINT_THRESHOLD:
+        return (f"{where}`...` hides elements, but PyTorch prints this tensor in full ({_count(numel, 'element')}): "
+                "write them all")
+    if not _shows_elements(data):
+        return f"{where}your answer shows no elements: `...` stands for the ones PyTorch leaves out, beside those it shows"
+    return None
+
+
+def _shows_elements(data: Any) -> bool:
+    """Every list holding `...` also holds something else, and at least one number is written."""
+    if not isinstance(data, list):
+        return data is not ELLIPSIS
+    if ELLIPSIS in data and all(d is ELLIPSIS for d in data):
+        return False
+    shown = [d for d in data if d is not ELLIPSIS]
+    return bool(shown) and all(_shows_elements(d) for d in shown)
 
 
 def _plain(seq: Seq) -> list[Any]:
@@ -223,6 +259,8 @@ def _tensor_data(data: Any, size: tuple[int, ...] | None, actual: dict[str, Any]
         problems = match_dims(written_shape, shape)
         if problems:
             return [f"{where}shape: {p}" for p in problems]
+    elif (problem := _ellipsis_problem(data, shape, where)) is not None:
+        return [problem]
     elif _depth(data) != len(shape):
         return [f"{where}shape: you wrote a {_depth(data)}-d tensor, it is {len(shape)}-d with shape {_dims(shape)}"]
     values = actual.get("values")
@@ -292,7 +330,7 @@ class _Leaves:
         """
         written, written_length = _positions(data)
         real, real_length = _positions(values)
-        if real_length is not None and written_length is None and len(written) > real_length:
+        if real_length is not None and written_length is None and len(written) >= real_length:
             self.problems.append(
                 f"{self.where}shape: your `...` at {_index(index) or 'the top'} "
                 f"stands for no elements (that dimension has {real_length})"

@@ -7,6 +7,7 @@ with it and what is accepted for that kind; the front ends put their own "could 
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from dataclasses import dataclass
@@ -14,15 +15,20 @@ from typing import Any
 
 from quizapp.core.execution.outcome import Outcome
 from quizapp.core.grading.answers import (
+    BY_X,
+    ELLIPSIS,
     HINTS,
     AnswerError,
     DType,
+    Number,
     Raises,
     Shape,
     Tensor,
     parse_answer,
     parse_dims,
+    parse_raises_loose,
     parse_value,
+    strip_comment,
 )
 from quizapp.core.grading.compare import match_dims, match_value
 from quizapp.core.grading.dtypes import aliases_of
@@ -40,6 +46,7 @@ class Verdict:
     answer: str  # the answer as given
     details: tuple[str, ...] = ()  # every difference found, most useful first
     kind: str = ""  # the card's kind, which sets how quick a quick answer is (suggest_rating)
+    partial: bool = False  # not right, but nearly: "it raises" predicted with the wrong exception class
 
 
 def grade(kind: Any, outcome: Outcome, answer: Any) -> Verdict:
@@ -63,7 +70,8 @@ def grade(kind: Any, outcome: Outcome, answer: Any) -> Verdict:
 def _grade(kind: str, outcome: Outcome, text: str) -> Verdict:
     actual = _actual(outcome)
 
-    def verdict(correct: bool, problems: list[str] | str | None = None, readable: bool = True) -> Verdict:
+    def verdict(correct: bool, problems: list[str] | str | None = None, readable: bool = True,
+                partial: bool = False) -> Verdict:
         if problems is None:
             problems = []
         elif isinstance(problems, str):
@@ -71,15 +79,28 @@ def _grade(kind: str, outcome: Outcome, text: str) -> Verdict:
         message = "; ".join(problems[:MAX_SHOWN_PROBLEMS])
         if len(problems) > MAX_SHOWN_PROBLEMS:
             message += f"; and {len(problems) - MAX_SHOWN_PROBLEMS} more"
-        return Verdict(correct, readable, message, actual, text, tuple(problems), kind)
+        return Verdict(correct, readable, message, actual, text, tuple(problems), kind, partial)
 
     if outcome.failed:
         return verdict(False, f"this card could not be run: {outcome.reason or outcome.display or 'no outcome'}")
     if kind == "recall":
         return verdict(False, "a recall card is not run: compare with its answer and rate yourself")
+    value = _annotated(outcome)
+    if kind == "value" and _int_tuple(value) is not None and BY_X.fullmatch(strip_comment(text.strip())):
+        # `0x3` for a torch.Size is 0 by 3, not hexadecimal 3
+        written = parse_dims(strip_comment(text.strip()), "shape", HINTS["shape"])
+        return verdict(*_judged(match_dims(written, _int_tuple(value) or ())))
     try:
         parsed = parse_answer(kind, text)
     except AnswerError as error:
+        loose = parse_raises_loose(strip_comment(text.strip())) if outcome.raised else None
+        if loose is not None:  # a class name that is not a builtin's: `Oops`, `ExceptionGroup`, `torch.jit.Error`
+            correct, problems = _against_error(loose, outcome)
+            near = difflib.get_close_matches(str(loose.name).rsplit(".", 1)[-1], list(outcome.error_types), 1, 0.8)
+            if not correct and near:  # `RuntimeEror`: a typo, not another class
+                return verdict(False, f"{loose.name} is not a class name I know (did you mean {near[0]!r}?); "
+                               f"{HINTS.get(kind, HINTS['value'])}", readable=False)
+            return verdict(correct, problems, partial=not correct)
         fallback = _unparsed(kind, outcome, text)
         if fallback is not None:
             return verdict(*fallback)
@@ -87,10 +108,11 @@ def _grade(kind: str, outcome: Outcome, text: str) -> Verdict:
         return verdict(False, str(error), readable=False)
 
     if outcome.raised:
-        return verdict(*_against_error(parsed, outcome))
+        correct, problems = _against_error(parsed, outcome)
+        # Predicting that it raises, with the wrong class, is half the insight: partial credit.
+        return verdict(correct, problems, partial=not correct and isinstance(parsed, Raises))
     if isinstance(parsed, Raises):
         return verdict(False, f"you predicted an error, but it ran and gave {_one_line(actual)}")
-    value = outcome.value or {}
     if isinstance(parsed, Shape):
         dims = _int_tuple(value)
         if dims is None:
@@ -103,6 +125,9 @@ def _grade(kind: str, outcome: Outcome, text: str) -> Verdict:
             return verdict(True)
         return verdict(False, f"you said {_dtype_names(parsed.name)}, it is {_dtype_names(str(value.get('v')))}")
     if value.get("t") == "other":
+        number = _numpy_value(value)
+        if number is not None:  # numpy scalars and arrays are compared as numbers
+            return verdict(*_judged(match_value(parsed, number)))
         return verdict(*_same_text(text, str(value.get("repr", ""))))
     if value.get("t") == "str" and not isinstance(parsed, str):
         # Unquoted text is kind for a string result: `hello` for 'hello'
@@ -110,6 +135,71 @@ def _grade(kind: str, outcome: Outcome, text: str) -> Verdict:
     if value.get("t") == "tensor" and value.get("values") is None:
         value = _with_printed(value, outcome.display)
     return verdict(*_judged(match_value(parsed, value)))
+
+
+_DEVICE_IN_PRINT = re.compile(r"device='([^']+)'")
+
+
+def _annotated(outcome: Outcome) -> dict[str, Any]:
+    """The outcome's value; for a tensor, with what only its print tells: its device and whether it is an
+    nn.Parameter (``Parameter containing:``), so that such annotations in an answer can be checked."""
+    value = outcome.value or {}
+    if value.get("t") != "tensor" or not outcome.display:
+        return value
+    devices = _DEVICE_IN_PRINT.findall(outcome.display[-300:])  # PyTorch writes it last: `..., device='meta')`
+    return {"device": devices[-1] if devices else "cpu",
+            "parameter": outcome.display.lstrip().startswith("Parameter containing:"), **value}
+
+
+def _numpy_value(value: dict[str, Any]) -> dict[str, Any] | None:
+    """A numpy scalar or array the worker could only print, as the number or tensor it holds."""
+    if not str(value.get("type", "")).startswith("numpy."):
+        return None
+    try:
+        printed = parse_value(str(value.get("repr", "")))
+    except AnswerError:
+        return None
+    return _as_encoded(printed)
+
+
+def _as_encoded(printed: Any) -> dict[str, Any] | None:
+    if isinstance(printed, bool):
+        return {"t": "bool", "v": printed}
+    if isinstance(printed, Number):
+        if printed.integral:
+            return {"t": "int", "v": int(printed.value)}
+        return {"t": "float", "v": float(printed.value)}
+    if isinstance(printed, Tensor) and not _has_ellipsis(printed.data):
+        data = _plain_leaves(printed.data)
+        if data is None:
+            return None
+        dtype = printed.dtype.name if printed.dtype else ("torch.float64" if _any_float(printed.data) else "torch.int64")
+        return {"t": "tensor", "dtype": dtype, "shape": list(_shape(printed.data)), "values": data,
+                "requires_grad": False, "grad_fn": None}
+    return None
+
+
+def _has_ellipsis(data: Any) -> bool:
+    return data is ELLIPSIS or (isinstance(data, list) and any(_has_ellipsis(d) for d in data))
+
+
+def _plain_leaves(data: Any) -> Any:
+    if isinstance(data, list):
+        items = [_plain_leaves(d) for d in data]
+        return None if any(i is None for i in items) else items
+    if isinstance(data, bool):
+        return data
+    return data.value if isinstance(data, Number) else None
+
+
+def _any_float(data: Any) -> bool:
+    if isinstance(data, list):
+        return any(_any_float(d) for d in data)
+    return not getattr(data, "integral", True)
+
+
+def _shape(data: Any) -> tuple[int, ...]:
+    return (len(data), *(_shape(data[0]) if data else ())) if isinstance(data, list) else ()
 
 
 def _with_printed(value: dict[str, Any], display: str) -> dict[str, Any]:
@@ -162,12 +252,26 @@ def _against_error(parsed: Any, outcome: Outcome) -> tuple[bool, list[str]]:
     if parsed.name is None:
         return True, [f"it raised {raised}"]
     types = set(outcome.error_types) | ({outcome.error_type} if outcome.error_type else set())
-    if parsed.name in types:
+    if parsed.name in types or parsed.name in _qualified_names(outcome):
         return True, [f"it raised {raised}"]
     last = parsed.name.rsplit(".", 1)[-1]
+    if last in types and last not in _BUILTIN_EXCEPTIONS:
+        return True, [f"it raised {raised}"]  # `torch.jit.Error`: the dotted name Python prints for it
     if last in types:
         return False, [f"{parsed.name} is not that class's name: write {last} (it raised {raised})"]
     return False, [f"you said {parsed.name}, but it raised {raised}"]
+
+
+_BUILTIN_EXCEPTIONS = {
+    name for name, value in vars(__import__("builtins")).items()
+    if isinstance(value, type) and issubclass(value, BaseException)
+}
+
+
+def _qualified_names(outcome: Outcome) -> set[str]:
+    """Dotted names as Python prints a raised class (``torch.jit.Error: ...``), read from its display."""
+    head = (outcome.display or "").split(":", 1)[0].strip()
+    return {head} if "." in head and head.rsplit(".", 1)[-1] == outcome.error_type else set()
 
 
 def _int_tuple(value: dict[str, Any]) -> tuple[int, ...] | None:
@@ -215,7 +319,10 @@ def easy_within(kind: str, answer: str) -> float:
 
 
 def suggest_rating(verdict: Verdict, seconds: float) -> Rating:
-    """Wrong (or unreadable) -> Again; right -> Easy when answered quickly (see easy_within), else Good."""
+    """Wrong (or unreadable) -> Again; partly right -> Hard; right -> Easy when answered quickly
+    (see easy_within), else Good."""
+    if verdict.partial and verdict.readable and not verdict.correct:
+        return Rating.HARD
     if not (verdict.correct and verdict.readable):
         return Rating.AGAIN
     if not isinstance(seconds, (int, float)) or math.isnan(seconds) or seconds < 0:

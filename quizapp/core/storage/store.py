@@ -791,6 +791,14 @@ class Store:
         """Put a suspended card (a leech too; it keeps its leech tag) back into the queues."""
         self._set(key, suspended=False)
 
+    def unbury(self, key: CardKey) -> None:
+        """Bring a buried card back into today's queues."""
+        self._set(key, buried_until=None)
+
+    def left_today(self, now: datetime) -> tuple[int, int]:
+        """(new cards, reviews) the daily limits still allow today, across all decks."""
+        return self._read(lambda conn: self._left_today(conn, now))
+
     def bury(self, key: CardKey, now: datetime) -> datetime:
         """Hide the card until the next study day begins (see scheduling.days); returns that moment."""
         until = next_day_start(now, self.settings.day_starts_at_hour)

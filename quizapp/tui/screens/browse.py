@@ -7,7 +7,7 @@ The search box takes free text plus filters, e.g. ``view deck:strides state:revi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Group
@@ -75,13 +75,15 @@ def parse_query(raw: str) -> Query:
     return Query(text=" ".join(words) or None, **found)
 
 
-def state_of(info: CardInfo) -> str:
+def state_of(info: CardInfo, now: datetime | None = None) -> str:
     if info.leech:
         return "leech"
     if info.suspended:
         return "suspended"
     if info.hidden:
         return "hidden"
+    if info.buried_until is not None and (now is None or info.buried_until > now):
+        return "buried"
     return info.phase.label
 
 
@@ -89,7 +91,15 @@ class BrowseScreen(Screen[None]):
     BINDINGS = [
         Binding("ctrl+t", "toggle_suspend", "Suspend/unsuspend", id="toggle-suspend",
                 tooltip="Suspend the highlighted card, or bring a suspended one back"),
+        Binding("ctrl+b", "toggle_bury", "Bury/unbury", id="toggle-bury",
+                tooltip="Bury the highlighted card until tomorrow, or bring a buried one back today"),
         Binding("ctrl+f", "focus_search", "Search", id="search", tooltip="Type a search"),
+        # The arrows move through the results while the search box has focus (it is one line: it has no
+        # use for them), so no Tab is needed between typing a search and picking a card.
+        Binding("down", "move(1)", "Next card", id="browse-down", show=False),
+        Binding("up", "move(-1)", "Previous card", id="browse-up", show=False),
+        Binding("pagedown", "move(10)", "Page down", id="browse-page-down", show=False),
+        Binding("pageup", "move(-10)", "Page up", id="browse-page-up", show=False),
         Binding("escape", "app.pop_screen", "Back", id="back", tooltip="Back to the previous screen"),
     ]
 
@@ -135,14 +145,21 @@ class BrowseScreen(Screen[None]):
             self.notify(f"Search failed: {exc}", severity="error")
             return
         table = self.query_one("#results", DataTable)
+        keep = self._selected()  # the highlighted card stays highlighted (after a suspend, say)
+        row = table.cursor_row
         table.clear()
         for info in found:
             due = "-" if info.due is None else ("now" if info.due <= now else fmt.interval(info.due - now))
             prompt = " ".join(info.prompt.split())
-            table.add_row(info.key[0], info.key[1], state_of(info), due, str(info.lapses),
+            table.add_row(info.key[0], info.key[1], state_of(info, now), due, str(info.lapses),
                           prompt[:60], key="\0".join(info.key))
         if not found:
             self.query_one("#history", Static).update(Text("No card matches.", style="dim"))
+            return
+        keys = ["\0".join(info.key) for info in found]
+        wanted = "\0".join(keep) if keep is not None else None
+        target = keys.index(wanted) if wanted in keys else min(max(row, 0), len(keys) - 1)
+        table.move_cursor(row=target, animate=False)
 
     def _selected(self) -> CardKey | None:
         table = self.query_one("#results", DataTable)
@@ -165,7 +182,7 @@ class BrowseScreen(Screen[None]):
         if info is None:
             panel.update("")
             return
-        head = Text.assemble((f"{key[0]}/{key[1]}", "bold"), f"  {state_of(info)} · reviews {info.reps} · "
+        head = Text.assemble((f"{key[0]}/{key[1]}", "bold"), f"  {state_of(info, self.quiz.clock())} · reviews {info.reps} · "
                              f"lapses {info.lapses} · due {fmt.moment(info.due)}")
         if info.tags:
             head.append(f" · tags {' '.join(info.tags)}")
@@ -181,6 +198,32 @@ class BrowseScreen(Screen[None]):
             table.add_row(fmt.moment(entry.reviewed_at), entry.rating.label, entry.answer[:24] or "-", right,
                           f"{entry.duration_s:.0f}s", fmt.interval(entry.interval))
         panel.update(Group(head, table))
+
+    def action_move(self, rows: int) -> None:
+        table = self.query_one("#results", DataTable)
+        if table.row_count:
+            table.move_cursor(row=min(max(table.cursor_row + rows, 0), table.row_count - 1), animate=False)
+
+    def action_toggle_bury(self) -> None:
+        key = self._selected()
+        if key is None:
+            return
+        store = self.quiz.store
+        info = store.card_info(key)
+        if info is None:
+            return
+        now = self.quiz.clock()
+        try:
+            if info.buried_until is not None and info.buried_until > now:
+                store.unbury(key)
+                self.notify(f"{key[1]} is unburied: it can come up today.")
+            else:
+                until = store.bury(key, now)
+                self.notify(f"Buried {key[1]} until {fmt.moment(until)}.")
+        except Exception as exc:
+            self.notify(f"Could not change {key[1]}: {exc}", severity="error")
+            return
+        self.search(self.query_one("#query", Input).value)
 
     def action_focus_search(self) -> None:
         self.query_one("#query", Input).focus()

@@ -1,54 +1,59 @@
-"""The help screen: every key of every screen, and how a study session goes."""
+"""The help screen: every key of every screen, generated from the bindings in force (the user's keymap
+applied), so it can never drift from what the keys do; and how a study session goes."""
 
 from __future__ import annotations
 
+from itertools import groupby
+
+from rich.console import Group
 from rich.markdown import Markdown
+from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-HELP = """\
-# Keys
+INTRO = """\
+**Study**: type your prediction and press `Enter` (`?` if you don't know: the outcome shows and Again is
+recorded). Then rate with `1`-`4` (each button shows when you would see the card again); `Enter` or
+`Space` accepts the suggested one. Plain letters work once the prediction box is not focused; the `Ctrl`
+and `F` keys work always.
 
-**Everywhere**: `Ctrl+P` command palette · `F1` this help · `Ctrl+Q` quit
-
-**Home**: `↑` `↓` pick a deck · `Enter` study it · `a` study all decks · `b` browse ·
-`s` stats · `o` settings · `?` help · `q` quit
-
-**Study**: type your prediction and press `Enter`. Then rate with `1` Again · `2` Hard ·
-`3` Good · `4` Easy (each button shows when you would see the card again); `Enter` or `Space`
-accepts the suggested (highlighted) rating. Recall cards: `Space` or `Enter` shows the answer.
-
-| key | action |
-| --- | --- |
-| `Ctrl+Z` / `u` | undo the last rating |
-| `Ctrl+B` / `b` | bury the card until tomorrow |
-| `Ctrl+T` / `s` | suspend the card |
-| `Ctrl+O` / `e` | open the card in `$EDITOR` at its line, then reload |
-| `Ctrl+R` / `r` | reload the decks from disk |
-| `Ctrl+N` / `n` | skip a card that could not run |
-| `Esc` | end the session |
-
-Plain letters work once the prediction box is not focused; the `Ctrl` keys work always.
-
-**Answers**: `(2, 3)` `2x3` `torch.Size([2, 3])` · `float32` `torch.long` · `tensor([1., 2.])`
+**Answers**: `(2, 3)` `2x3` `torch.Size([2, 3])` · `float32` `fp16` `torch.long` · `tensor([1., 2.])`
 `[[1, 2], [3, 4]]` `True` `nan` · `error` or the exception's name when you think it raises.
 
-**Browse**: type a search (`text deck:ID tag:T state:new due:3 lapses:2`) · `↑` `↓` pick a card
-to see its history · `Ctrl+T` suspend or unsuspend · `Esc` back
-
-**Stats** and **Settings**: `Esc` back; settings: `Ctrl+S` save
+**Change a key**: put `"keymap": {"ID": "KEYS"}` in settings.json (the ids are in the last column),
+e.g. `"keymap": {"rate-again": "j", "undo": "ctrl+z,u"}`.
 """
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q,f1,question_mark", "dismiss", "Close", id="close-help")]
+    BINDINGS = [Binding("escape,q,f1,question_mark", "dismiss", "Close", id="close-help", tooltip="Close this help")]
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-box"):
-            yield Static(Markdown(HELP), id="help-text")
+            yield Static(self._content(), id="help-text")
+
+    def _content(self) -> Group:
+        from quizapp.tui.keys import bound_keys, key_names
+
+        keymap = getattr(self.app, "user_keymap", {})
+        close = key_names(keymap.get("close-help", "escape,q,f1,question_mark"))
+        parts: list[object] = [Text(f"Keys · {close} closes this help · ↑ ↓ PgUp PgDn scroll", style="bold"),
+                               Text("")]
+        for where, keys in groupby(bound_keys(keymap), key=lambda k: k.where):
+            table = Table(title=where, title_justify="left", title_style="bold", box=None, padding=(0, 1),
+                          show_header=False, expand=True)
+            table.add_column("keys", style="bold", no_wrap=True)
+            table.add_column("action", ratio=1)
+            table.add_column("id", style="dim", no_wrap=True)
+            for key in keys:
+                table.add_row(key.keys, key.action, key.id)
+            parts += [table, Text("")]
+        parts.append(Markdown(INTRO))
+        return Group(*parts)  # type: ignore[arg-type]
 
     def action_dismiss(self) -> None:  # type: ignore[override]
         self.dismiss()

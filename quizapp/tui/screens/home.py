@@ -68,11 +68,14 @@ class HomeScreen(Screen[None]):
         previous = table.cursor_row
         table.clear()
         # The daily limits are shared by all decks: each deck's counts already respect them, and the
-        # "All decks" row must too (20 new per day in all, not 20 per deck).
-        limits = self.quiz.store.settings
-        total = DeckCounts(min(sum(c.new for c in counts.values()), limits.new_per_day),
+        # "All decks" row must too, with what is left of them today (not the limits themselves).
+        try:
+            new_left, reviews_left = self.quiz.store.left_today(self.quiz.clock())
+        except Exception:  # the counts above already said what went wrong
+            new_left, reviews_left = 0, 0
+        total = DeckCounts(min(sum(c.new for c in counts.values()), new_left),
                            sum(c.learning for c in counts.values()),
-                           min(sum(c.due for c in counts.values()), limits.reviews_per_day))
+                           min(sum(c.due for c in counts.values()), reviews_left))
         cards = sum(len(d.cards) for d in catalog.decks.values())
         table.add_row(Text("All decks", style="bold"), *self._count_cells(total), str(cards), key=ALL)
         for deck in catalog.decks.values():

@@ -90,14 +90,17 @@ class StatsScreen(Screen[None]):
 
         # x positions are numbers with a few date labels: plotext would parse date-like strings itself.
         plt = self._plot("reviews")
-        plt.bar(list(range(len(days))), [by_day[d].reviews if d in by_day else 0 for d in days])
+        counts = [by_day[d].reviews if d in by_day else 0 for d in days]
+        plt.bar(list(range(len(days))), counts)
         _date_ticks(plt, days)
+        _count_ticks(plt, counts)
         plt.title(f"Reviews per day, last {DAYS_SHOWN} days")
 
         plt = self._plot("forecast")
         ahead = [d for d, _ in result.forecast]
         plt.bar(list(range(len(ahead))), [n for _, n in result.forecast])
         _date_ticks(plt, ahead)
+        _count_ticks(plt, [n for _, n in result.forecast])
         plt.title("Cards due per day (today first)")
 
         plt = self._plot("retention")
@@ -113,6 +116,18 @@ class StatsScreen(Screen[None]):
         counts = {d.date: d.reviews for d in result.per_day}
         self.query_one("#heatmap", Static).update(calendar_heatmap(counts, today, weeks=26))
 
+
+
+def count_ticks(highest: int, most: int = 5) -> list[int]:
+    """Whole-number ticks from 0 for an axis of counts (never 16.7 reviews): at most ``most`` + 1 of them."""
+    step = max(1, -(-max(highest, 1) // most))
+    return list(range(0, max(highest, 1) + step, step))
+
+
+def _count_ticks(plt, counts: list[int]) -> None:  # noqa: ANN001
+    ticks = count_ticks(max(counts, default=0))
+    plt.yticks(ticks, [str(t) for t in ticks])
+    plt.ylim(0, ticks[-1])
 
 
 def _date_ticks(plt, days: list) -> None:  # noqa: ANN001

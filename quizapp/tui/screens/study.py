@@ -2,54 +2,58 @@
 
 Stages of a card (the screen's ``stage``; CSS shows the parts that belong to it):
 
-    concept   a new card's concept, first; Enter/Space continues
+    concept   the concept note, before the first new card of a concept never shown; Enter/Space go on
     question  code + question; type a prediction and press Enter (recall: Enter/Space reveals)
     grading   the snippet runs in a worker thread; a spinner appears if it takes longer than a blink
     failed    the snippet could not run (time limit, ...): a notice; skip it, nothing is recorded
     rating    the verdict (or the recall answer) and the four rating buttons labelled with intervals
-    done      the session summary, or when the next card is due
+    shown     "I don't know": the outcome, already recorded as Again; Enter/Space go on
+    try       the try-it editor: run an edited snippet in the sandbox; Esc goes back to the verdict
+    done      the session summary, or when the next card is due (and the daily limit, if that is why)
 
 Keys that act on the card work in every stage as Ctrl+key (the prediction input keeps plain letters
-for typing) and as the bare letter once the input is not focused.
+for typing) and as the bare letter once the input is not focused. Every binding has an id, so the
+``keymap`` setting can change it. The body scrolls with PageUp/PageDown (and the arrows, Home, End
+where no input needs them) at every stage.
 """
 
 from __future__ import annotations
 
-import os
-import shlex
-import subprocess
 import time
 from typing import TYPE_CHECKING
 
 from rich.console import Group
 from rich.markdown import Markdown
 from rich.text import Text
-from textual import events, on, work
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, LoadingIndicator, ProgressBar, Static
+from textual.widgets import Button, Footer, Input, Label, LoadingIndicator, Static
 
-from quizapp.core.decks import params as P
 from quizapp.core.decks.model import Card
 from quizapp.core.execution.outcome import Outcome
 from quizapp.core.rating import Rating
 from quizapp.tui import format as fmt
+from quizapp.tui.screens.study_actions import CardActions
+from quizapp.tui.screens.study_grading import Grading
+from quizapp.tui.screens.study_dialogs import ConceptScreen, concept_renderable
+from quizapp.tui.widgets.answer_input import AnswerInput, placeholder_for
 from quizapp.tui.widgets.code_view import CodeView, markdown
 from quizapp.tui.widgets.rating_bar import RatingBar
+from quizapp.tui.widgets.try_pane import TryPane
 
 if TYPE_CHECKING:
     from quizapp.core.grading.verdict import Verdict
     from quizapp.core.session import StudySession
     from quizapp.tui.app import QuizApp
 
-SPINNER_DELAY = 0.15  # seconds of grading before the spinner shows (a warm engine answers well before)
-STAGES = ("concept", "question", "grading", "failed", "rating", "done")
+STAGES = ("concept", "question", "grading", "failed", "rating", "shown", "try", "done")
 
 
-class StudyScreen(Screen[None]):
+class StudyScreen(Grading, CardActions, Screen[None]):
     BINDINGS = [
         # Stage keys are priority bindings: they act in the order they were typed, before any key
         # typed after them reaches a widget (a fast "3int64<Enter>" rates, then answers the next card).
@@ -62,13 +66,25 @@ class StudyScreen(Screen[None]):
                 tooltip="Continue / show the answer / accept the suggested rating"),
         Binding("enter", "primary", "Continue", id="primary-enter", show=False, priority=True,
                 tooltip="Continue / show the answer / accept the suggested rating"),
+        Binding("f2", "dont_know", "Don't know", id="dont-know",
+                tooltip="I don't know: show the outcome and record Again (or type ? and Enter)"),
+        Binding("ctrl+g,c", "concept", "Concept", id="concept", tooltip="Show this card's concept note again"),
+        Binding("t", "try_it", "Try it", id="try", tooltip="Edit the snippet and run it (nothing is recorded)"),
         Binding("ctrl+n,n", "skip", "Skip", id="skip", tooltip="Skip a card that could not run (nothing recorded)"),
-        Binding("ctrl+z,u", "undo", "Undo", id="undo", tooltip="Take back the last rating and show that card again"),
+        Binding("ctrl+z,u", "undo", "Undo", id="undo", tooltip="Take back the last rating, bury or suspend"),
         Binding("ctrl+b,b", "bury", "Bury", id="bury", tooltip="Hide this card until tomorrow"),
         Binding("ctrl+t,s", "suspend", "Suspend", id="suspend", tooltip="Take this card out of study (Browse can bring it back)"),
-        Binding("ctrl+o,e", "edit", "Edit", id="edit", tooltip="Open the card in $EDITOR at its line, then reload"),
-        Binding("ctrl+r,r", "reload", "Reload", id="reload", tooltip="Reload the decks from disk"),
-        Binding("escape", "leave", "Leave", id="leave", tooltip="End the session"),
+        Binding("ctrl+o,e", "edit", "Edit", id="edit", show=False, tooltip="Open the card in $EDITOR at its line, then reload"),
+        Binding("ctrl+r,r", "reload", "Reload", id="reload", show=False, tooltip="Reload the decks from disk"),
+        Binding("m", "study_more", "Study more", id="study-more",
+                tooltip="Daily limit reached: allow more new cards today, in this session"),
+        Binding("pagedown", "scroll_body('page_down')", "Page down", id="page-down", show=False),
+        Binding("pageup", "scroll_body('page_up')", "Page up", id="page-up", show=False),
+        Binding("down", "scroll_body('down')", "Scroll down", id="scroll-down", show=False),
+        Binding("up", "scroll_body('up')", "Scroll up", id="scroll-up", show=False),
+        Binding("end", "scroll_body('end')", "To the end", id="scroll-end", show=False),
+        Binding("home", "scroll_body('home')", "To the top", id="scroll-home", show=False),
+        Binding("escape", "leave", "Leave", id="leave", tooltip="End the session (asks first when an answer is unrated)"),
     ]
 
     stage: reactive[str] = reactive("", init=False)  # set by the first card (a watcher must see the change)
@@ -85,6 +101,10 @@ class StudyScreen(Screen[None]):
         self.outcome: Outcome | None = None
         self.verdict: Verdict | None = None
         self.suggested = Rating.GOOD
+        self.first_review = False  # the card on screen has never been reviewed (never suggested Easy)
+        self.dont_know = False
+        self._try_return = "rating"  # the stage the try-it pane goes back to
+        self._banner: Text | None = None  # a notice that stays on the next card (a new leech)
 
     @property
     def quiz(self) -> QuizApp:
@@ -95,8 +115,9 @@ class StudyScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with Horizontal(id="study-top"):
             yield Label(self.heading, id="study-title")
-            yield ProgressBar(total=1, show_eta=False, id="study-progress")
+            yield Label("", id="study-counts")
         with VerticalScroll(id="study-body"):
+            yield Static(id="banner", classes="panel")
             yield Static(id="concept", classes="panel")
             yield Static(id="prompt")
             yield CodeView(id="code")
@@ -104,9 +125,9 @@ class StudyScreen(Screen[None]):
             yield Static(id="notice", classes="panel")
             yield Static(id="summary", classes="panel")
             yield LoadingIndicator(id="spinner")
+        yield TryPane(id="try")
         with Vertical(id="study-bottom"):
-            yield Input(placeholder="Your prediction: e.g. (2, 3)  float32  tensor([1., 2.])  error",
-                        id="answer", select_on_focus=False)
+            yield AnswerInput(placeholder=placeholder_for("value"), id="answer", select_on_focus=False)
             yield Button("Continue (Enter)", id="continue", variant="primary")
             yield Button("Show answer (Space)", id="reveal", variant="primary")
             yield Button("Skip this card (n)", id="skip-button", variant="warning")
@@ -124,23 +145,38 @@ class StudyScreen(Screen[None]):
 
     def _restyle(self) -> None:
         """Set the stage and card-kind classes in one go: each class change restyles the whole screen."""
-        ours = {f"stage-{name}" for name in STAGES} | {"executable", "recall"}
+        ours = {f"stage-{name}" for name in STAGES} | {"stage-", "executable", "recall", "with-banner"}
         wanted = {c for c in self.classes if c not in ours} | {f"stage-{self.stage}"}
-        if self.card is not None:
+        if self.card is not None and self.stage != "done":
             wanted.add("executable" if self.card.executable else "recall")
+        if self._banner is not None:
+            wanted.add("with-banner")
         if wanted != set(self.classes):
             self.set_classes(wanted)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Show each key in the footer only when it can act (None: shown greyed out)."""
         stage = self.stage
+        if stage == "done" and action in ("bury", "suspend", "edit", "concept", "try_it", "skip", "dont_know",
+                                          "rate", "primary"):
+            return False  # the summary's footer has no card actions: there is no card
+        if stage == "try":  # the editor owns the keyboard; its pane has Run and Close
+            return action in ("leave",) and None
         if action == "rate":
             return stage == "rating"
         if action == "primary":  # never while a prediction is being typed: Space and Enter belong to the box
-            return stage in ("concept", "rating") or (
+            return stage in ("concept", "rating", "shown") or (
                 stage == "question" and self.card is not None and not self.card.executable)
+        if action == "dont_know":
+            return stage == "question" and self.card is not None and self.card.executable
+        if action == "concept":
+            return True if self.card is not None and stage != "done" and self.session.concept_of(self.card) else None
+        if action == "try_it":
+            return stage in ("rating", "shown") and self.card is not None and self.card.executable
         if action == "skip":
             return stage == "failed"
+        if action == "study_more":
+            return stage == "done" and self._limit_reached()
         if action == "undo":
             return True if self.session.can_undo() and stage != "grading" else None
         if action in ("bury", "suspend", "edit"):
@@ -150,11 +186,17 @@ class StudyScreen(Screen[None]):
                 return None
         return True
 
+    def _limit_reached(self) -> bool:
+        try:
+            return self.session.limit_reached()
+        except Exception:  # a database problem: the key is a nicety
+            return False
+
     # ----------------------------------------------------------------------------------- flow
 
     def advance(self) -> None:
         """Show the next card, or the summary when the session is over."""
-        self._update_progress()
+        self._update_counts()
         card = self.session.next_card()
         if card is None:
             self._finish()
@@ -165,11 +207,19 @@ class StudyScreen(Screen[None]):
         self.card = card
         self.outcome = self.verdict = None
         self.answer = ""
-        concept = None if skip_concept else self.session.concept_text(card)
-        if concept and self.session.is_new(card):
-            self.query_one("#concept", Static).update(Group(
-                Text(f"Concept: {card.concept}", style="bold"), self._md(concept)))
+        self.dont_know = False
+        self._show_banner()
+        # The code area always holds the card on screen (hidden by CSS where its stage has no code).
+        self.query_one("#code", CodeView).show(card.code if card.executable else "")
+        concept = None if skip_concept else self.session.concept_to_teach(card)
+        if concept is not None:
+            self.query_one("#concept", Static).update(concept_renderable(concept, self.app.current_theme.dark))
+            self.session.mark_concept_seen(concept)
+            if self.session.seen.problem:
+                self.notify(self.session.seen.problem, severity="warning")
             self.stage = "concept"
+            self._restyle()
+            self._scroll_top()
             self._focus_later("#continue")
             return
         self._show_question()
@@ -181,14 +231,15 @@ class StudyScreen(Screen[None]):
         if card.bindings:
             where += "  (" + ", ".join(f"{k}={v}" for k, v in card.bindings.items()) + ")"
         self.query_one("#prompt", Static).update(Group(Text(where, style="dim"), self._md(card.prompt)))
-        self.query_one("#code", CodeView).show(card.code)
         self.query_one("#verdict", Static).update("")
         answer = self.query_one("#answer", Input)
         answer.value = ""
+        answer.placeholder = placeholder_for(card.kind.value)
+        self.first_review = self.session.is_new(card)
         self.stage = "question"
         self._restyle()  # the stage may not have changed (bury, suspend), the card's kind may have
         self.shown_at = time.monotonic()
-        self.query_one("#study-body", VerticalScroll).scroll_home(animate=False)
+        self._scroll_top()
         # Focus moves now, not after the next refresh: keys a fast typist sends from here on must go
         # straight into the prediction box, in order, and never to a widget of the previous stage.
         if card.executable:
@@ -199,6 +250,14 @@ class StudyScreen(Screen[None]):
             self.set_focus(None)
             self._focus_later("#reveal")
 
+    def _scroll_top(self) -> None:
+        self.query_one("#study-body", VerticalScroll).scroll_home(animate=False)
+
+    def _show_banner(self) -> None:
+        banner = self.query_one("#banner", Static)
+        banner.update(self._banner or "")
+        self._restyle()
+
     def action_primary(self) -> None:
         """Space: the obvious next step of the stage (the focused button does the same with Enter)."""
         if self.stage == "concept":
@@ -207,6 +266,14 @@ class StudyScreen(Screen[None]):
             self.action_reveal()
         elif self.stage == "rating":
             self.action_rate(int(self.suggested))
+        elif self.stage == "shown":
+            self._banner = None
+            self.advance()
+
+    def action_scroll_body(self, how: str) -> None:
+        body = self.query_one("#study-body", VerticalScroll)
+        {"page_down": body.scroll_page_down, "page_up": body.scroll_page_up, "down": body.scroll_down,
+         "up": body.scroll_up, "end": body.scroll_end, "home": body.scroll_home}[how](animate=False)
 
     def on_key(self, event: events.Key) -> None:
         """Keys typed in the instant before the prediction box has focus (the card just appeared) go into it.
@@ -236,11 +303,20 @@ class StudyScreen(Screen[None]):
 
     def _focus_later(self, selector: str) -> None:
         """Focus a widget the new stage just made visible (it can take focus once the CSS is applied)."""
-        self.call_after_refresh(lambda: self.query_one(selector).focus())
+        def focus() -> None:
+            if self.is_attached and self.app.screen is self:  # not after the session was left
+                self.query_one(selector).focus()
+
+        self.call_after_refresh(focus)
 
     @on(Button.Pressed, "#continue")
     def _continue(self) -> None:
-        self._show_question()
+        self.action_primary()
+
+    def action_concept(self) -> None:
+        concept = self.session.concept_of(self.card) if self.card is not None else None
+        if concept is not None:
+            self.app.push_screen(ConceptScreen(concept))
 
     @on(Button.Pressed, "#reveal")
     def action_reveal(self) -> None:
@@ -255,223 +331,55 @@ class StudyScreen(Screen[None]):
         self.query_one("#verdict", Static).update(Group(*parts))  # type: ignore[arg-type]
         self._show_rating(Rating.GOOD)
 
+    def action_dont_know(self) -> None:
+        if self.stage == "question" and self.card is not None and self.card.executable:
+            self._submit("?")
+
     @on(Input.Submitted, "#answer")
     def _submitted(self, event: Input.Submitted) -> None:
-        card = self.card
-        if card is None or self.stage != "question":
-            return
-        answer = event.value.strip()
-        if not answer:
-            self.notify("Type your prediction first (or 'error' if you think it raises).", severity="warning")
-            return
-        self.answer = answer
-        self.seconds = time.monotonic() - self.shown_at
-        event.input.disabled = True
-        self.stage = "grading"
-        self.set_timer(SPINNER_DELAY, self._maybe_show_spinner)
-        self._grade(card, answer)
+        self._submit(event.value)
 
-    def _maybe_show_spinner(self) -> None:
-        if self.stage == "grading":
-            self.query_one("#spinner").display = True
+    @on(Button.Pressed, "#skip-button")
+    def _skip_pressed(self) -> None:
+        self.action_skip()
 
-    @work(thread=True, exclusive=True, group="grade")
-    def _grade(self, card: Card, answer: str) -> None:
-        try:
-            outcome, verdict = self.session.grade(card, answer)
-        except Exception as exc:  # a broken grader or store must not crash the app
-            self.app.call_from_thread(self._graded_with_error, card, exc)
-            return
-        self.app.call_from_thread(self._graded, card, outcome, verdict)
-
-    def _graded_with_error(self, card: Card, exc: Exception) -> None:
-        self.query_one("#spinner").display = False
-        if card is not self.card:
-            return
-        self.notify(f"Could not grade this card: {exc}", severity="error")
-        self._show_failed(Outcome.failure(str(exc)))
-
-    def _graded(self, card: Card, outcome: Outcome, verdict: Verdict) -> None:
-        self.query_one("#spinner").display = False
-        if card is not self.card or self.stage != "grading":
-            return  # the user moved on (undo, bury, leave) while it ran
-        if outcome.failed:
-            self._show_failed(outcome)
-            return
-        if not verdict.readable:
-            self.notify(verdict.message, title="Could not read this answer", severity="warning")
-            self.stage = "question"
-            answer = self.query_one("#answer", Input)
-            answer.disabled = False
-            answer.focus()
-            return
-        self.outcome, self.verdict = outcome, verdict
-        self.query_one("#verdict", Static).update(self._verdict_renderable(card, outcome, verdict))
-        self._show_rating(self.session.suggested_rating(verdict, self.seconds))
-
-    def _verdict_renderable(self, card: Card, outcome: Outcome, verdict: Verdict) -> Group:
-        word = Text("Correct" if verdict.correct else "Incorrect",
-                    style="bold green" if verdict.correct else "bold red")
-        parts: list[object] = [word, Text(f"You said: {self.answer}", style="dim"), Text("")]
-        parts.append(Text("Outcome", style="bold"))
-        parts.append(Text(outcome.display or verdict.actual))
-        if verdict.message and not verdict.correct:
-            parts += [Text(""), Text(verdict.message, style="italic")]
-        if outcome.stdout:
-            parts += [Text(""), Text("Printed", style="bold"), Text(outcome.stdout.rstrip("\n"))]
-        if card.explain:
-            parts += [Text(""), Text("Why", style="bold"), self._md(card.explain)]
-        return Group(*parts)  # type: ignore[arg-type]
-
-    def _show_failed(self, outcome: Outcome) -> None:
-        reason = outcome.reason or outcome.display or "unknown reason"
-        text = Text.assemble(("This card could not run: ", "bold"), reason,
-                             "\nNothing is recorded for it. Skip it (n), or edit the deck (e) and reload.")
-        if outcome.stdout:
-            text.append("\n\nPrinted before it stopped:\n" + outcome.stdout.rstrip("\n"))
-        self.query_one("#notice", Static).update(text)
-        self.stage = "failed"
-        self._focus_later("#skip-button")
-
-    def _show_rating(self, suggested: Rating) -> None:
-        card = self.card
-        assert card is not None
-        self.suggested = suggested
-        try:
-            intervals = self.session.preview(card)
-        except Exception as exc:  # a database problem: rating labels are a nicety, not worth a crash
-            self.notify(f"Could not preview intervals: {exc}", severity="warning")
-            intervals = {}
-        self.stage = "rating"
-        self.query_one(RatingBar).show(intervals, suggested)
+    @on(Button.Pressed, "#back")
+    def _back(self) -> None:
+        self._leave()
 
     @on(RatingBar.Rated)
     def _rated(self, event: RatingBar.Rated) -> None:
         self.action_rate(int(event.rating))
 
     def action_rate(self, value: int) -> None:
-        card = self.card
-        if card is None or self.stage != "rating":
-            return
-        rating = Rating(value)
-        correct = self.verdict.correct if (self.verdict is not None and card.executable) else None
-        try:
-            result = self.session.rate(card, rating, answer=self.answer, correct=correct, seconds=self.seconds)
-        except Exception as exc:
-            self.notify(f"Could not save this rating: {exc}", severity="error", timeout=10)
-            return
-        if result.leech:
-            self.notify(f"{card.deck}/{card.id} has lapsed {result.state.lapses} times: it is now a leech and "
-                        "suspended. Rewrite it or study its concept; Browse can unsuspend it.",
-                        title="Leech", severity="warning", timeout=10)
-        self.advance()
-
-    def action_skip(self) -> None:
-        if self.card is None or self.stage != "failed":
-            return
-        self.session.skip(self.card)
-        self.advance()
-
-    @on(Button.Pressed, "#skip-button")
-    def _skip_pressed(self) -> None:
-        self.action_skip()
-
-    def action_undo(self) -> None:
-        if self.stage == "grading":
-            return
-        try:
-            key = self.session.undo()
-        except Exception as exc:
-            self.notify(f"Could not undo: {exc}", severity="error")
-            return
-        if key is None:
-            self.notify("Nothing to undo in this session.")
-            return
-        self.notify(f"Took back the rating of {key[0]}/{key[1]}.")
-        self.advance()
-
-    def action_bury(self) -> None:
-        card = self.card
-        if card is None or self.stage in ("done", "grading"):
-            return
-        try:
-            until = self.session.bury(card)
-        except Exception as exc:
-            self.notify(f"Could not bury: {exc}", severity="error")
-            return
-        self.notify(f"Buried {card.id} until {fmt.moment(until)}.")
-        self.advance()
-
-    def action_suspend(self) -> None:
-        card = self.card
-        if card is None or self.stage in ("done", "grading"):
-            return
-        try:
-            self.session.suspend(card)
-        except Exception as exc:
-            self.notify(f"Could not suspend: {exc}", severity="error")
-            return
-        self.notify(f"Suspended {card.id}; Browse (state:suspended) lists it.")
-        self.advance()
-
-    def action_edit(self) -> None:
-        card = self.card
-        if card is None or card.source is None:
-            self.notify("This card has no file to edit.", severity="warning")
-            return
-        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-        command = shlex.split(editor) + [f"+{card.line}" if card.line else "+1", str(card.source)]
-        try:
-            with self.app.suspend():
-                subprocess.run(command, check=False)
-        except Exception as exc:  # no terminal to hand over (headless), or the editor is missing
-            self.notify(f"Could not open the editor ({editor}): {exc}", severity="error")
-            return
-        self.action_reload()
-
-    def action_reload(self) -> None:
-        """Reload the decks from disk and show the current card's new text."""
-        catalog = self.quiz.reload_catalog()
-        if catalog is None:
-            return
-        self.session.reload(catalog)
-        card = self.card
-        if card is None or self.stage == "done":
+        if self._record(value):
             self.advance()
-            return
-        fresh = self.session.catalog.card(card.key)
-        if fresh is None:
-            self.notify(f"{card.deck}/{card.id} is no longer in its deck.", severity="warning")
-            self.advance()
-            return
-        if fresh.params:  # keep the variant on screen when its parameters still exist
-            keep = card.bindings if card.bindings and set(card.bindings) == set(fresh.params) else None
-            fresh = P.instantiate(fresh, keep or P.sample(fresh, self.session.rng))
-        self.notify("Decks reloaded.")
-        self.show_card(fresh, skip_concept=True)
 
-    def action_leave(self) -> None:
-        if self.quit_on_leave:
-            self.app.exit()
-        else:
-            self.dismiss()
+    # ----------------------------------------------------------------------------------- counts/end
 
-    @on(Button.Pressed, "#back")
-    def _back(self) -> None:
-        self.action_leave()
-
-    # ----------------------------------------------------------------------------------- progress/end
-
-    def _update_progress(self) -> None:
+    def _update_counts(self) -> None:
+        """The header: new, learning and review cards left today (Anki's three numbers)."""
         try:
-            done, total = self.session.progress()
-        except Exception:  # the bar is not worth a crash
+            c = self.session.counts()
+        except Exception:  # the header is not worth a crash
             return
-        bar = self.query_one("#study-progress", ProgressBar)
-        bar.update(total=total, progress=done)
+        # Words and spaces in segments of their own: SVG exports (snapshots, the README's screenshot)
+        # then place every word at its own column.
+        self.query_one("#study-counts", Label).update(Text.assemble(
+            ("New", "dim"), " ", (str(c.new), "bold blue"), "  ", ("Learn", "dim"), " ",
+            (str(c.learning), "bold red"), "  ", ("Due", "dim"), " ", (str(c.due), "bold green")))
+
+    def action_study_more(self) -> None:
+        if self.stage != "done" or not self._limit_reached():
+            return
+        self.session.study_more()
+        self.notify(f"Today's new-card limit raised by {self.session.extra_new} for this session.")
+        self.advance()
 
     def _finish(self) -> None:
         self.card = None
+        self.query_one("#code", CodeView).show("")
+        self.query_one("#verdict", Static).update("")
         summary = self.session.summary()
         now = self.session.clock()
         lines = Text()
@@ -488,7 +396,12 @@ class StudyScreen(Screen[None]):
                 lines.append(f"Skipped         {summary.skipped} (could not run)\n")
             if summary.leeches:
                 lines.append(f"New leeches     {', '.join('/'.join(k) for k in summary.leeches)}\n")
+        if self._limit_reached():
+            per_day = self.session.store.settings.new_per_day
+            lines.append(f"\nDaily limit reached: {per_day} new card{'' if per_day == 1 else 's'} a day (Settings changes it). ", style="bold")
+            lines.append("Press m to study more new cards today, in this session.\n")
         lines.append(f"\nNext card due {fmt.when(summary.next_due, now)}.")
         self.query_one("#summary", Static).update(lines)
         self.stage = "done"
+        self._restyle()
         self._focus_later("#back")

@@ -44,4 +44,5 @@ class CodeView(Static):
         background = self.background_colors[1].hex
         self.update(Syntax(self._code, "python", theme=code_theme(dark), background_color=background,
                            word_wrap=True))
-        self.display = bool(self._code)
+        # Which stage shows the code is the screen's CSS; an inline display here would override it
+        # (that left the previous card's code under the next concept note and the summary).
