@@ -351,14 +351,14 @@ class Engine:
                     worker = self._worker = _WorkerProcess(self.workers)
                 except OSError as exc:  # the interpreter cannot be run (permissions, no memory)
                     self._start_failures = MAX_START_FAILURES
-                    self._last_failure = f"the execution worker could not be started: {exc}"
+                    self._last_failure = f"the execution worker could not start: {exc}"
                     return None
             return worker
 
     def _unavailable_reason(self) -> str:
         if self._closed:
             return "the execution engine is closed"
-        return self._last_failure or "the execution worker could not be started (QUIZAPP_DEBUG=1 shows why)"
+        return self._last_failure or "the execution worker could not start (QUIZAPP_DEBUG=1 shows why)"
 
     def _replace_stuck_worker(self) -> None:
         with self._lock:

@@ -94,11 +94,13 @@ class Outcome:
         return cls.from_dict(json.loads(text))
 
     @classmethod
-    def from_report(cls, report: Any, *, seconds: float, output_bytes: int, escaped: bool = False) -> "Outcome":
+    def from_report(cls, report: Any, *, seconds: float, output_bytes: int = 65536,
+                    escaped: bool = False) -> "Outcome":
         """Build an Outcome from what a card's child (or the worker) sent, trusting nothing about it.
 
         The whole report is checked and its text made printable by ``reply.outcome_fields``; anything
         malformed, oversized or non-finite makes the card ``failed`` with a one-line reason.
+        ``output_bytes``: the card's output limit (the default is ``Limits().output_bytes``).
         """
         from quizapp.core.execution import reply
 

@@ -280,25 +280,27 @@ def outcome_fields(report: Any, *, output_bytes: int, escaped: bool = False) -> 
     status = report.get("status")
     if status not in ("ok", "raised", "failed"):
         raise ReplyError("the reply has no valid status")
-    stdout = report.get("stdout") or ""
+    def text(key: str, limit: int, *, multiline: bool = True) -> str:
+        # A field of the wrong type is dropped (as if absent); one that is too long fails the report.
+        found = report.get(key)
+        return _shown(found, limit, key, multiline=multiline, scale=scale) if isinstance(found, str) else ""
+
     # The child keeps ``output_bytes`` bytes (each at least one character) and adds a short note.
-    fields: dict[str, Any] = {"status": status,
-                              "stdout": _shown(stdout, output_bytes + OUTPUT_NOTE, "the output", scale=scale)}
+    fields: dict[str, Any] = {"status": status, "stdout": text("stdout", output_bytes + OUTPUT_NOTE)}
     if status == "failed":
-        reason = _shown(report.get("reason") or "the card failed", MAX_TEXT, "the failure reason", scale=scale)
+        reason = text("reason", MAX_TEXT) or "the card failed"
         return fields | {"reason": reason, "display": reason}
-    fields["display"] = _shown(report.get("display") or "", MAX_TEXT, "the display", scale=scale)
+    fields["display"] = text("display", MAX_TEXT)
     if status == "ok":
         fields["value"] = value(report.get("value"), escaped=escaped)
         return fields
-    error_types = report.get("error_types") or []
-    if not isinstance(error_types, list) or len(error_types) > MAX_ERROR_TYPES:
+    error_types = report.get("error_types")
+    if not isinstance(error_types, list):
+        error_types = []
+    if len(error_types) > MAX_ERROR_TYPES:
         raise ReplyError("the exception's classes are not a short list")
-    error_type = report.get("error_type")
-    fields["error_type"] = (_shown(error_type, MAX_NAME, "the exception's class", multiline=False, scale=scale)
-                            if error_type else None)
+    fields["error_type"] = text("error_type", MAX_NAME, multiline=False) or None
     fields["error_types"] = tuple(_shown(t, MAX_NAME, "an exception class", multiline=False, scale=scale)
-                                  for t in error_types)
-    fields["error_message"] = _shown(report.get("error_message") or "", MAX_TEXT, "the exception's message",
-                                     scale=scale)
+                                  for t in error_types if isinstance(t, str))
+    fields["error_message"] = text("error_message", MAX_TEXT)
     return fields
