@@ -157,7 +157,14 @@ def _number(value: Any, what: str) -> float | int | str:
         return value
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ReplyError(f"{what} is not a number")
-    return value
+    return _finite(value)
+
+
+def _finite(number: int | float) -> int | float:
+    # parse() already refuses non-finite floats; this also covers trees built without it.
+    if isinstance(number, float) and not math.isfinite(number):
+        raise ReplyError("the reply holds a non-finite number")
+    return number
 
 
 def _element(value: Any, budget: _Budget, depth: int) -> Any:
@@ -168,7 +175,7 @@ def _element(value: Any, budget: _Budget, depth: int) -> Any:
     if isinstance(value, list):
         return [_element(v, budget, depth + 1) for v in value]
     if isinstance(value, (bool, int, float)):
-        return value  # floats are finite: parse() refuses the others
+        return _finite(value)
     if isinstance(value, str):
         return value if value in _NON_FINITE else _shown(value, MAX_NAME, "a tensor element", multiline=False, scale=budget.scale)
     raise ReplyError("a tensor element has an unknown type")
@@ -263,7 +270,7 @@ def _plain(data: Any, budget: _Budget, depth: int) -> Any:
     if isinstance(data, str):
         return _shown(data, MAX_TEXT, "a text", scale=budget.scale)
     if data is None or isinstance(data, (bool, int, float)):
-        return data
+        return data if data is None else _finite(data)
     raise ReplyError("the value holds something JSON does not have")
 
 
