@@ -5,14 +5,17 @@ Layers, each independent so that a kernel lacking one still gets the others:
 - process group of its own and ``PR_SET_PDEATHSIG``: the worker can SIGKILL everything the card
   started, and the card dies with the worker;
 - rlimits: address space (relative to the size at fork), CPU time, file size, no core dumps;
-- a new, empty network namespace (``unshare(CLONE_NEWNET)``: needs root or a user namespace), made
+- new, empty network and private mount namespaces (``isolate_worker``: need root or a user namespace), made
   once for the whole worker, so every card inherits it;
 - all capabilities dropped (the worker may run as root, as it does in CI containers);
-- Landlock: writes only inside the card's scratch folder (and ``/dev/null``), reads only of Python,
-  its packages and system libraries (:func:`read_roots`), no TCP, no signals to processes outside the
-  card, no abstract unix sockets outside it;
-- seccomp (libseccomp via ``pyseccomp``): no new processes, no exec, no sockets, no ptrace, no
-  mounts/namespaces/kernel modules/bpf/io_uring, no raising rlimits back.
+- Landlock (``landlock.py``): writes only inside the card's scratch folder (and ``/dev/null``), reads
+  only of Python's library and packages, quizapp's package and system libraries (:func:`read_roots`),
+  no TCP, no signals to processes outside the card, no abstract unix sockets outside it;
+- seccomp (libseccomp via ``pyseccomp``): no new processes, no exec, no sockets (socketpair, connect
+  and sendto included), no ptrace, no mounts/namespaces/kernel modules/bpf/io_uring, no raising
+  rlimits back, no file metadata changes, no SysV IPC, no memfds, no inotify, no change of the
+  parent-death signal;
+- a second, tiny seccomp filter whose listener the worker holds: it counts the card's new threads.
 
 Audit hooks are deliberately not used: Python's own docs say code can bypass them. Each function
 returns what it could *not* enforce; together they give the list ``Engine.enforcement()`` reports.

@@ -17,6 +17,7 @@ import ctypes
 import os
 import stat
 from pathlib import Path
+from typing import Callable
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -110,7 +111,7 @@ def remove_tree(path: Path) -> None:
             pending.pop()
 
 
-def repair(root: Path, alive: "callable[[int], bool]") -> None:  # type: ignore[valid-type]
+def repair(root: Path, alive: Callable[[int], bool]) -> None:
     """Remove the scratch folders of workers that are gone (killed, crashed) below ``root``."""
     for name in _entries(root):
         if not name.startswith("worker-"):

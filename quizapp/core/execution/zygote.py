@@ -1,7 +1,10 @@
 """The execution worker: imports torch once, warms it up, then forks one hardened child per card.
 
-Started by ``Engine`` as ``python -m quizapp.core.execution.zygote --children N``. It never runs deck
-code itself; each job is run by a fresh child (see ``child.py``), at most N at once.
+Started by ``Engine`` (``engine.worker_command``: ``python -P -s -B``, a clean environment, in quizapp's
+scratch folder) with ``--children N --scratch FOLDER``. It never runs deck code itself; each job is run
+by a fresh child (see ``child.py``), at most N at once. Each child's report is checked whole
+(``reply.py``) before the worker turns it into its own message; each child's threads are approved by
+the worker (``supervisor.ThreadBudget``) and its scratch folder is a tmpfs with a quota (``scratch.py``).
 
 Latency: forking a process that has imported torch costs a few ms (page tables for ~150 MB), so the
 worker keeps N *spares*: children forked ahead of time and already hardened (``sandbox.enter_early``)
@@ -19,7 +22,8 @@ Protocol, one JSON object per line. The app writes to the worker's stdin::
 and reads from its stdout (the worker points its own fd 1 at /dev/null first, so nothing torch or a
 library prints can corrupt the stream)::
 
-    {"op": "ready", "pid": 123, "enforcement": ["what the kernel could not enforce", ...]}
+    {"op": "ready", "pid": 123, "enforcement": ["what the kernel could not enforce", ...],
+     "cgroup": "/sys/fs/cgroup/.../quizapp-worker-123" | null}
     {"op": "result", "id": 7, "outcome": {...Outcome fields...}}
     {"op": "fatal", "message": "..."}          # the worker cannot work (e.g. torch fails to import)
 
@@ -43,7 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from quizapp.core.execution import reply, scratch, supervisor
+from quizapp.core.execution import reply, scratch, supervisor, warmup
 from quizapp.core.execution.limits import Limits
 from quizapp.core.execution.outcome import Outcome
 
@@ -461,77 +465,6 @@ def _pid_alive(pid: int) -> bool:
     return Path(f"/proc/{pid}").exists()
 
 
-_MADV_HUGEPAGE = 14
-_MADV_COLLAPSE = 25  # Linux 6.1+
-_HUGE_PAGE = 2 * 1024 * 1024
-
-
-def _collapse_into_huge_pages() -> None:
-    """Back the worker's big anonymous memory (~140 MB after ``import torch``) with 2 MB pages.
-
-    Forking copies one page-table entry per page and a card's exit drops them all again: with 4 KB
-    pages that is ~35,000 entries each way, most of a card's CPU cost. With huge pages it is ~70
-    (measured here: fork 5.4 -> 1.3 ms, a card's own CPU 14 -> 10 ms). A card that writes into a
-    huge page still only copies the 4 KB it touched. Runs in a background thread after the worker is
-    ready (it takes a few hundred ms); on kernels without MADV_COLLAPSE it does nothing.
-    """
-    import ctypes
-
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
-    try:
-        with open("/proc/self/maps") as maps:
-            regions = maps.read().splitlines()
-    except OSError:
-        return
-    for line in regions:
-        fields = line.split()
-        name = fields[5] if len(fields) > 5 else ""
-        if name not in ("", "[heap]") or not fields[1].startswith("rw"):
-            continue
-        start, end = (int(x, 16) for x in fields[0].split("-"))
-        first, last = -(-start // _HUGE_PAGE) * _HUGE_PAGE, end // _HUGE_PAGE * _HUGE_PAGE
-        if last - first < _HUGE_PAGE:
-            continue
-        if libc.madvise(first, last - first, _MADV_HUGEPAGE) == 0:
-            libc.madvise(first, last - first, _MADV_COLLAPSE)
-
-
-def _warm_up() -> None:
-    """Import and exercise what cards commonly touch, once, so each forked child starts warm."""
-    import random
-
-    import numpy.random  # numpy loads its random module lazily: ~10 ms a card if the children did it
-    import torch
-    import torch.nn as nn
-    import torch.nn.functional as F
-
-    # One thread before any op: forking after a multi-threaded OpenMP op can hang the child (libgomp).
-    torch.set_num_threads(1)
-    try:
-        torch.set_num_interop_threads(1)
-    except RuntimeError:
-        pass
-    x = torch.randn(4, 3)
-    repr(x @ x.t())
-    repr(torch.arange(6).view(2, 3).t().contiguous().stride())
-    repr(torch.zeros(2, dtype=torch.int8))
-    repr(torch.tensor([1 + 1j]))
-    repr(torch.aminmax(torch.tensor([1, 2])))
-    repr(F.relu(nn.Linear(3, 2)(x)))
-    repr(F.interpolate(torch.randn(1, 1, 4), scale_factor=2))
-    repr(torch.einsum("ij,jk->ik", x, x.t()).cumsum(0))
-    y = torch.ones(2, requires_grad=True)
-    (y * 2).sum().backward()
-    repr(y * 2)
-    from quizapp.core.execution import child  # noqa: F401 - its imports, paid once
-
-    # Children seed again, but the first call of each pays for lazy set-up that belongs here.
-    torch.manual_seed(0)
-    random.seed(0)
-    numpy.random.seed(0)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="quizapp-worker")
     parser.add_argument("--children", type=int, default=1)
@@ -562,7 +495,7 @@ def main(argv: list[str] | None = None) -> int:
             missing.append("no cgroup v2 folder could be made: a card's lifetime rests on its parent-death "
                            "signal (which it cannot change) alone")
         args.scratch.mkdir(parents=True, exist_ok=True)  # fail fast, before the long import
-        _warm_up()
+        warmup.warm_up()
         clean_import_path()
         scratch.repair(args.scratch, _pid_alive)
         worker = Worker(args.children, proto_in=0, proto_out=proto_out, missing=missing,
@@ -572,7 +505,7 @@ def main(argv: list[str] | None = None) -> int:
         gc.freeze()  # children then never touch (and copy) the warm objects' pages for GC
         worker.send({"op": "ready", "pid": os.getpid(), "enforcement": enforcement,
                      "cgroup": str(cgroup) if cgroup else None})
-        threading.Thread(target=_collapse_into_huge_pages, name="huge-pages", daemon=True).start()
+        threading.Thread(target=warmup.collapse_into_huge_pages, name="huge-pages", daemon=True).start()
     except Exception as exc:  # noqa: BLE001 - tell the app in one line why there is no worker
         message = {"op": "fatal", "message": f"the execution worker could not start: {exc.__class__.__name__}: {exc}"}
         os.write(proto_out, (json.dumps(message) + "\n").encode())
