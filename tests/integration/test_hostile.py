@@ -354,8 +354,10 @@ def test_finding_1_code_next_to_a_deck_is_never_imported(tmp_path: Path, engine_
         (repo / f"{name}.py").write_text(POISON_MODULE.format(marker=str(marker)))
     (repo / "secret.txt").write_text("s3cret")
     monkeypatch.chdir(repo)
-    with engine_factory(tmp_path / "home", LIMITS, env={"PYTHONPATH": str(repo), "PYTHONSTARTUP": str(repo / "json.py")}) as eng:
-        path = eng.run(Job("import sys, os", f"[p for p in sys.path if p.startswith({str(tmp_path)!r})] + [os.getcwd()]", "value"))
+    hostile_env = {"PYTHONPATH": str(repo), "PYTHONSTARTUP": str(repo / "json.py")}
+    with engine_factory(tmp_path / "home", LIMITS, env=hostile_env) as eng:
+        paths = f"[p for p in sys.path if p.startswith({str(tmp_path)!r})] + [os.getcwd()]"
+        path = eng.run(Job("import sys, os", paths, "value"))
         read = eng.run(Job(None, f"open({str(repo / 'secret.txt')!r}).read()", "value"))
     assert not marker.exists(), "a module from the caller's folder ran in the worker"
     assert path.ok and len(path.value["items"]) == 1  # only its own scratch folder, below the test's tmp
@@ -400,7 +402,8 @@ def test_finding_3_a_deep_folder_tree_cannot_break_the_cleanup(engine: Engine, h
     assert leftovers == []
 
 
-def test_finding_3_a_poisoned_scratch_folder_is_repaired_on_start(tmp_path: Path, engine_factory) -> None:  # noqa: ANN001
+def test_finding_3_a_poisoned_scratch_folder_is_repaired_on_start(tmp_path: Path,
+                                                                   engine_factory) -> None:  # noqa: ANN001
     # What a killed worker (old code) left behind: a 1,500-deep tree in a dead worker's folder.
     home = tmp_path / "home"
     stale = home / "scratch" / "worker-999999999" / "card-1"

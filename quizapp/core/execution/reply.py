@@ -141,6 +141,11 @@ def _shown(value: Any, limit: int, what: str, *, multiline: bool = True, scale: 
     return printable(_text(value, limit, what, scale), multiline=multiline)
 
 
+def _name(value: Any, what: str, budget: "_Budget") -> str:
+    """A one-line name (type, dtype, field): bounded and printable."""
+    return _shown(value, MAX_NAME, what, multiline=False, scale=budget.scale)
+
+
 def _optional_name(value: Any, what: str, scale: int = 1) -> str | None:
     return None if value is None else _shown(value, MAX_NAME, what, multiline=False, scale=scale)
 
@@ -177,7 +182,7 @@ def _element(value: Any, budget: _Budget, depth: int) -> Any:
     if isinstance(value, (bool, int, float)):
         return _finite(value)
     if isinstance(value, str):
-        return value if value in _NON_FINITE else _shown(value, MAX_NAME, "a tensor element", multiline=False, scale=budget.scale)
+        return value if value in _NON_FINITE else _name(value, "a tensor element", budget)
     raise ReplyError("a tensor element has an unknown type")
 
 
@@ -210,7 +215,7 @@ def value(tree: Any, budget: _Budget | None = None, depth: int = 0, *, escaped: 
     if t == "str":
         return {"t": "str", "v": _text(tree.get("v"), MAX_TEXT, "a str value")}
     if t in ("dtype", "device"):
-        return {"t": t, "v": _shown(tree.get("v"), MAX_NAME, f"a {t} value", multiline=False, scale=budget.scale)}
+        return {"t": t, "v": _name(tree.get("v"), f"a {t} value", budget)}
     if t == "size":
         dims = tree.get("v")
         if not isinstance(dims, list) or len(dims) > MAX_REPLY_DEPTH:
@@ -228,8 +233,8 @@ def value(tree: Any, budget: _Budget | None = None, depth: int = 0, *, escaped: 
             if fields is not None and not isinstance(fields, list):
                 raise ReplyError("a tuple's fields are not a list")
             checked["name"] = _optional_name(tree.get("name"), "a tuple's name", budget.scale)
-            checked["fields"] = None if fields is None else [_shown(f, MAX_NAME, "a field name", multiline=False, scale=budget.scale)
-                                                             for f in fields]
+            checked["fields"] = (None if fields is None
+                                 else [_name(f, "a field name", budget) for f in fields])
         return checked
     if t == "dict":
         pairs = tree.get("items")
@@ -237,7 +242,7 @@ def value(tree: Any, budget: _Budget | None = None, depth: int = 0, *, escaped: 
             raise ReplyError("a dict value's items are not pairs")
         return {"t": "dict", "items": [[value(k, budget, depth + 1), value(v, budget, depth + 1)] for k, v in pairs]}
     if t == "other":
-        return {"t": "other", "type": _shown(tree.get("type"), MAX_NAME, "a type name", multiline=False, scale=budget.scale),
+        return {"t": "other", "type": _name(tree.get("type"), "a type name", budget),
                 "repr": _shown(tree.get("repr"), MAX_TEXT, "a repr", scale=budget.scale)}
     return _plain(tree, budget, depth)
 
@@ -251,7 +256,7 @@ def _tensor(tree: dict[str, Any], budget: _Budget, depth: int) -> dict[str, Any]
         raise ReplyError("a tensor's values are not a list")
     if not isinstance(tree.get("requires_grad"), bool):
         raise ReplyError("a tensor's requires_grad is not a bool")
-    return {"t": "tensor", "dtype": _shown(tree.get("dtype"), MAX_NAME, "a tensor's dtype", multiline=False, scale=budget.scale),
+    return {"t": "tensor", "dtype": _name(tree.get("dtype"), "a tensor's dtype", budget),
             "shape": [_int(d, "a dimension") for d in shape],
             "values": None if values is None else _element(values, budget, depth + 1),
             "requires_grad": tree["requires_grad"],
@@ -264,7 +269,8 @@ def _plain(data: Any, budget: _Budget, depth: int) -> Any:
     if depth > MAX_REPLY_DEPTH:
         raise ReplyError("the value is nested too deep")
     if isinstance(data, dict):
-        return {_shown(k, MAX_NAME, "a key", multiline=False, scale=budget.scale): _plain(v, budget, depth + 1) for k, v in data.items()}
+        return {_name(k, "a key", budget): _plain(v, budget, depth + 1)
+                for k, v in data.items()}
     if isinstance(data, list):
         return [_plain(v, budget, depth + 1) for v in data]
     if isinstance(data, str):
