@@ -396,8 +396,7 @@ def test_finding_3_a_deep_folder_tree_cannot_break_the_cleanup(engine: Engine, h
     out = run(engine, DEEP_TREE.format(depth=1500), "len(os.getcwd())", limits=Limits(wall_seconds=30, memory_mb=512))
     assert out.ok
     assert engine.worker_pid == worker  # the worker survived the cleanup of that card
-    card = Path(f"/proc/{CARD_PIDS[-1]}")
-    assert wait_gone(CARD_PIDS) == [] and not card.exists()
+    assert wait_gone(CARD_PIDS) == []
     leftovers = [p for p in (home / "scratch").glob(f"worker-{worker}/card-*") if (p / "d").exists()]
     assert leftovers == []
 
