@@ -442,12 +442,27 @@ def test_finding_4_a_worker_crash_leaves_no_card_running(engine: Engine) -> None
     assert worker is not None
     future = engine.submit(Job(CLEAR_DEATH_SIGNAL + "time.sleep(60)", "1", "value"),
                            Limits(wall_seconds=60, memory_mb=512))
-    time.sleep(1.0)  # the card has started and tried to clear its death signal
+    assert running_card(worker), "the card never started"
     cards = children_of(worker)  # the card and the worker's spares
-    assert cards
     os.kill(worker, signal.SIGKILL)
     assert future.result(timeout=30).failed
     assert wait_gone([worker, *cards]) == [], "a card outlived its crashed worker"
+
+
+def running_card(worker: int, seconds: float = 30.0) -> int | None:
+    """A child of ``worker`` that runs card code (both its seccomp filters loaded; a spare has one)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for pid in children_of(worker):
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            if "Seccomp_filters:\t2" in status:
+                time.sleep(0.2)  # its first statement (the prctl) has run by now
+                return pid
+        time.sleep(0.02)
+    return None
 
 
 KILL_DRIVER = """
@@ -470,9 +485,8 @@ def test_finding_4_killing_the_app_kills_a_card_that_cleared_its_death_signal(ho
     try:
         assert app.stdout is not None
         worker = int(app.stdout.readline())
-        time.sleep(1.0)  # the card has started and tried to clear its death signal
+        assert running_card(worker), "the card never started"
         cards = children_of(worker)
-        assert cards, "the card never started"
         app.kill()
         app.wait()
         assert wait_gone([worker, *cards]) == [], "a card outlived the killed app"
