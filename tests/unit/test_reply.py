@@ -78,3 +78,12 @@ def test_an_escaped_outcome_passes_the_second_check_unchanged() -> None:
                                  "error_message": "\x00" * 4000, "display": "E: " + "\x00" * 4000}, seconds=0)
     again = Outcome.from_report(json.loads(first.to_json()), seconds=0, escaped=True)
     assert again == first and "\\x00" in again.error_message
+
+
+def test_a_wrapper_may_add_its_own_levels() -> None:
+    deepest = b"[" * reply.MAX_REPLY_DEPTH + b"]" * reply.MAX_REPLY_DEPTH
+    assert reply.parse(deepest) is not None
+    wrapped = b'{"outcome": ' + deepest + b"}"
+    with pytest.raises(reply.ReplyError):
+        reply.parse(wrapped)
+    assert reply.parse(wrapped, extra_depth=2)["outcome"]

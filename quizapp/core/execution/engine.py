@@ -155,7 +155,7 @@ class _WorkerProcess:
         assert self.process.stdout is not None
         for line in self.process.stdout:
             try:
-                message = reply.parse(line)
+                message = reply.parse(line, extra_depth=2)  # {"op": ..., "outcome": {report}}
             except reply.ReplyError:
                 continue
             if not isinstance(message, dict):

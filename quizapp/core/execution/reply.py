@@ -64,11 +64,14 @@ def printable(text: str, *, multiline: bool = True) -> str:
     return "".join(out)
 
 
-def parse(data: bytes) -> Any:
-    """Parse one JSON document strictly (see the module docstring); raises ReplyError."""
+def parse(data: bytes, *, extra_depth: int = 0) -> Any:
+    """Parse one JSON document strictly (see the module docstring); raises ReplyError.
+
+    ``extra_depth``: levels a wrapper adds around a report (the worker's message holds one).
+    """
     if len(data) > MAX_REPLY_BYTES:
         raise ReplyError("the reply is too large")
-    _check_nesting(data)
+    _check_nesting(data, MAX_REPLY_DEPTH + extra_depth)
     try:
         return json.loads(data, parse_constant=_refuse_constant, parse_float=_finite_float,
                           parse_int=_bounded_int)
@@ -78,17 +81,17 @@ def parse(data: bytes) -> Any:
         raise ReplyError(f"the reply is not valid JSON ({exc.__class__.__name__})") from None
 
 
-def _check_nesting(data: bytes) -> None:
-    """Refuse documents nested deeper than MAX_REPLY_DEPTH before json (which recurses) sees them."""
-    if data.count(b"[") + data.count(b"{") <= MAX_REPLY_DEPTH:
+def _check_nesting(data: bytes, limit: int) -> None:
+    """Refuse documents nested deeper than ``limit`` before json (which recurses) sees them."""
+    if data.count(b"[") + data.count(b"{") <= limit:
         return  # cannot be too deep: the common case costs two counts
     # Strings removed (they may hold brackets), then only the brackets are walked: no recursion.
     brackets = _STRING.sub(b"", data).translate(None, _NOT_BRACKETS)
     depth = 0
     for byte in brackets:
         depth += 1 if byte in (0x5B, 0x7B) else -1
-        if depth > MAX_REPLY_DEPTH:
-            raise ReplyError(f"the reply is nested deeper than {MAX_REPLY_DEPTH} levels")
+        if depth > limit:
+            raise ReplyError(f"the reply is nested deeper than {limit} levels")
 
 
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)

@@ -121,6 +121,11 @@ class Worker:
     # --- messages to the app
     def send(self, message: dict[str, Any]) -> None:
         data = (json.dumps(message, allow_nan=False) + "\n").encode()
+        if len(data) > MAX_REPORT_BYTES and message.get("op") == "result":
+            # Escaping can make a report longer than the app reads: the card fails instead of being lost.
+            failure = Outcome.failure(f"the outcome was larger than {MAX_REPORT_BYTES // (1024 * 1024)} MB "
+                                      "once shown as text")
+            data = (json.dumps({**message, "outcome": _as_message(failure)}) + "\n").encode()
         view = memoryview(data)
         while view:
             view = view[os.write(self.proto_out, view):]
