@@ -85,12 +85,12 @@ def run_check(paths: Iterable[str], *, as_json: bool = False, timeout: float | N
     try:
         decks, problems = load_decks(paths)
         for problem in problems:
-            sys.stderr.write(f"{problem}\n")
+            sys.stderr.write(f"{_printable(str(problem))}\n")
         with _progress(err, enabled=not as_json and sys.stderr.isatty()) as advance:
             report = check_decks(decks, engine, on_result=advance)
         report.problems[:0] = problems
         for problem in report.problems[len(problems):]:
-            sys.stderr.write(f"{problem}\n")
+            sys.stderr.write(f"{_printable(str(problem))}\n")
         ran = any(c.kind != "recall" for c in report.cards)
         unenforced = engine.enforcement() if ran and not as_json else []
     finally:
@@ -104,9 +104,18 @@ def run_check(paths: Iterable[str], *, as_json: bool = False, timeout: float | N
 
 
 def print_report(report: "CheckReport", console: "Console", unenforced: list[str]) -> None:
-    """The report for people: each mismatch (expected, actual, why) and failure, then the summary."""
-    from rich.markup import escape
+    """The report for people: each mismatch (expected, actual, why) and failure, then the summary.
+
+    Everything from a deck or a card (ids, expect, outcomes, reasons) goes through ``escape``: Rich markup
+    and control characters escaped, so a deck cannot restyle or drive the terminal.
+    """
+    from rich.markup import escape as escape_markup
     from rich.table import Table
+
+    from quizapp.core.execution.reply import printable
+
+    def escape(text: str) -> str:
+        return escape_markup(printable(text))
 
     for check in report.cards:
         if check.status == "ok":
@@ -150,6 +159,12 @@ def print_report(report: "CheckReport", console: "Console", unenforced: list[str
         console.print(f"[dim]sandbox: not enforced on this machine: {escape(missing)}[/]")
 
 
+def _printable(text: str) -> str:
+    from quizapp.core.execution.reply import printable
+
+    return printable(text)
+
+
 def _indent(text: str, width: int) -> str:
     return text.replace("\n", "\n" + " " * width)
 
@@ -166,6 +181,7 @@ class _progress:
     def __enter__(self):  # type: ignore[no-untyped-def]
         if not self.enabled:
             return lambda check, done, total: None
+        from rich.markup import escape as escape_markup
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         self.bar = Progress(TextColumn("checking"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -174,7 +190,7 @@ class _progress:
         self.task = self.bar.add_task("", total=None)
 
         def advance(check, done: int, total: int) -> None:  # type: ignore[no-untyped-def]
-            self.bar.update(self.task, completed=done, total=total, description=check.label)
+            self.bar.update(self.task, completed=done, total=total, description=escape_markup(_printable(check.label)))
 
         return advance
 

@@ -10,6 +10,7 @@ their heavier modules (plots, stats) only when opened.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 
 from collections.abc import Callable, Sequence
@@ -81,6 +82,14 @@ class QuizApp(App[None]):
             self.start_study(self.deck_ids, then=self.show_home)
         else:
             self.show_home()
+
+    async def action_quit(self) -> None:
+        """Quit at once, even while a card runs: Textual waits for its thread workers on exit, and one
+        may be waiting for a card's outcome; closing the engine answers every running card now."""
+        close = getattr(self.engine, "close", None)
+        if close is not None:
+            await asyncio.to_thread(close)
+        self.exit()
 
     def _report_sandbox_gaps(self) -> None:
         """Say once what this kernel cannot enforce (it waits for the worker, so it runs in a thread)."""

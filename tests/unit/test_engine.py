@@ -243,7 +243,8 @@ def test_kernels_without_pidfd_are_served_by_polling(tmp_path, monkeypatch) -> N
 
     from quizapp.core.execution import engine as engine_module
 
-    start = ("import os, runpy, sys; del os.pidfd_open; sys.argv[1:] = ['--children', '2']; "
+    start = ("import os, runpy, sys; del os.pidfd_open; "
+             f"sys.argv[1:] = ['--children', '2', '--scratch', {str(tmp_path / 'scratch')!r}]; "
              "runpy.run_module('quizapp.core.execution.zygote', run_name='__main__')")
     monkeypatch.setattr(engine_module, "worker_command", lambda children: [sys.executable, "-c", start])
     monkeypatch.setenv("QUIZAPP_HOME", str(tmp_path))

@@ -19,7 +19,7 @@ from quizapp.core.execution.outcome import Outcome
 ])
 def test_unreadable_reports_become_failures(report: object) -> None:
     outcome = Outcome.from_report(report, seconds=0.5)
-    assert outcome.failed and outcome.reason == "the card reported an unreadable outcome"
+    assert outcome.failed and outcome.reason.startswith("the card reported an unreadable outcome: ")
     assert outcome.seconds == 0.5
 
 

@@ -33,6 +33,8 @@ MAX_ITEMS = 10_000  # elements of lists/tuples/dicts, and tensor elements, in on
 MAX_DEPTH = 32
 MAX_TEXT = 20_000  # characters of a display, repr or message
 MAX_ERROR_MESSAGE = 4_000
+MAX_NAME = 300  # characters of a class or field name (a card can make them as long as it likes)
+MAX_ERROR_TYPES = 32  # classes listed from an exception's MRO
 
 # Messages with which torch and Python report that RLIMIT_AS refused an allocation.
 _OUT_OF_MEMORY = ("DefaultCPUAllocator: can't allocate memory", "not enough memory", "Cannot allocate memory")
@@ -86,9 +88,16 @@ def run(*, job_fd: int, result_fd: int, scratch: Path, hardening: sandbox.Harden
     """
     try:
         missing = sandbox.enter_early(hardening, scratch=scratch, worker_pid=worker_pid)
+        # The thread filter's listener goes to the worker (it takes a copy with pidfd_getfd once it
+        # has read this line, and only then sends the job); this process closes its own before any
+        # card code runs, so a card can never answer its own thread requests.
+        listener = sandbox.load_thread_filter(hardening)
+        _write_all(result_fd, b"L-\n" if listener is None else b"L%d\n" % listener)
         if not select.select([job_fd], [], [], 0)[0]:  # a job already waiting gains nothing from it
             _prefault()
         message = _read_all(job_fd)
+        if listener is not None:
+            os.close(listener)
         if not message:  # the worker closed the pipe without a job: it is shutting down
             _exit(0)
         request = json.loads(message)
@@ -100,13 +109,7 @@ def run(*, job_fd: int, result_fd: int, scratch: Path, hardening: sandbox.Harden
         data = _dumps(report, allow_nan=False).encode("utf-8")
     except BaseException as exc:  # noqa: BLE001 - the report itself failed; say so in plain data
         data = _dumps({"status": "failed", "reason": f"the outcome could not be reported ({_type(exc).__name__})"}).encode()
-    view = memoryview(data)
-    while view:
-        try:
-            written = _write(result_fd, view)
-        except OSError:
-            break
-        view = view[written:]
+    _write_all(result_fd, data)
     # Close before exiting: the worker answers on EOF, and a process's files are closed only after its
     # (large, torch-sized) address space has been torn down.
     try:
@@ -114,6 +117,16 @@ def run(*, job_fd: int, result_fd: int, scratch: Path, hardening: sandbox.Harden
     except OSError:
         pass
     _exit(0)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        try:
+            written = _write(fd, view)
+        except OSError:
+            return
+        view = view[written:]
 
 
 def _prefault() -> None:
@@ -208,12 +221,12 @@ def _raised(exc: BaseException, memory_mb: int, out: BoundedOutput) -> dict[str,
     if _is_out_of_memory(exc):
         return {"status": "failed", "reason": f"memory limit of {memory_mb} MB exceeded", "stdout": out.text()}
     cls = _type(exc)
-    name = cls.__name__
+    name = _clip(str(cls.__name__), MAX_NAME)
     message = _safe_str(exc, MAX_ERROR_MESSAGE)
     return {
         "status": "raised",
         "error_type": name,
-        "error_types": [c.__name__ for c in cls.__mro__ if c is not object],
+        "error_types": [_clip(str(c.__name__), MAX_NAME) for c in cls.__mro__ if c is not object][:MAX_ERROR_TYPES],
         "error_message": message,
         "display": f"{name}: {message}" if message else name,
         "stdout": out.text(),
@@ -243,7 +256,7 @@ def _type_name(value: Any) -> str:
     cls = _type(value)
     module = getattr(cls, "__module__", "") or ""
     qualname = getattr(cls, "__qualname__", cls.__name__)
-    return qualname if module == "builtins" else f"{module}.{qualname}"
+    return _clip(str(qualname if module == "builtins" else f"{module}.{qualname}"), MAX_NAME)
 
 
 def _float(x: float) -> float | str:
@@ -292,7 +305,7 @@ class Encoder:
             named = cls is not tuple
             return {"t": "tuple", "items": [self.encode(v, depth + 1) for v in value],
                     "name": _type_name(value) if named else None,
-                    "fields": [str(f) for f in fields] if named and fields else None}
+                    "fields": [_clip(str(f), MAX_NAME) for f in fields][:MAX_ITEMS] if named and fields else None}
         if _isinstance(value, list):
             return {"t": "list", "items": [self.encode(v, depth + 1) for v in value]}
         if _isinstance(value, dict):
@@ -317,7 +330,7 @@ class Encoder:
         grad_fn = tensor.grad_fn
         return {"t": "tensor", "dtype": str(tensor.dtype), "shape": [int(d) for d in tensor.shape],
                 "values": values, "requires_grad": bool(tensor.requires_grad),
-                "grad_fn": _type(grad_fn).__name__ if grad_fn is not None else None}
+                "grad_fn": _clip(_type(grad_fn).__name__, MAX_NAME) if grad_fn is not None else None}
 
 
 def _elements(data: Any) -> Any:

@@ -11,6 +11,7 @@ stdin (and gets PR_SET_PDEATHSIG) and SIGKILLs every card before exiting: nothin
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import os
@@ -19,9 +20,12 @@ import sys
 import threading
 from concurrent.futures import Future, as_completed
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from quizapp.core import locations
 from quizapp.core.decks.model import Card
+from quizapp.core.execution import reply, supervisor
 from quizapp.core.execution.limits import Limits
 from quizapp.core.execution.outcome import Outcome
 
@@ -29,10 +33,20 @@ from quizapp.core.execution.outcome import Outcome
 WORKER_GRACE_SECONDS = 60.0
 # Worker start-ups that may fail in a row before the engine stops retrying and reports why.
 MAX_START_FAILURES = 2
-# The environment variables the worker (and so every card) inherits; everything else is dropped.
-KEPT_ENV = ("PATH", "HOME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV",
-            "LD_LIBRARY_PATH", "QUIZAPP_HOME", "QUIZAPP_DEBUG")
-KEPT_ENV_PREFIXES = ("LC_", "XDG_")
+# The environment variables the worker (and so every card) inherits; everything else is dropped, every
+# PYTHON* variable included (PYTHONPATH, PYTHONSTARTUP, PYTHONHOME...): the worker sets its own.
+KEPT_ENV = ("PATH", "LANG", "LANGUAGE", "TZ", "LD_LIBRARY_PATH", "QUIZAPP_DEBUG")
+KEPT_ENV_PREFIXES = ("LC_",)
+# How the worker starts: -P (no script or current folder on sys.path), -s (no user site-packages),
+# -B (no .pyc writes). It imports the very quizapp the app runs: when that one is not what a clean
+# interpreter finds (a source checkout on PYTHONPATH), its folder is put on sys.path explicitly.
+_BOOTSTRAP = """import sys, importlib.util
+found = importlib.util.find_spec("quizapp")
+if found is None or found.origin != {origin!r}:
+    sys.path.insert(0, {root!r})
+from quizapp.core.execution.zygote import main
+sys.exit(main(sys.argv[1:]))
+"""
 
 
 @dataclass(frozen=True)
@@ -63,8 +77,39 @@ def default_children() -> int:
 
 
 def worker_command(children: int) -> list[str]:
-    """How the worker is started: this interpreter, the zygote module, and how many cards at once."""
-    return [sys.executable, "-m", "quizapp.core.execution.zygote", "--children", str(children)]
+    """How the worker is started: this interpreter, isolated from the caller's folder and environment
+    (see _BOOTSTRAP), its scratch folder, and how many cards at once."""
+    import quizapp
+
+    origin = os.path.realpath(quizapp.__file__)
+    bootstrap = _BOOTSTRAP.format(origin=origin, root=os.path.dirname(os.path.dirname(origin)))
+    return [sys.executable, "-P", "-s", "-B", "-c", bootstrap, "--children", str(children),
+            "--scratch", str(locations.scratch_root())]
+
+
+def _outcome_from_message(data: Any, limits: Limits) -> Outcome:
+    """The Outcome in a worker's message, checked again (the app trusts no other process's bytes)."""
+    if not isinstance(data, dict):
+        return Outcome.failure("the execution worker sent an unreadable outcome")
+    seconds = data.get("seconds")
+    seconds = float(seconds) if isinstance(seconds, (int, float)) and not isinstance(seconds, bool) else 0.0
+    outcome = Outcome.from_report(data, seconds=seconds, output_bytes=limits.output_bytes, escaped=True)
+    extra = data.get("extra")
+    pid = extra.get("pid") if isinstance(extra, dict) else None
+    if isinstance(pid, int) and not isinstance(pid, bool):
+        outcome = dataclasses.replace(outcome, extra={"pid": pid})
+    return outcome
+
+
+def _own_worker_cgroup(path: Any, worker_pid: int) -> str | None:
+    """The cgroup folder a worker named, if it is really that worker's (the app writes cgroup.kill there)."""
+    if not isinstance(path, str):
+        return None
+    folder = Path(path)
+    parent = supervisor.own_cgroup()
+    if parent is None or folder != parent / f"{supervisor.CGROUP_PREFIX}{worker_pid}":
+        return None
+    return str(folder)
 
 
 class _WorkerProcess:
@@ -74,11 +119,13 @@ class _WorkerProcess:
         # Only what Python, torch and quizapp need: tokens and passwords in the app's environment
         # (QUIZAPP_DB may hold one) must not be readable by a card, which could print them.
         env = {k: v for k, v in os.environ.items() if k in KEPT_ENV or k.startswith(KEPT_ENV_PREFIXES)}
+        # It runs in a folder quizapp owns (never the caller's, which may be a stranger's deck repository).
+        workdir = locations.ensure(locations.scratch_root())
         # One thread everywhere: forking after a multi-threaded OpenMP op can hang the child, and
         # cards are tiny; parallelism comes from running several cards at once instead.
         env.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
-                   PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1", PYTHONUNBUFFERED="1")
-        env.pop("PYTHONSTARTUP", None)
+                   PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1", PYTHONUNBUFFERED="1",
+                   HOME=str(workdir), TMPDIR=str(workdir))
         # PR_SET_PDEATHSIG fires when the *thread* that forked the worker exits, so only ask for it
         # when that thread is the main thread; EOF on stdin covers the other cases.
         if threading.current_thread() is threading.main_thread():
@@ -89,15 +136,16 @@ class _WorkerProcess:
         self.process = subprocess.Popen(
             worker_command(children),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None if debug else subprocess.DEVNULL,
-            env=env, start_new_session=True,  # no controlling terminal; ^C in the app's terminal is the app's
+            env=env, cwd=workdir, start_new_session=True,  # no controlling terminal; ^C is the app's
         )
+        self.cgroup: str | None = None  # the worker's own cgroup (it says which): killed when it is gone
         self.ready = threading.Event()
         self.dead = threading.Event()
         self.enforcement: list[str] = []
         self.fatal: str | None = None
         self.warmed = False  # True once the worker said it is ready
         self.stopping = False  # stop() was called: its end is not a failure
-        self.pending: dict[int, Future[Outcome]] = {}
+        self.pending: dict[int, tuple[Future[Outcome], Limits]] = {}
         self.lock = threading.Lock()  # guards pending
         self.write_lock = threading.Lock()  # one message at a time on the worker's stdin
         self.reader = threading.Thread(target=self._read, name="quizapp-engine-reader", daemon=True)
@@ -107,22 +155,27 @@ class _WorkerProcess:
         assert self.process.stdout is not None
         for line in self.process.stdout:
             try:
-                message = json.loads(line)
-            except ValueError:
+                message = reply.parse(line, extra_depth=2)  # {"op": ..., "outcome": {report}}
+            except reply.ReplyError:
+                continue
+            if not isinstance(message, dict):
                 continue
             op = message.get("op")
             if op == "result":
                 with self.lock:
-                    future = self.pending.pop(message.get("id"), None)
-                if future is not None and not future.done():
-                    future.set_result(Outcome.from_dict(message.get("outcome") or {}))
+                    future, limits = self.pending.pop(message.get("id"), (None, None))
+                if future is not None and limits is not None and not future.done():
+                    future.set_result(_outcome_from_message(message.get("outcome"), limits))
             elif op == "ready":
-                self.enforcement = [str(m) for m in message.get("enforcement") or []]
+                self.enforcement = [reply.printable(str(m)) for m in message.get("enforcement") or []]
+                self.cgroup = _own_worker_cgroup(message.get("cgroup"), self.process.pid)
                 self.warmed = True
                 self.ready.set()
             elif op == "fatal":
-                self.fatal = str(message.get("message") or "the execution worker could not start")
+                self.fatal = reply.printable(str(message.get("message") or "the execution worker could not start"))
         code = self.process.wait()
+        if self.cgroup:  # whatever the worker left (it should be nothing: its cards die with it)
+            supervisor.kill(Path(self.cgroup))
         if self.stopping:
             reason = "the execution engine was closed before this card finished"
         else:
@@ -131,7 +184,7 @@ class _WorkerProcess:
         self.dead.set()
         self.ready.set()  # nobody waits for a worker that will never be ready
         with self.lock:
-            orphans, self.pending = list(self.pending.values()), {}
+            orphans, self.pending = [f for f, _ in self.pending.values()], {}
         for future in orphans:
             if not future.done():
                 future.set_result(Outcome.failure(reason))
@@ -144,7 +197,7 @@ class _WorkerProcess:
         with self.lock:
             if self.dead.is_set():
                 return False
-            self.pending[job_id] = future
+            self.pending[job_id] = (future, limits)
         # Written outside self.lock: a write can block while the worker's answers fill their pipe, and
         # the reader thread needs self.lock to hand those answers out (holding it here could deadlock).
         with self.write_lock:
@@ -298,14 +351,14 @@ class Engine:
                     worker = self._worker = _WorkerProcess(self.workers)
                 except OSError as exc:  # the interpreter cannot be run (permissions, no memory)
                     self._start_failures = MAX_START_FAILURES
-                    self._last_failure = f"the execution worker could not be started: {exc}"
+                    self._last_failure = f"the execution worker could not start: {exc}"
                     return None
             return worker
 
     def _unavailable_reason(self) -> str:
         if self._closed:
             return "the execution engine is closed"
-        return self._last_failure or "the execution worker could not be started (QUIZAPP_DEBUG=1 shows why)"
+        return self._last_failure or "the execution worker could not start (QUIZAPP_DEBUG=1 shows why)"
 
     def _replace_stuck_worker(self) -> None:
         with self._lock:

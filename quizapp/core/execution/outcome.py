@@ -32,8 +32,11 @@ Bounds: a tensor with more than 10,000 elements (or past the outcome's 10,000-it
 ``"values": null``; nesting deeper than 32 levels, an ``int`` of 300 digits or more, and anything
 else becomes ``"other"``; ``str`` values, ``display`` and ``repr`` are cut at 20,000 characters.
 
-The worker builds every ``Outcome`` with :meth:`Outcome.from_report`, which checks the types of what
-the card's child sent (a hostile snippet controls that child) before anything reaches the app.
+The worker builds every ``Outcome`` with :meth:`Outcome.from_report`, which checks the whole of what
+the card's child sent (a hostile snippet controls that child: types, sizes, depth, numbers) and
+escapes the control characters of its text (``reply.py``); the app checks the worker's messages again.
+A kind's own encoder may add value types: ``reply.value`` accepts an unknown ``"t"`` as bounded plain
+JSON with its strings escaped.
 """
 
 from __future__ import annotations
@@ -91,35 +94,22 @@ class Outcome:
         return cls.from_dict(json.loads(text))
 
     @classmethod
-    def from_report(cls, report: Any, *, seconds: float) -> "Outcome":
-        """Build an Outcome from the JSON a card's child wrote, trusting nothing about its shape."""
-        if not isinstance(report, dict):
-            return cls.failure("the card reported an unreadable outcome", seconds=seconds)
-        status = report.get("status")
-        if status not in ("ok", "raised", "failed"):
-            return cls.failure("the card reported an unreadable outcome", seconds=seconds)
-        stdout = _text(report.get("stdout"))
-        if status == "failed":
-            return cls.failure(_text(report.get("reason")) or "the card failed", stdout=stdout, seconds=seconds)
-        value = report.get("value")
-        if status == "ok" and not (isinstance(value, dict) and isinstance(value.get("t"), str)):
-            return cls.failure("the card reported an unreadable outcome", stdout=stdout, seconds=seconds)
-        error_types = report.get("error_types")
-        return cls(
-            status=status,
-            value=value if status == "ok" else None,
-            display=_text(report.get("display")),
-            error_type=_text(report.get("error_type")) or None if status == "raised" else None,
-            error_types=tuple(_text(t) for t in error_types) if isinstance(error_types, list) else (),
-            error_message=_text(report.get("error_message")) if status == "raised" else None,
-            stdout=stdout,
-            seconds=seconds,
-        )
+    def from_report(cls, report: Any, *, seconds: float, output_bytes: int = 65536,
+                    escaped: bool = False) -> "Outcome":
+        """Build an Outcome from what a card's child (or the worker) sent, trusting nothing about it.
+
+        The whole report is checked and its text made printable by ``reply.outcome_fields``; anything
+        malformed, oversized or non-finite makes the card ``failed`` with a one-line reason.
+        ``output_bytes``: the card's output limit (the default is ``Limits().output_bytes``).
+        """
+        from quizapp.core.execution import reply
+
+        try:
+            fields = reply.outcome_fields(report, output_bytes=output_bytes, escaped=escaped)
+        except reply.ReplyError as exc:
+            return cls.failure(f"the card reported an unreadable outcome: {exc}", seconds=seconds)
+        return cls(seconds=seconds, **fields)
 
     @classmethod
     def failure(cls, reason: str, *, stdout: str = "", seconds: float = 0.0) -> "Outcome":
         return cls(status="failed", display=reason, reason=reason, stdout=stdout, seconds=seconds)
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""

@@ -5,14 +5,17 @@ Layers, each independent so that a kernel lacking one still gets the others:
 - process group of its own and ``PR_SET_PDEATHSIG``: the worker can SIGKILL everything the card
   started, and the card dies with the worker;
 - rlimits: address space (relative to the size at fork), CPU time, file size, no core dumps;
-- a new, empty network namespace (``unshare(CLONE_NEWNET)``: needs root or a user namespace), made
+- new, empty network and private mount namespaces (``isolate_worker``: need root or a user namespace), made
   once for the whole worker, so every card inherits it;
 - all capabilities dropped (the worker may run as root, as it does in CI containers);
-- Landlock: writes only inside the card's scratch folder (and ``/dev/null``), reads only of Python,
-  its packages and system libraries (:func:`read_roots`), no TCP, no signals to processes outside the
-  card, no abstract unix sockets outside it;
-- seccomp (libseccomp via ``pyseccomp``): no new processes, no exec, no sockets, no ptrace, no
-  mounts/namespaces/kernel modules/bpf/io_uring, no raising rlimits back.
+- Landlock (``landlock.py``): writes only inside the card's scratch folder (and ``/dev/null``), reads
+  only of Python's library and packages, quizapp's package and system libraries (:func:`read_roots`),
+  no TCP, no signals to processes outside the card, no abstract unix sockets outside it;
+- seccomp (libseccomp via ``pyseccomp``): no new processes, no exec, no sockets (socketpair, connect
+  and sendto included), no ptrace, no mounts/namespaces/kernel modules/bpf/io_uring, no raising
+  rlimits back, no file metadata changes, no SysV IPC, no memfds, no inotify, no change of the
+  parent-death signal;
+- a second, tiny seccomp filter whose listener the worker holds: it counts the card's new threads.
 
 Audit hooks are deliberately not used: Python's own docs say code can bypass them. Each function
 returns what it could *not* enforce; together they give the list ``Engine.enforcement()`` reports.
@@ -34,13 +37,20 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from quizapp.core.execution import landlock
+
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.syscall.restype = ctypes.c_long
 
 PR_SET_PDEATHSIG = 1
+PR_SET_DUMPABLE = 4
+PR_SET_PTRACER = 0x59616D61
 PR_SET_NO_NEW_PRIVS = 38
 PR_SET_SECCOMP = 22
 SECCOMP_MODE_FILTER = 2
+SECCOMP_SET_MODE_FILTER = 1
+SECCOMP_FILTER_FLAG_NEW_LISTENER = 1 << 3
+CLONE_NEWNS = 0x00020000
 CLONE_NEWNET = 0x40000000
 CLONE_NEWUSER = 0x10000000
 CLONE_THREAD = 0x00010000
@@ -48,55 +58,12 @@ CLONE_THREAD = 0x00010000
 # Largest file a card may write inside its scratch folder.
 FILE_SIZE_LIMIT = 16 * 1024 * 1024
 
-# --- Landlock (uapi/linux/landlock.h); the syscall numbers are the same on every architecture.
-_SYS_LANDLOCK_CREATE_RULESET = 444
-_SYS_LANDLOCK_ADD_RULE = 445
-_SYS_LANDLOCK_RESTRICT_SELF = 446
-_LANDLOCK_CREATE_RULESET_VERSION = 1
-_LANDLOCK_RULE_PATH_BENEATH = 1
-_FS_WRITE_FILE = 1 << 1
-_FS_READ_FILE = 1 << 2
-_FS_READ_DIR = 1 << 3
-_FS_REMOVE_DIR = 1 << 4
-_FS_REMOVE_FILE = 1 << 5
-_FS_MAKE_CHAR = 1 << 6
-_FS_MAKE_DIR = 1 << 7
-_FS_MAKE_REG = 1 << 8
-_FS_MAKE_SOCK = 1 << 9
-_FS_MAKE_FIFO = 1 << 10
-_FS_MAKE_BLOCK = 1 << 11
-_FS_MAKE_SYM = 1 << 12
-_FS_REFER = 1 << 13  # ABI 2
-_FS_TRUNCATE = 1 << 14  # ABI 3
-_NET_BIND_TCP = 1 << 0  # ABI 4
-_NET_CONNECT_TCP = 1 << 1  # ABI 4
-_SCOPE_ABSTRACT_UNIX_SOCKET = 1 << 0  # ABI 6
-_SCOPE_SIGNAL = 1 << 1  # ABI 6
-
-
-class _RulesetAttr(ctypes.Structure):
-    _fields_ = [("handled_access_fs", ctypes.c_uint64), ("handled_access_net", ctypes.c_uint64),
-                ("scoped", ctypes.c_uint64)]
-
-
-class _PathBeneathAttr(ctypes.Structure):
-    _pack_ = 1
-    _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
-
-
 class _CapHeader(ctypes.Structure):
     _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
 
 
 class _CapData(ctypes.Structure):
     _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
-
-
-def landlock_abi() -> int:
-    """The kernel's Landlock ABI version, 0 when Landlock is missing or disabled."""
-    abi = _libc.syscall(_SYS_LANDLOCK_CREATE_RULESET, None, ctypes.c_size_t(0),
-                        ctypes.c_uint32(_LANDLOCK_CREATE_RULESET_VERSION))
-    return max(int(abi), 0)
 
 
 @dataclass
@@ -109,22 +76,31 @@ class Hardening:
     seccomp_bpf: bytes | None = None
     # What a card may read (Landlock): Python, its packages, system libraries; see read_roots().
     read_roots: list[tuple[str, bool]] = field(default_factory=list)  # (path, is a folder)
+    # The thread filter (see _build_thread_filter) and the seccomp syscall's number to load it with a
+    # listener; None where user notifications are unavailable (threads then bounded only by memory).
+    thread_bpf: bytes | None = None
+    seccomp_syscall: int | None = None
     problems: list[str] = field(default_factory=list)  # preparation failures, reported once
 
 
 def prepare() -> Hardening:
     """Build what every child needs, once, in the long-lived worker (building a filter costs ~1 ms)."""
-    hardening = Hardening(landlock_abi=landlock_abi(), read_roots=read_roots())
+    hardening = Hardening(landlock_abi=landlock.abi(), read_roots=read_roots())
     try:
         hardening.seccomp_filter = flt = _build_seccomp_filter()
-        with tempfile.TemporaryFile() as compiled:
-            flt.export_bpf(compiled)  # type: ignore[attr-defined]
-            compiled.seek(0)
-            hardening.seccomp_bpf = compiled.read() or None
+        hardening.seccomp_bpf = _compile(flt) or None
     except Exception as exc:  # libseccomp missing or too old: say so, keep the other layers
         hardening.problems.append(
             f"seccomp unavailable ({exc.__class__.__name__}: {exc}): snippets could start programs, "
             "open sockets and ptrace")
+        return hardening
+    try:
+        import pyseccomp as sc
+
+        hardening.thread_bpf = _compile(_build_thread_filter()) or None
+        hardening.seccomp_syscall = int(sc.resolve_syscall(sc.system_arch(), "seccomp"))
+    except Exception:  # libseccomp without notifications: reported by the worker (no listener)
+        hardening.thread_bpf = None
     return hardening
 
 
@@ -137,25 +113,46 @@ SYSTEM_READ_FILES = ("/etc/localtime", "/etc/ld.so.cache", "/etc/nsswitch.conf",
                      "/proc/sys/vm/overcommit_memory", "/dev/urandom", "/dev/random", "/dev/zero")
 
 
-def read_roots() -> list[tuple[str, bool]]:
-    """Everything a card may read: Python's prefixes and import path, system libraries, a few files.
+def python_roots() -> list[str]:
+    """The folders Python itself needs: its standard library, its extension modules, the folders its
+    packages are installed in, and quizapp's own package folder (not the project around it)."""
+    import site
+    import sysconfig
 
-    The working directory is left out even when it is on sys.path (``python -m`` puts it there): it
-    is usually the user's project, and quizapp's own modules are imported before any card runs.
+    import quizapp
+
+    roots = [sysconfig.get_paths()[name] for name in ("stdlib", "platstdlib", "purelib", "platlib")]
+    roots += site.getsitepackages()
+    libdir = sysconfig.get_config_var("LIBDIR")  # libpython, when Python lives outside /usr
+    if libdir:
+        roots.append(libdir)
+    roots.append(os.path.dirname(quizapp.__file__))
+    return sorted({os.path.realpath(r) for r in roots if r and os.path.isdir(r)})
+
+
+def read_roots() -> list[tuple[str, bool]]:
+    """Everything a card may read: Python's library and packages, system libraries, a few files.
+
+    Not every sys.path entry: an editable install puts the whole project (``.git`` included) there,
+    and PYTHONPATH may name a home folder. The worker starts with -P and a clean environment, so the
+    caller's folder is not on sys.path either.
     """
-    cwd = os.path.realpath(os.getcwd())
-    prefixes = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)}
     roots: dict[str, bool] = {}
-    for entry in [*sys.path, *prefixes, *SYSTEM_READ_FOLDERS, *SYSTEM_READ_FILES]:
-        real = os.path.realpath(entry or ".")
-        if real == cwd and entry not in SYSTEM_READ_FOLDERS and not any(
-                real.startswith(prefix + os.sep) for prefix in prefixes):
-            continue
+    for entry in [*python_roots(), *SYSTEM_READ_FOLDERS, *SYSTEM_READ_FILES]:
+        real = os.path.realpath(entry)
         if os.path.isdir(real):
             roots[real] = True
         elif os.path.isfile(real) or entry.startswith("/dev/"):
             roots[real] = False
     return sorted(roots.items())
+
+
+def clean_import_path() -> None:
+    """Keep on sys.path only folders under :func:`python_roots` (quizapp's own modules are found
+    through its package, whatever folder it came from), so a card sees no other folder there."""
+    allowed = python_roots()
+    sys.path[:] = [p for p in sys.path if p and any(
+        os.path.realpath(p) == root or os.path.realpath(p).startswith(root + os.sep) for root in allowed)]
 
 
 def _build_seccomp_filter() -> object:
@@ -195,29 +192,86 @@ def _build_seccomp_filter() -> object:
         deny(name)
     # prlimit64 reads limits too (glibc's getrlimit uses it): refuse only when it sets one.
     deny("prlimit64", eperm, sc.Arg(2, sc.NE, 0))
+    # File metadata: Landlock has no right for it and seccomp cannot see paths, so it is refused
+    # everywhere, scratch included (no card needs chmod; shutil.copyfile works, shutil.copy does not).
+    for name in METADATA_SYSCALLS:
+        deny(name)
+    # SysV IPC reaches other processes' segments and queues and outlives the card; memfds are memory
+    # outside RLIMIT_AS. Both refused.
+    for name in ("shmget", "shmat", "shmctl", "shmdt", "msgget", "msgsnd", "msgrcv", "msgctl",
+                 "semget", "semop", "semtimedop", "semctl", "memfd_create", "memfd_secret"):
+        deny(name)
+    # No socket can be made (socket is refused above): socketpair too, and nothing may be addressed
+    # by path (a datagram to any unix socket on the host needs only sendto).
+    for name in ("socketpair", "connect", "bind", "listen", "accept", "accept4", "sendto", "sendmsg",
+                 "sendmmsg"):
+        deny(name)
+    # The parent-death signal is what kills a card when its worker dies: it must stay as set. Nor may
+    # a card let another process ptrace it (Yama's PR_SET_PTRACER).
+    for option in (PR_SET_PDEATHSIG, PR_SET_PTRACER, PR_SET_DUMPABLE):
+        deny("prctl", eperm, sc.Arg(0, sc.EQ, option))
+    # Watching folders the card cannot list (inotify) tells it what other programs do there.
+    for name in ("inotify_init", "inotify_init1", "inotify_add_watch"):
+        deny(name)
     return flt
 
 
-def isolate_network() -> str | None:
-    """Move the calling process (the worker, once) into a new, empty network namespace.
+# Every syscall that changes a file's mode, owner, times or extended attributes.
+METADATA_SYSCALLS = ("chmod", "fchmod", "fchmodat", "fchmodat2", "chown", "fchown", "lchown", "fchownat",
+                     "utime", "utimes", "utimensat", "futimesat", "setxattr", "lsetxattr", "fsetxattr",
+                     "setxattrat", "removexattr", "lremovexattr", "fremovexattr", "removexattrat")
 
-    Every card forked afterwards inherits it for free (a namespace per card costs ~0.5 ms to make and
-    more to tear down). Root can do it directly; others through a user namespace where the kernel allows
-    one. Returns what could not be enforced, or None.
+
+def _build_thread_filter() -> object:
+    """A filter that hands each new thread (clone with CLONE_THREAD) to the worker to approve.
+
+    seccomp alone cannot count; with a user-notification listener the worker counts a card's threads
+    from outside it (``supervisor.ThreadBudget``). clone3 is refused (ENOSYS) so glibc uses clone.
+    """
+    import pyseccomp as sc
+
+    flt = sc.SyscallFilter(defaction=sc.ALLOW)
+    flt.add_rule(sc.NOTIFY, "clone", sc.Arg(0, sc.MASKED_EQ, CLONE_THREAD, CLONE_THREAD))
+    flt.add_rule(sc.ERRNO(errno.ENOSYS), "clone3")
+    return flt
+
+
+def _compile(flt: object) -> bytes:
+    with tempfile.TemporaryFile() as compiled:
+        flt.export_bpf(compiled)  # type: ignore[attr-defined]
+        compiled.seek(0)
+        return compiled.read()
+
+
+def isolate_worker() -> tuple[list[str], bool]:
+    """Move the calling process (the worker, once) into new, empty network and mount namespaces.
+
+    Every card forked afterwards inherits them for free (a namespace per card costs ~0.5 ms to make and
+    more to tear down). The mount namespace is private, so the tmpfs scratch folders mounted in it
+    (``scratch.py``) are invisible to the host. Root can do it directly; others through a user
+    namespace where the kernel allows one. Returns (what could not be enforced, mounts possible).
     """
     if _libc.unshare(CLONE_NEWNET) == 0:
-        return None
+        return [], _private_mounts()
     uid, gid = os.getuid(), os.getgid()
-    if _libc.unshare(CLONE_NEWUSER | CLONE_NEWNET) == 0:
+    if _libc.unshare(CLONE_NEWUSER | CLONE_NEWNET | CLONE_NEWNS) == 0:
         try:
             Path("/proc/self/setgroups").write_text("deny")
             Path("/proc/self/uid_map").write_text(f"{uid} {uid} 1")
             Path("/proc/self/gid_map").write_text(f"{gid} {gid} 1")
         except OSError:
             pass  # the namespaces exist anyway; ids just show as the overflow id inside
-        return None
-    return ("no network namespace (needs root or unprivileged user namespaces): the network is blocked "
-            "only by the seccomp socket filter")
+        return [], _private_mounts(unshared=True)
+    return (["no network namespace (needs root or unprivileged user namespaces): the network is blocked "
+             "only by the seccomp socket filter"], False)
+
+
+def _private_mounts(unshared: bool = False) -> bool:
+    """A mount namespace of the worker's own, where nothing mounted propagates to the host."""
+    if not unshared and _libc.unshare(CLONE_NEWNS) != 0:
+        return False
+    ms_rec, ms_private = 0x4000, 1 << 18
+    return _libc.mount(b"none", b"/", None, ms_rec | ms_private, None) == 0
 
 
 def enter_early(hardening: Hardening, *, scratch: Path, worker_pid: int) -> list[str]:
@@ -245,8 +299,19 @@ def enter_early(hardening: Hardening, *, scratch: Path, worker_pid: int) -> list
     if _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         missing.append("no_new_privs refused: Landlock and seccomp cannot be applied")
         return missing
-    missing += _apply_landlock(hardening.landlock_abi, scratch, hardening.read_roots)
+    missing += landlock.restrict(hardening.landlock_abi, scratch, hardening.read_roots)
     return missing
+
+
+def load_thread_filter(hardening: Hardening) -> int | None:
+    """Install the thread filter (after no_new_privs); returns its listener fd for the worker, or None."""
+    if not hardening.thread_bpf or hardening.seccomp_syscall is None:
+        return None
+    buffer = ctypes.create_string_buffer(hardening.thread_bpf, len(hardening.thread_bpf))
+    fprog = _SockFprog(len(hardening.thread_bpf) // 8, ctypes.cast(buffer, ctypes.c_void_p))
+    fd = _libc.syscall(hardening.seccomp_syscall, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+                       ctypes.byref(fprog))
+    return int(fd) if fd >= 0 else None
 
 
 def enter_late(hardening: Hardening, *, memory_mb: int, wall_seconds: float) -> list[str]:
@@ -313,54 +378,3 @@ def _drop_capabilities() -> None:
     header = _CapHeader(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3
     data = (_CapData * 2)()
     _libc.capset(ctypes.byref(header), data)
-
-
-def _apply_landlock(abi: int, scratch: Path, readable: list[tuple[str, bool]]) -> list[str]:
-    if abi < 1:
-        return ["no Landlock in this kernel: cards can read any file the user can and write outside "
-                "their scratch folder (capabilities are dropped, so root-only files are safe)"]
-    write_rights = (_FS_WRITE_FILE | _FS_REMOVE_DIR | _FS_REMOVE_FILE | _FS_MAKE_CHAR | _FS_MAKE_DIR
-                    | _FS_MAKE_REG | _FS_MAKE_SOCK | _FS_MAKE_FIFO | _FS_MAKE_BLOCK | _FS_MAKE_SYM)
-    if abi >= 2:
-        write_rights |= _FS_REFER
-    if abi >= 3:
-        write_rights |= _FS_TRUNCATE
-    read_rights = _FS_READ_FILE | _FS_READ_DIR
-    attr = _RulesetAttr(handled_access_fs=write_rights | read_rights)
-    size = 8
-    missing = []
-    if abi >= 4:
-        attr.handled_access_net = _NET_BIND_TCP | _NET_CONNECT_TCP
-        size = 16
-    if abi >= 6:
-        attr.scoped = _SCOPE_ABSTRACT_UNIX_SOCKET | _SCOPE_SIGNAL
-        size = 24
-    else:
-        missing.append(f"Landlock ABI {abi} < 6: a card could signal other processes of the same user")
-    ruleset = _libc.syscall(_SYS_LANDLOCK_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(size),
-                            ctypes.c_uint32(0))
-    if ruleset < 0:
-        return [f"Landlock ruleset refused (errno {ctypes.get_errno()}): file access is not restricted"]
-    try:
-        file_rights = _FS_WRITE_FILE | _FS_READ_FILE | (_FS_TRUNCATE if abi >= 3 else 0)
-        rules: list[tuple[str | Path, int]] = [(scratch, write_rights | read_rights), ("/dev/null", file_rights),
-                                               ("/proc/self", read_rights)]
-        rules += [(path, read_rights if folder else _FS_READ_FILE) for path, folder in readable]
-        for path, rights in rules:
-            try:
-                fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
-            except OSError:
-                continue  # gone since the worker listed it: nothing to allow
-            try:
-                rule = _PathBeneathAttr(allowed_access=rights, parent_fd=fd)
-                if _libc.syscall(_SYS_LANDLOCK_ADD_RULE, ctypes.c_int(ruleset),
-                                 ctypes.c_int(_LANDLOCK_RULE_PATH_BENEATH), ctypes.byref(rule),
-                                 ctypes.c_uint32(0)) != 0:
-                    return [f"Landlock rule for {path} refused: file access is not restricted"]
-            finally:
-                os.close(fd)
-        if _libc.syscall(_SYS_LANDLOCK_RESTRICT_SELF, ctypes.c_int(ruleset), ctypes.c_uint32(0)) != 0:
-            return ["Landlock could not be enforced: file access is not restricted"]
-    finally:
-        os.close(ruleset)
-    return missing

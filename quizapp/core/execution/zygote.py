@@ -1,7 +1,10 @@
 """The execution worker: imports torch once, warms it up, then forks one hardened child per card.
 
-Started by ``Engine`` as ``python -m quizapp.core.execution.zygote --children N``. It never runs deck
-code itself; each job is run by a fresh child (see ``child.py``), at most N at once.
+Started by ``Engine`` (``engine.worker_command``: ``python -P -s -B``, a clean environment, in quizapp's
+scratch folder) with ``--children N --scratch FOLDER``. It never runs deck code itself; each job is run
+by a fresh child (see ``child.py``), at most N at once. Each child's report is checked whole
+(``reply.py``) before the worker turns it into its own message; each child's threads are approved by
+the worker (``supervisor.ThreadBudget``) and its scratch folder is a tmpfs with a quota (``scratch.py``).
 
 Latency: forking a process that has imported torch costs a few ms (page tables for ~150 MB), so the
 worker keeps N *spares*: children forked ahead of time and already hardened (``sandbox.enter_early``)
@@ -19,7 +22,8 @@ Protocol, one JSON object per line. The app writes to the worker's stdin::
 and reads from its stdout (the worker points its own fd 1 at /dev/null first, so nothing torch or a
 library prints can corrupt the stream)::
 
-    {"op": "ready", "pid": 123, "enforcement": ["what the kernel could not enforce", ...]}
+    {"op": "ready", "pid": 123, "enforcement": ["what the kernel could not enforce", ...],
+     "cgroup": "/sys/fs/cgroup/.../quizapp-worker-123" | null}
     {"op": "result", "id": 7, "outcome": {...Outcome fields...}}
     {"op": "fatal", "message": "..."}          # the worker cannot work (e.g. torch fails to import)
 
@@ -34,7 +38,6 @@ import gc
 import json
 import os
 import selectors
-import shutil
 import signal
 import sys
 import threading
@@ -44,14 +47,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from quizapp.core import locations
-from quizapp.core.execution import compiler_warmup
+from quizapp.core.execution import compiler_warmup, reply, scratch, supervisor, warmup
 from quizapp.core.execution.limits import Limits
 from quizapp.core.execution.outcome import Outcome
 
 # Largest outcome document a child may send; more than this and the card fails (the child's own
 # bounds keep honest results far below it).
-MAX_REPORT_BYTES = 4 * 1024 * 1024
+MAX_REPORT_BYTES = reply.MAX_REPLY_BYTES
+# How long dispatch waits for a fresh spare to hand over its thread-filter listener.
+MARKER_WAIT = 30.0
 # A spare is forked only after the worker has been idle this long, one per pause: a job that arrives
 # right after an answer (the next card of a check) should not wait behind a fork.
 SPARE_GRACE = 0.001
@@ -78,6 +82,10 @@ class Child:
     data: bytearray = field(default_factory=bytearray)
     killed_for: str | None = None  # why the worker killed it (time limit, oversized outcome)
     answered: bool = False  # its outcome has been sent (at EOF on its result pipe, before reaping)
+    # The first line a spare writes names its thread-filter listener ("L5" or "L-"); until it has been
+    # read (and the listener taken) the spare is not given a job.
+    marked: bool = False
+    threads: supervisor.ThreadBudget | None = None
 
     @property
     def spare(self) -> bool:
@@ -87,9 +95,13 @@ class Child:
 class Worker:
     """Owns the children: keeps ``children`` hardened spares ready and at most ``children`` cards running."""
 
-    def __init__(self, children: int, proto_in: int, proto_out: int, missing: list[str]) -> None:
+    def __init__(self, children: int, proto_in: int, proto_out: int, missing: list[str], *,
+                 scratch_root: Path, mounts: bool) -> None:
         from quizapp.core.execution import sandbox
 
+        # Descriptors open before the worker made any of its own (torch's, the runtime's): children
+        # keep those; everything the worker opens later (pipes, pidfds, listeners) they close.
+        self.inherited_ok = _open_fds() - {proto_out}
         self.children = max(1, children)
         self.proto_in = proto_in
         self.proto_out = proto_out
@@ -99,16 +111,22 @@ class Worker:
         self.inbox = bytearray()
         self.counter = 0
         self.pid = os.getpid()
-        self.scratch_base = locations.ensure(locations.scratch_root()) / f"worker-{self.pid}"
+        self.scratch = scratch.Scratch(scratch_root / f"worker-{self.pid}", mounts=mounts)
         self.hardening = sandbox.prepare()
         self.devnull = os.open(os.devnull, os.O_RDWR)
         self.missing = list(missing)  # what the worker itself could not enforce (network namespace)
         self.probe_outcome: Outcome | None = None
         self.compiler_warm = False  # see compiler_warmup: done once, for the first card that needs it
+        self.thread_bound = False  # a listener was taken: threads are counted
 
     # --- messages to the app
     def send(self, message: dict[str, Any]) -> None:
         data = (json.dumps(message, allow_nan=False) + "\n").encode()
+        if len(data) > MAX_REPORT_BYTES and message.get("op") == "result":
+            # Escaping can make a report longer than the app reads: the card fails instead of being lost.
+            failure = Outcome.failure(f"the outcome was larger than {MAX_REPORT_BYTES // (1024 * 1024)} MB "
+                                      "once shown as text")
+            data = (json.dumps({**message, "outcome": _as_message(failure)}) + "\n").encode()
         view = memoryview(data)
         while view:
             view = view[os.write(self.proto_out, view):]
@@ -116,36 +134,41 @@ class Worker:
     def answer(self, job_id: Any, outcome: Outcome) -> None:
         if job_id == PROBE_ID:
             self.probe_outcome = outcome
-        else:
+            return
+        try:
             self.send({"op": "result", "id": job_id, "outcome": _as_message(outcome)})
+        except (ValueError, TypeError) as exc:  # never a reason to stop the worker: the card fails
+            self.send({"op": "result", "id": job_id,
+                       "outcome": _as_message(Outcome.failure(f"the outcome could not be sent ({exc})"))})
 
     # --- children
     def fork_spare(self) -> Child:
         self.counter += 1
-        scratch = self.scratch_base / f"card-{self.counter}"
-        scratch.mkdir(parents=True)
+        folder = self.scratch.make(f"card-{self.counter}")
         job_read, job_write = os.pipe()
         result_read, result_write = os.pipe()
-        inherited = [self.proto_in, self.proto_out, job_write, result_read, self.selector.fileno()]
-        for other in self.procs.values():
-            inherited += [fd for fd in (other.pidfd, other.job_fd, other.result_fd) if fd is not None]
         try:
             pid = os.fork()
         except OSError:  # out of memory or processes: leave nothing half-made behind
             for fd in (job_read, job_write, result_read, result_write):
                 os.close(fd)
-            shutil.rmtree(scratch, ignore_errors=True)
+            self.scratch.remove(folder)
             raise
         if pid == 0:
             try:
-                for fd in inherited:  # a card must not read jobs, forge results or see other cards
-                    os.close(fd)
                 for fd in (0, 1, 2):
                     os.dup2(self.devnull, fd)
-                os.close(self.devnull)
+                # A card must not read jobs, write the worker's messages, see other cards' pipes or
+                # answer their thread requests: every descriptor the worker made is closed.
+                keep = self.inherited_ok | {0, 1, 2, job_read, result_write}
+                for fd in _open_fds() - keep:
+                    try:
+                        os.close(fd)
+                    except OSError:
+                        pass
                 from quizapp.core.execution import child
 
-                child.run(job_fd=job_read, result_fd=result_write, scratch=scratch,
+                child.run(job_fd=job_read, result_fd=result_write, scratch=folder,
                           hardening=self.hardening, worker_pid=self.pid)
             finally:
                 os._exit(71)
@@ -160,7 +183,7 @@ class Worker:
         except (AttributeError, OSError):  # Linux < 5.3: exits are found by polling instead
             pidfd = None
         os.set_blocking(result_read, False)
-        proc = Child(pid, pidfd, job_write, result_read, scratch)
+        proc = Child(pid, pidfd, job_write, result_read, folder)
         self.procs[pid] = proc
         self.selector.register(result_read, selectors.EVENT_READ, ("result", proc))
         if pidfd is not None:
@@ -183,7 +206,9 @@ class Worker:
     def dispatch(self, job_id: Any, job: dict[str, Any], limits: Limits) -> None:
         if not self.compiler_warm and compiler_warmup.uses_compiler(job):
             self.warm_compiler()  # before the card's clock starts: the set-up is not the card's time
-        spare = next((p for p in self.procs.values() if p.spare), None) or self.fork_spare()
+        spare = (next((p for p in self.procs.values() if p.spare and p.marked), None)
+                 or next((p for p in self.procs.values() if p.spare), None) or self.fork_spare())
+        self.await_marker(spare)
         assert spare.job_fd is not None
         spare.job_id, spare.limits = job_id, limits
         spare.started = time.monotonic()
@@ -204,6 +229,30 @@ class Worker:
     def spares(self) -> int:
         return sum(1 for p in self.procs.values() if p.spare)
 
+    def await_marker(self, proc: Child) -> None:
+        """Block until a spare has said which listener it holds (and the worker has taken it)."""
+        deadline = time.monotonic() + MARKER_WAIT
+        while not proc.marked and proc.result_fd is not None and time.monotonic() < deadline:
+            import select
+
+            select.select([proc.result_fd], [], [], max(deadline - time.monotonic(), 0))
+            self.read_result(proc)
+
+    def take_marker(self, proc: Child) -> None:
+        """Read the spare's first line ("L<fd>" or "L-") and take its listener with pidfd_getfd."""
+        line, newline, rest = proc.data.partition(b"\n")
+        if not newline:
+            return
+        proc.marked = True
+        proc.data = bytearray(rest)
+        number = line[1:].decode("ascii", "replace")
+        if line[:1] == b"L" and number.isdigit() and proc.pidfd is not None:
+            listener = supervisor.take_fd(proc.pidfd, int(number))
+            if listener is not None:
+                self.thread_bound = True
+                proc.threads = supervisor.ThreadBudget(listener)
+                self.selector.register(listener, selectors.EVENT_READ, ("threads", proc))
+
     def read_result(self, proc: Child) -> None:
         assert proc.result_fd is not None
         while True:
@@ -218,6 +267,8 @@ class Worker:
                 self.answer_from_report(proc)
                 return
             proc.data += chunk
+            if not proc.marked:
+                self.take_marker(proc)
             if len(proc.data) > MAX_REPORT_BYTES:
                 self.kill(proc, f"the outcome was larger than {MAX_REPORT_BYTES // (1024 * 1024)} MB")
                 proc.data.clear()
@@ -226,17 +277,19 @@ class Worker:
         """At EOF: answer at once when the child sent a complete report (it is still exiting)."""
         if proc.answered or proc.killed_for or proc.spare or not proc.data:
             return
+        seconds = time.monotonic() - proc.started
         try:
-            report = json.loads(bytes(proc.data))
-        except (ValueError, UnicodeDecodeError):
-            return  # incomplete: its exit status will say what happened
-        if not isinstance(report, dict):
-            return
-        missing = report.get("missing")
-        if proc.job_id == PROBE_ID and isinstance(missing, list):
-            self.missing += [m for m in missing if isinstance(m, str)]
+            report = reply.parse(bytes(proc.data))
+        except reply.ReplyError as exc:
+            if isinstance(exc.__context__, ValueError) or "valid JSON" in str(exc):
+                return  # incomplete or garbage: its exit status will say what happened
+            outcome = Outcome.failure(f"the card reported an unreadable outcome: {exc}", seconds=seconds)
+        else:
+            if proc.job_id == PROBE_ID and isinstance(report, dict) and isinstance(report.get("missing"), list):
+                self.missing += [reply.printable(m[:400]) for m in report["missing"][:20] if isinstance(m, str)]
+            limits = proc.limits or Limits()
+            outcome = Outcome.from_report(report, seconds=seconds, output_bytes=limits.output_bytes)
         proc.answered = True
-        outcome = Outcome.from_report(report, seconds=time.monotonic() - proc.started)
         self.answer(proc.job_id, _with_pid(outcome, proc.pid))
 
     def kill(self, proc: Child, why: str) -> None:
@@ -262,6 +315,10 @@ class Worker:
         if proc.pidfd is not None:
             self.selector.unregister(proc.pidfd)
             os.close(proc.pidfd)
+        if proc.threads is not None:
+            self.selector.unregister(proc.threads.listener)
+            proc.threads.close()
+            proc.threads = None
         if status is None:
             # Before reaping, while the zombie still holds the id: anything left in its process group
             # (there cannot be: cards cannot fork; but it is cheap, and after reaping the id is free).
@@ -271,7 +328,7 @@ class Worker:
                 pass
             _, status = os.waitpid(proc.pid, 0)
         del self.procs[proc.pid]
-        shutil.rmtree(proc.scratch, ignore_errors=True)
+        self.scratch.remove(proc.scratch)
         if proc.job_id is None or proc.answered:
             return  # a spare that died unused, or a card already answered at EOF
         seconds = time.monotonic() - proc.started
@@ -347,6 +404,8 @@ class Worker:
                 alive = self.handle_inbox() and alive
             elif what == "result" and proc.result_fd is not None:
                 self.read_result(proc)
+            elif what == "threads" and proc.threads is not None:
+                proc.threads.answer_one()
             elif what == "exit" and proc.pid in self.procs:
                 self.reap(proc)
         for proc in polled:
@@ -374,7 +433,7 @@ class Worker:
                 os.waitpid(proc.pid, 0)
             except ChildProcessError:
                 pass
-        shutil.rmtree(self.scratch_base, ignore_errors=True)
+        self.scratch.remove_all()
 
     def probe(self) -> list[str]:
         """Run one card through the normal path; return what this machine could not enforce."""
@@ -384,6 +443,10 @@ class Worker:
         if not self.probe_outcome.ok:
             self.missing.append("the sandbox self-test failed: "
                                 f"{self.probe_outcome.reason or self.probe_outcome.display}")
+        if not self.thread_bound:
+            self.missing.append("no seccomp user notifications (Linux 5.6+ with pidfd_getfd and libseccomp "
+                                "2.5): a card's threads are bounded only by its memory limit")
+        self.missing += self.scratch.missing
         return list(dict.fromkeys(self.missing))
 
 
@@ -415,94 +478,18 @@ def _death_reason(status: int, limits: Limits) -> str:
     return f"the card's process exited (code {code}) before reporting an outcome"
 
 
-def _clean_stale_scratch() -> None:
-    """Remove scratch folders of workers that died without cleaning up (e.g. SIGKILL)."""
-    root = locations.scratch_root()
-    if not root.is_dir():
-        return
-    for entry in root.glob("worker-*"):
-        try:
-            pid = int(entry.name.split("-", 1)[1])
-        except ValueError:
-            continue
-        if not Path(f"/proc/{pid}").exists():
-            shutil.rmtree(entry, ignore_errors=True)
+def _open_fds() -> set[int]:
+    return {int(name) for name in os.listdir("/proc/self/fd") if name.isdigit()}
 
 
-_MADV_HUGEPAGE = 14
-_MADV_COLLAPSE = 25  # Linux 6.1+
-_HUGE_PAGE = 2 * 1024 * 1024
-
-
-def _collapse_into_huge_pages() -> None:
-    """Back the worker's big anonymous memory (~140 MB after ``import torch``) with 2 MB pages.
-
-    Forking copies one page-table entry per page and a card's exit drops them all again: with 4 KB
-    pages that is ~35,000 entries each way, most of a card's CPU cost. With huge pages it is ~70
-    (measured here: fork 5.4 -> 1.3 ms, a card's own CPU 14 -> 10 ms). A card that writes into a
-    huge page still only copies the 4 KB it touched. Runs in a background thread after the worker is
-    ready (it takes a few hundred ms); on kernels without MADV_COLLAPSE it does nothing.
-    """
-    import ctypes
-
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
-    try:
-        with open("/proc/self/maps") as maps:
-            regions = maps.read().splitlines()
-    except OSError:
-        return
-    for line in regions:
-        fields = line.split()
-        name = fields[5] if len(fields) > 5 else ""
-        if name not in ("", "[heap]") or not fields[1].startswith("rw"):
-            continue
-        start, end = (int(x, 16) for x in fields[0].split("-"))
-        first, last = -(-start // _HUGE_PAGE) * _HUGE_PAGE, end // _HUGE_PAGE * _HUGE_PAGE
-        if last - first < _HUGE_PAGE:
-            continue
-        if libc.madvise(first, last - first, _MADV_HUGEPAGE) == 0:
-            libc.madvise(first, last - first, _MADV_COLLAPSE)
-
-
-def _warm_up() -> None:
-    """Import and exercise what cards commonly touch, once, so each forked child starts warm."""
-    import random
-
-    import numpy.random  # numpy loads its random module lazily: ~10 ms a card if the children did it
-    import torch
-    import torch.nn as nn
-    import torch.nn.functional as F
-
-    # One thread before any op: forking after a multi-threaded OpenMP op can hang the child (libgomp).
-    torch.set_num_threads(1)
-    try:
-        torch.set_num_interop_threads(1)
-    except RuntimeError:
-        pass
-    x = torch.randn(4, 3)
-    repr(x @ x.t())
-    repr(torch.arange(6).view(2, 3).t().contiguous().stride())
-    repr(torch.zeros(2, dtype=torch.int8))
-    repr(torch.tensor([1 + 1j]))
-    repr(torch.aminmax(torch.tensor([1, 2])))
-    repr(F.relu(nn.Linear(3, 2)(x)))
-    repr(F.interpolate(torch.randn(1, 1, 4), scale_factor=2))
-    repr(torch.einsum("ij,jk->ik", x, x.t()).cumsum(0))
-    y = torch.ones(2, requires_grad=True)
-    (y * 2).sum().backward()
-    repr(y * 2)
-    from quizapp.core.execution import child  # noqa: F401 - its imports, paid once
-
-    # Children seed again, but the first call of each pays for lazy set-up that belongs here.
-    torch.manual_seed(0)
-    random.seed(0)
-    numpy.random.seed(0)
+def _pid_alive(pid: int) -> bool:
+    return Path(f"/proc/{pid}").exists()
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="quizapp-worker")
     parser.add_argument("--children", type=int, default=1)
+    parser.add_argument("--scratch", type=Path, required=True, help="the folder card scratch folders go in")
     args = parser.parse_args(argv)
     # The protocol goes to a private copy of stdout; fd 1 itself goes to /dev/null, so stray prints
     # (from torch, a library, or a bug) can never corrupt the message stream.
@@ -520,19 +507,26 @@ def main(argv: list[str] | None = None) -> int:
             return 0  # the app died before the line above took effect
     worker = None
     try:
-        from quizapp.core.execution.sandbox import isolate_network
+        from quizapp.core.execution.sandbox import clean_import_path, isolate_worker
 
-        no_network_namespace = isolate_network()  # before torch starts any thread
-        locations.ensure(locations.scratch_root())  # fail fast, before the long import, if it cannot be made
-        _warm_up()
-        _clean_stale_scratch()
-        worker = Worker(args.children, proto_in=0, proto_out=proto_out,
-                        missing=[no_network_namespace] if no_network_namespace else [])
+        # Before any card is forked: everything the worker starts lives in its cgroup (when it can have one).
+        cgroup = supervisor.enter_own_cgroup()
+        missing, mounts = isolate_worker()  # before torch starts any thread
+        if cgroup is None:
+            missing.append("no cgroup v2 folder could be made: a card's lifetime rests on its parent-death "
+                           "signal (which it cannot change) alone")
+        args.scratch.mkdir(parents=True, exist_ok=True)  # fail fast, before the long import
+        warmup.warm_up()
+        clean_import_path()
+        scratch.repair(args.scratch, _pid_alive)
+        worker = Worker(args.children, proto_in=0, proto_out=proto_out, missing=missing,
+                        scratch_root=args.scratch, mounts=mounts)
         enforcement = worker.probe()
         gc.collect()
         gc.freeze()  # children then never touch (and copy) the warm objects' pages for GC
-        worker.send({"op": "ready", "pid": os.getpid(), "enforcement": enforcement})
-        threading.Thread(target=_collapse_into_huge_pages, name="huge-pages", daemon=True).start()
+        worker.send({"op": "ready", "pid": os.getpid(), "enforcement": enforcement,
+                     "cgroup": str(cgroup) if cgroup else None})
+        threading.Thread(target=warmup.collapse_into_huge_pages, name="huge-pages", daemon=True).start()
     except Exception as exc:  # noqa: BLE001 - tell the app in one line why there is no worker
         message = {"op": "fatal", "message": f"the execution worker could not start: {exc.__class__.__name__}: {exc}"}
         os.write(proto_out, (json.dumps(message) + "\n").encode())
