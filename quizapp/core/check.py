@@ -6,8 +6,9 @@ the same code that grades learners, so an ``expect`` is right exactly when a lea
 
 Statuses (``/work/shared/deck-format.md``): ``ok`` (ran, and ``expect``, where given, matches),
 ``mismatch`` (``expect`` disagrees with what the code does), ``failed`` (no outcome: time limit, memory
-limit, the process died). Recall cards are listed as ``ok`` without running. Parametric cards are
-checked on the variants :func:`quizapp.core.decks.params.check_variants` picks.
+limit, the process died). What runs and how it is judged is the card's kind's (``kinds.base.CardKind.check``):
+recall cards are listed as ``ok`` without running; a write card's solution and attempts are graded as
+answers. Parametric cards are checked on the variants :func:`quizapp.core.decks.params.check_variants` picks.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from typing import Any, Callable, Iterable, Literal
 
 from quizapp.core.decks import params as card_params
 from quizapp.core.decks.model import Card, Deck, Problem
-from quizapp.core.execution.engine import Engine, job_for
+from quizapp.core.execution.engine import Engine
 from quizapp.core.execution.outcome import Outcome
+from quizapp.core.kinds import registry as kinds
+from quizapp.core.kinds.base import CheckResult
 
 CheckStatus = Literal["ok", "mismatch", "failed"]
 
@@ -106,30 +109,26 @@ def _where(card: Card) -> str:
     return f"{path}:{card.line}" if card.line else path
 
 
-def _checked(card: Card, outcome: Outcome, variant: dict[str, Any] | None) -> CardCheck:
-    common = dict(deck=card.deck, id=card.id, kind=card.kind.value, expected=card.expect,
-                  seconds=outcome.seconds, where=_where(card), variant=variant, stdout=outcome.stdout)
-    if outcome.failed:
-        return CardCheck(status="failed", actual=None, reason=outcome.reason or outcome.display, **common)
-    if card.expect is None:
-        return CardCheck(status="ok", actual=outcome.display, reason=None, **common)
-    matches, why = judge(card.kind.value, outcome, card.expect)
-    return CardCheck(status="ok" if matches else "mismatch", actual=outcome.display, reason=why, **common)
+def _checked(card: Card, result: CheckResult, variant: dict[str, Any] | None) -> CardCheck:
+    return CardCheck(deck=card.deck, id=card.id, kind=card.kind.value, status=result.status,
+                     expected=result.expected, actual=result.actual, reason=result.reason, seconds=result.seconds,
+                     where=_where(card), variant=variant, stdout=result.stdout)
 
 
 def check_decks(decks: Iterable[Deck], engine: Engine, *,
                 on_result: Callable[[CardCheck, int, int], Any] | None = None) -> CheckReport:
-    """Run every card of ``decks`` on ``engine`` (in parallel) and judge each against its ``expect``.
+    """Run every card of ``decks`` on ``engine`` (in parallel) and judge each as its kind says.
 
     ``on_result(check, done, total)`` is called as each card finishes (for a progress bar).
     """
     started = time.perf_counter()
     report = CheckReport()
-    # Everything to report, in deck order: (card, variant bindings); executable ones also get a job.
+    # Everything to report, in deck order: (card, variant bindings). A kind that checks its variants
+    # itself (write: an answer must be right on all of them) gets the whole card.
     entries: list[tuple[Card, dict[str, Any] | None]] = []
     for deck in decks:
         for card in deck.cards:
-            if not card.executable or not card.params:
+            if not card.params or not kinds.of(card).predicts:
                 entries.append((card, None))
                 continue
             try:
@@ -142,7 +141,6 @@ def check_decks(decks: Iterable[Deck], engine: Engine, *,
             entries += [(v, v.bindings) for v in variants]
 
     results: list[CardCheck | None] = [None] * len(entries)
-    runnable = [i for i, (card, _) in enumerate(entries) if card.executable]
     total = len(entries)
     done = 0
 
@@ -153,17 +151,36 @@ def check_decks(decks: Iterable[Deck], engine: Engine, *,
         if on_result is not None:
             on_result(check, done, total)
 
-    for i, (card, _) in enumerate(entries):
-        if not card.executable:
-            finish(i, CardCheck(deck=card.deck, id=card.id, kind=card.kind.value, status="ok",
-                                expected=card.expect, actual=None, reason=None, where=_where(card)))
+    # Every card's jobs go into one batch, so cards run in parallel; a card is judged once all its
+    # outcomes are in.
+    works = [kinds.of(card).check(card) for card, _ in entries]
+    jobs = []
+    owner: list[tuple[int, int]] = []  # job -> (entry, position among that entry's jobs)
+    for index, work in enumerate(works):
+        for position, job in enumerate(work.jobs):
+            jobs.append(job)
+            owner.append((index, position))
+    collected: list[list[Outcome | None]] = [[None] * len(w.jobs) for w in works]
+    waiting = [len(w.jobs) for w in works]
 
-    def on_outcome(position: int, outcome: Outcome) -> None:
-        index = runnable[position]
+    def judged(index: int) -> None:
         card, variant = entries[index]
-        finish(index, _checked(card, outcome, variant))
+        outcomes = [o for o in collected[index] if o is not None]
+        finish(index, _checked(card, works[index].judge(outcomes), variant))
 
-    engine.run_many([job_for(entries[i][0]) for i in runnable], on_result=on_outcome)
+    for index, count in enumerate(waiting):
+        if count == 0:
+            judged(index)
+
+    def on_outcome(number: int, outcome: Outcome) -> None:
+        index, position = owner[number]
+        collected[index][position] = outcome
+        waiting[index] -= 1
+        if waiting[index] == 0:
+            judged(index)
+
+    if jobs:
+        engine.run_many(jobs, on_result=on_outcome)
     report.cards = [r for r in results if r is not None]
     report.seconds = time.perf_counter() - started
     return report
