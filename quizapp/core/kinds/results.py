@@ -64,7 +64,8 @@ def _diff(wanted: dict[str, Any], got: dict[str, Any], compare: str, where: str)
     if tw == "float":
         if _same_number(wanted.get("v"), got.get("v"), compare == "close"):
             return []
-        return [f"it returned {_show(got.get('v'))}{_at(where)}, wanted {_show(wanted.get('v'))}"]
+        shown_g, shown_w = _pair(got.get("v"), wanted.get("v"))
+        return [f"it returned {shown_g}{_at(where)}, wanted {shown_w}"]
     if tw == "complex":
         close = compare == "close"
         if _same_number(wanted.get("re"), got.get("re"), close) and _same_number(wanted.get("im"), got.get("im"), close):
@@ -97,9 +98,13 @@ def _tensor(wanted: dict[str, Any], got: dict[str, Any], compare: str, where: st
     wrong = [(index, w, g) for (index, w), (_, g) in zip(flat_w, flat_g) if not _same_element(w, g, close)]
     if wrong:
         index, w, g = wrong[0]
+        shown_g, shown_w = _pair(g, w)
+        if not shape_w:  # a 0-d tensor has one element and no index
+            out.append(f"its value{_at(where)} is {shown_g}, wanted {shown_w}")
+            return out
         spot = "[" + ", ".join(str(i) for i in index) + "]"
         more = f" ({len(wrong)} of {len(flat_w)} elements differ)" if len(wrong) > 1 else ""
-        out.append(f"element {spot}{_at(where)} is {_show(g)}, wanted {_show(w)}{more}")
+        out.append(f"element {spot}{_at(where)} is {shown_g}, wanted {shown_w}{more}")
     return out
 
 
@@ -140,6 +145,15 @@ def _same_element(w: Any, g: Any, close: bool) -> bool:
     if type(w) is bool or type(g) is bool:
         return w is g if (type(w) is bool and type(g) is bool) else _same_number(w, g, False)
     return _same_number(w, g, close)
+
+
+def _pair(got: Any, wanted: Any) -> tuple[str, str]:
+    """Two numbers as short as they can be while still looking different (6 significant digits)."""
+    if isinstance(got, float) and isinstance(wanted, float):
+        short_g, short_w = f"{got:.6g}", f"{wanted:.6g}"
+        if short_g != short_w:
+            return short_g, short_w
+    return _show(got), _show(wanted)
 
 
 def _show(x: Any) -> str:
