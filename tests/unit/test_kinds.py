@@ -122,8 +122,6 @@ def test_parse_program_never_fails_otherwise(text: str) -> None:
 
 
 def tensor(values, dtype="torch.int64", shape=None):  # noqa: ANN001, ANN201
-    import itertools
-
     if shape is None:
         shape = [len(values)] if isinstance(values, list) else []
     return {"t": "tensor", "dtype": dtype, "shape": shape, "values": values, "requires_grad": False, "grad_fn": None}

@@ -281,12 +281,9 @@ class WriteKind(CardKind):
 
         return CheckWork(jobs, judge)
 
-    # --- fill, export
+    # --- fill, export, study
     def shown_answer(self, card: Card, outcome: Outcome | None) -> str | None:
-        return card.solution
-
-    def solution_for_display(self, card: Card) -> str:
-        """The reference solution as the learner sees it after a verdict (first variant's values)."""
+        """The reference solution; for a whole parametric card, as its first variant spells it."""
         solution = card.solution or ""
         if card.params and card.bindings is None:
             return P.substitute(solution, P.variants(card)[0])

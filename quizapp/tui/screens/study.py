@@ -35,8 +35,10 @@ from textual.widgets import Button, Footer, Input, Label, LoadingIndicator, Prog
 from quizapp.core.decks import params as P
 from quizapp.core.decks.model import Card
 from quizapp.core.execution.outcome import Outcome
+from quizapp.core.kinds import registry as kinds
 from quizapp.core.rating import Rating
 from quizapp.tui import format as fmt
+from quizapp.tui.widgets.code_editor import WriteStage, write_verdict
 from quizapp.tui.widgets.code_view import CodeView, markdown
 from quizapp.tui.widgets.rating_bar import RatingBar
 
@@ -107,6 +109,7 @@ class StudyScreen(Screen[None]):
         with Vertical(id="study-bottom"):
             yield Input(placeholder="Your prediction: e.g. (2, 3)  float32  tensor([1., 2.])  error",
                         id="answer", select_on_focus=False)
+            yield WriteStage(id="write")
             yield Button("Continue (Enter)", id="continue", variant="primary")
             yield Button("Show answer (Space)", id="reveal", variant="primary")
             yield Button("Skip this card (n)", id="skip-button", variant="warning")
@@ -124,10 +127,12 @@ class StudyScreen(Screen[None]):
 
     def _restyle(self) -> None:
         """Set the stage and card-kind classes in one go: each class change restyles the whole screen."""
-        ours = {f"stage-{name}" for name in STAGES} | {"executable", "recall"}
+        ours = {f"stage-{name}" for name in STAGES} | {"executable", "recall", "write"}
         wanted = {c for c in self.classes if c not in ours} | {f"stage-{self.stage}"}
         if self.card is not None:
             wanted.add("executable" if self.card.executable else "recall")
+            if _writes(self.card):
+                wanted.add("write")
         if wanted != set(self.classes):
             self.set_classes(wanted)
 
@@ -180,8 +185,11 @@ class StudyScreen(Screen[None]):
         where = f"{card.deck} · {card.id}"
         if card.bindings:
             where += "  (" + ", ".join(f"{k}={v}" for k, v in card.bindings.items()) + ")"
+        if _writes(card) and card.params:
+            where += "  (checked on every variant: " + "; ".join(
+                f"{k} in {', '.join(P.value_text(v) for v in values)}" for k, values in card.params.items()) + ")"
         self.query_one("#prompt", Static).update(Group(Text(where, style="dim"), self._md(card.prompt)))
-        self.query_one("#code", CodeView).show(card.code)
+        self.query_one("#code", CodeView).show(_shown_code(card))
         self.query_one("#verdict", Static).update("")
         answer = self.query_one("#answer", Input)
         answer.value = ""
@@ -191,7 +199,12 @@ class StudyScreen(Screen[None]):
         self.query_one("#study-body", VerticalScroll).scroll_home(animate=False)
         # Focus moves now, not after the next refresh: keys a fast typist sends from here on must go
         # straight into the prediction box, in order, and never to a widget of the previous stage.
-        if card.executable:
+        if _writes(card):
+            stage = self.query_one(WriteStage)
+            stage.show(card)
+            self.set_focus(stage.editor)
+            self._focus_later("#write-editor")
+        elif card.executable:
             answer.disabled = False
             self.set_focus(answer)
             self._focus_later("#answer")  # again once the stage's styles show it (a no-op if it has focus)
@@ -215,7 +228,7 @@ class StudyScreen(Screen[None]):
         printable key it gets), so it is inserted whatever has focus by now. Enter submits here, and only
         here, for the same reason: it may have been typed before the box had focus.
         """
-        if self.stage != "question" or self.card is None or not self.card.executable:
+        if self.stage != "question" or self.card is None or not self.card.executable or _writes(self.card):
             return
         answer = self.query_one("#answer", Input)
         if event.key == "enter":
@@ -271,6 +284,21 @@ class StudyScreen(Screen[None]):
         self.set_timer(SPINNER_DELAY, self._maybe_show_spinner)
         self._grade(card, answer)
 
+    @on(WriteStage.Submitted)
+    def _code_submitted(self, event: WriteStage.Submitted) -> None:
+        card = self.card
+        if card is None or self.stage != "question" or not _writes(card):
+            return
+        if not event.code.strip():
+            self.notify("Write your code first: statements whose last line is the result.", severity="warning")
+            return
+        self.answer = event.code
+        self.seconds = time.monotonic() - self.shown_at
+        self.query_one(WriteStage).set_read_only()
+        self.stage = "grading"
+        self.set_timer(SPINNER_DELAY, self._maybe_show_spinner)
+        self._grade(card, event.code)
+
     def _maybe_show_spinner(self) -> None:
         if self.stage == "grading":
             self.query_one("#spinner").display = True
@@ -306,7 +334,13 @@ class StudyScreen(Screen[None]):
             answer.focus()
             return
         self.outcome, self.verdict = outcome, verdict
-        self.query_one("#verdict", Static).update(self._verdict_renderable(card, outcome, verdict))
+        if _writes(card):
+            self.query_one(WriteStage).remember(card, self.answer, verdict.correct)
+            solution = kinds.of(card).shown_answer(card, outcome) or ""
+            shown = write_verdict(card, outcome, verdict, self.app.current_theme.dark, solution)
+        else:
+            shown = self._verdict_renderable(card, outcome, verdict)
+        self.query_one("#verdict", Static).update(shown)
         self._show_rating(self.session.suggested_rating(verdict, self.seconds))
 
     def _verdict_renderable(self, card: Card, outcome: Outcome, verdict: Verdict) -> Group:
@@ -492,3 +526,18 @@ class StudyScreen(Screen[None]):
         self.query_one("#summary", Static).update(lines)
         self.stage = "done"
         self._focus_later("#back")
+
+
+def _writes(card: Card) -> bool:
+    """A card whose learner writes code (the editor) rather than typing a prediction."""
+    kind = kinds.of(card)
+    return kind.runs_code and not kind.predicts
+
+
+def _shown_code(card: Card) -> str:
+    """The code shown above the answer: a whole (not instantiated) write card shows its first variant's setup."""
+    if _writes(card):
+        if card.params and card.bindings is None:
+            return P.substitute(card.setup, P.variants(card)[0]) if card.setup else ""
+        return card.setup or ""
+    return card.code
