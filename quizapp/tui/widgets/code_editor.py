@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from quizapp.core.grading.verdict import Verdict
 
 SUBMIT_KEYS = "ctrl+s,ctrl+enter"
-HINT = "Ctrl+S submit (or Ctrl+Enter) · Enter newline · Tab indent · Esc leaves the editor"
+HINT = "Ctrl+S: submit (or Ctrl+Enter) · Enter: newline · Tab: indent · Esc: leave"
 INDENT = "    "
 
 
