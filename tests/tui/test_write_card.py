@@ -48,6 +48,7 @@ REFERENCE = "torch.tril(torch.ones(3, 3, dtype=x.dtype)) @ x"
 ANSWERS = {
     ("", REFERENCE): ok([1, 3, 6]),
     ("y = x * 2\n", "y"): ok([2, 4, 6]),
+    ("y = x\n", "y"): ok([1, 2, 3]),
     ("m = (torch.arange(3)[:, None] >= torch.arange(3))\n", "(m * x).sum(1)"): ok([1, 3, 6]),
     ("", "x.view(2, 2)"): Outcome(status="raised", error_type="RuntimeError", error_types=("RuntimeError",),
                                   error_message="shape '[2, 2]' is invalid for input of size 3",
@@ -210,3 +211,15 @@ async def test_the_write_card_fits_80x24_in_light_and_dark(write_app) -> None:  
             region = stage.region
             assert region.y + region.height <= 23  # above the footer
             assert app.screen.query_one("#prompt").region.height > 0
+
+
+async def test_keys_typed_before_the_editor_has_focus_go_into_it(write_app) -> None:  # noqa: ANN001
+    app, _, _ = write_app
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_stage(pilot, "question")
+        app.screen.set_focus(None)  # as in the instant after a card appears
+        await type_code(pilot, "y = x\ny")
+        assert app.screen.query_one(PythonEditor).text == "y = x\ny"
+        app.screen.set_focus(None)
+        await pilot.press("ctrl+s")  # submitting works without focus too
+        await wait_stage(pilot, "rating")

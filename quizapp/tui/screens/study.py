@@ -200,6 +200,7 @@ class StudyScreen(Screen[None]):
         # Focus moves now, not after the next refresh: keys a fast typist sends from here on must go
         # straight into the prediction box, in order, and never to a widget of the previous stage.
         if _writes(card):
+            answer.disabled = True  # hidden, and it must not take the keys meant for the editor
             stage = self.query_one(WriteStage)
             stage.show(card)
             self.set_focus(stage.editor)
@@ -228,7 +229,10 @@ class StudyScreen(Screen[None]):
         printable key it gets), so it is inserted whatever has focus by now. Enter submits here, and only
         here, for the same reason: it may have been typed before the box had focus.
         """
-        if self.stage != "question" or self.card is None or not self.card.executable or _writes(self.card):
+        if self.stage != "question" or self.card is None or not self.card.executable:
+            return
+        if _writes(self.card):  # the same for the code editor: keys typed before it has focus go into it
+            self.query_one(WriteStage).take_key(event)
             return
         answer = self.query_one("#answer", Input)
         if event.key == "enter":
@@ -271,7 +275,7 @@ class StudyScreen(Screen[None]):
     @on(Input.Submitted, "#answer")
     def _submitted(self, event: Input.Submitted) -> None:
         card = self.card
-        if card is None or self.stage != "question":
+        if card is None or self.stage != "question" or _writes(card):
             return
         answer = event.value.strip()
         if not answer:

@@ -68,7 +68,9 @@ class WriteStage(Vertical):
     WriteStage #write-hint { height: 1; color: $text-muted; padding: 0 1; }
     """
 
-    BINDINGS = [Binding(SUBMIT_KEYS, "submit", "Submit", id="write-submit", priority=True,
+    # Not a priority binding: those run ahead of keys still queued for the editor, so a fast
+    # "...y<Ctrl+S>" would submit before the last characters arrived. This one acts in typing order.
+    BINDINGS = [Binding(SUBMIT_KEYS, "submit", "Submit", id="write-submit",
                         tooltip="Run your code on every variant of the card and grade it")]
 
     class Submitted(Message):
@@ -136,8 +138,25 @@ class WriteStage(Vertical):
             return
         self.post_message(self.Submitted(editor.text))
 
-    def focus_editor(self) -> None:
-        self.editor.focus()
+    def take_key(self, event: events.Key) -> None:
+        """A key that reached the screen because the editor did not have focus yet (the card had just
+        appeared): focus the editor and type the key there, so fast typing loses nothing."""
+        editor = self.editor
+        if editor.read_only:
+            return
+        if event.key in SUBMIT_KEYS.split(","):  # its binding lives on this widget, outside the focus chain
+            event.stop()
+            event.prevent_default()
+            editor.focus()
+            self.action_submit()
+            return
+        if not (event.is_printable or event.key in ("enter", "tab")):
+            return
+        event.stop()
+        event.prevent_default()
+        editor.focus()
+        text = {"enter": "\n", "tab": INDENT}.get(event.key, event.character or "")
+        editor.replace(text, *editor.selection, maintain_selection_offset=False)
 
 
 def write_verdict(card: Card, outcome: Outcome, verdict: Verdict, dark: bool, solution: str) -> Group:
