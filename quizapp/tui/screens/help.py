@@ -20,6 +20,8 @@ HELP = """\
 **Study**: type your prediction and press `Enter`. Then rate with `1` Again · `2` Hard ·
 `3` Good · `4` Easy (each button shows when you would see the card again); `Enter` or `Space`
 accepts the suggested (highlighted) rating. Recall cards: `Space` or `Enter` shows the answer.
+Write cards: type your code in the editor (`Enter` new line, `Tab` indent); `Ctrl+S` (or
+`Ctrl+Enter`) submits it; `Esc` leaves the editor.
 
 | key | action |
 | --- | --- |

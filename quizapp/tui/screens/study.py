@@ -482,7 +482,7 @@ class StudyScreen(Screen[None]):
             self.notify(f"{card.deck}/{card.id} is no longer in its deck.", severity="warning")
             self.advance()
             return
-        if fresh.params:  # keep the variant on screen when its parameters still exist
+        if fresh.params and kinds.of(fresh).predicts:  # keep the variant on screen when its parameters still exist
             keep = card.bindings if card.bindings and set(card.bindings) == set(fresh.params) else None
             fresh = P.instantiate(fresh, keep or P.sample(fresh, self.session.rng))
         self.notify("Decks reloaded.")
