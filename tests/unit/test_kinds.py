@@ -103,6 +103,8 @@ def test_a_program_splits_at_its_last_expression() -> None:
     ("# only a comment", "only comments"),
     ("x +", "syntax error (line 1)"),
     ("y = 1\nz = 2", "the last line (line 2) must be an expression"),
+    ("return 1\nx", "syntax error (line 1): 'return' outside function"),
+    ("y = 1\n*y", "syntax error (line 2): can't use starred expression here"),
     ("(" * 100 + ")" * 100, "nests brackets"),
     ("x" * 30_000, "longer than"),
 ])

@@ -48,7 +48,22 @@ def parse_program(text: str) -> Program:
         raise ProgramError(f"the last line (line {last.lineno}) must be an expression, the result"
                            f" (it is {_statement_name(last)})")
     start = _offset(text, last.lineno, last.col_offset)
-    return Program(text=text, tree=tree, body=text[:start], result=text[start:].strip())
+    body, result = text[:start], text[start:].strip()
+    # Compiling (never running) catches what parses but cannot run: `return` outside a function, or a
+    # last line that is a statement-only expression such as `*x`.
+    _compiles(tree, "exec", 0)
+    _compiles(result, "eval", last.lineno - 1)
+    return Program(text=text, tree=tree, body=body, result=result)
+
+
+def _compiles(code: ast.Module | str, mode: str, lines_before: int) -> None:
+    try:
+        compile(code, "<answer>", mode)
+    except SyntaxError as exc:
+        where = f" (line {exc.lineno + lines_before})" if exc.lineno else ""
+        raise ProgramError(f"syntax error{where}: {exc.msg}") from None
+    except (ValueError, RecursionError, MemoryError) as exc:
+        raise ProgramError(f"the code cannot be parsed: {type(exc).__name__}") from None
 
 
 def _offset(text: str, lineno: int, col_offset: int) -> int:

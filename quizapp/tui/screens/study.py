@@ -38,7 +38,8 @@ from quizapp.core.execution.outcome import Outcome
 from quizapp.core.kinds import registry as kinds
 from quizapp.core.rating import Rating
 from quizapp.tui import format as fmt
-from quizapp.tui.widgets.code_editor import WriteStage, write_verdict
+from quizapp.tui.widgets.code_editor import WriteStage, shown_setup, variants_note, write_verdict
+from quizapp.tui.widgets.code_editor import writes_code as _writes
 from quizapp.tui.widgets.code_view import CodeView, markdown
 from quizapp.tui.widgets.rating_bar import RatingBar
 
@@ -185,11 +186,10 @@ class StudyScreen(Screen[None]):
         where = f"{card.deck} · {card.id}"
         if card.bindings:
             where += "  (" + ", ".join(f"{k}={v}" for k, v in card.bindings.items()) + ")"
-        if _writes(card) and card.params:
-            where += "  (checked on every variant: " + "; ".join(
-                f"{k} in {', '.join(P.value_text(v) for v in values)}" for k, values in card.params.items()) + ")"
+        if _writes(card):
+            where += variants_note(card)
         self.query_one("#prompt", Static).update(Group(Text(where, style="dim"), self._md(card.prompt)))
-        self.query_one("#code", CodeView).show(_shown_code(card))
+        self.query_one("#code", CodeView).show(shown_setup(card) if _writes(card) else card.code)
         self.query_one("#verdict", Static).update("")
         answer = self.query_one("#answer", Input)
         answer.value = ""
@@ -531,17 +531,3 @@ class StudyScreen(Screen[None]):
         self.stage = "done"
         self._focus_later("#back")
 
-
-def _writes(card: Card) -> bool:
-    """A card whose learner writes code (the editor) rather than typing a prediction."""
-    kind = kinds.of(card)
-    return kind.runs_code and not kind.predicts
-
-
-def _shown_code(card: Card) -> str:
-    """The code shown above the answer: a whole (not instantiated) write card shows its first variant's setup."""
-    if _writes(card):
-        if card.params and card.bindings is None:
-            return P.substitute(card.setup, P.variants(card)[0]) if card.setup else ""
-        return card.setup or ""
-    return card.code

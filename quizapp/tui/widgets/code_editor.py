@@ -22,6 +22,8 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static, TextArea
 
+from quizapp.core.decks import params as P
+from quizapp.core.kinds import registry as kinds
 from quizapp.tui.widgets.code_view import code_theme, markdown
 
 if TYPE_CHECKING:
@@ -32,6 +34,27 @@ if TYPE_CHECKING:
 SUBMIT_KEYS = "ctrl+s,ctrl+enter"
 HINT = "Ctrl+S: submit (or Ctrl+Enter) · Enter: newline · Tab: indent · Esc: leave"
 INDENT = "    "
+
+
+def writes_code(card: Card) -> bool:
+    """A card whose learner writes code (this editor) rather than typing a prediction."""
+    kind = kinds.of(card)
+    return kind.runs_code and not kind.predicts
+
+
+def shown_setup(card: Card) -> str:
+    """The code shown above the editor: a whole parametric card shows its first variant's setup."""
+    if card.params and card.bindings is None and card.setup:
+        return P.substitute(card.setup, P.variants(card)[0])
+    return card.setup or ""
+
+
+def variants_note(card: Card) -> str:
+    """What the answer is checked on, for the card's heading: "  (checked on every variant: n in 2, 3)"."""
+    if not card.params or card.bindings is not None:
+        return ""
+    values = "; ".join(f"{name} in {', '.join(P.value_text(v) for v in vals)}" for name, vals in card.params.items())
+    return f"  (checked on every variant: {values})"
 
 
 def editor_theme(dark: bool) -> str:
