@@ -3,7 +3,8 @@
 Stages of a card (the screen's ``stage``; CSS shows the parts that belong to it):
 
     concept   a new card's concept, first; Enter/Space continues
-    question  code + question; type a prediction and press Enter (recall: Enter/Space reveals)
+    question  code + question; type a prediction and press Enter (recall: Enter/Space reveals;
+              write: the code editor of widgets/code_editor.py instead, Ctrl+S submits)
     grading   the snippet runs in a worker thread; a spinner appears if it takes longer than a blink
     failed    the snippet could not run (time limit, ...): a notice; skip it, nothing is recorded
     rating    the verdict (or the recall answer) and the four rating buttons labelled with intervals
