@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Iterable, Optional
 import typer
 
 from quizapp.core.decks.model import Deck, DeckLoadError, Problem
+from quizapp.core.kinds import registry as kinds
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -91,7 +92,7 @@ def run_check(paths: Iterable[str], *, as_json: bool = False, timeout: float | N
         report.problems[:0] = problems
         for problem in report.problems[len(problems):]:
             sys.stderr.write(f"{_printable(str(problem))}\n")
-        ran = any(c.kind != "recall" for c in report.cards)
+        ran = any(kinds.get(c.kind).runs_code for c in report.cards)
         unenforced = engine.enforcement() if ran and not as_json else []
     finally:
         if own:
@@ -233,7 +234,7 @@ def list_command(
     catalog = load_catalog(paths or [])
     rows = []
     for deck in catalog.decks.values():
-        recall = sum(1 for c in deck.cards if not c.executable)
+        recall = sum(1 for c in deck.cards if not kinds.of(c).runs_code)
         origin = "bundled" if deck.bundled else (str(deck.source) if deck.source else "")
         rows.append({"deck": deck.id, "title": deck.title, "cards": len(deck.cards),
                      "executable": len(deck.cards) - recall, "recall": recall, "source": origin})

@@ -6,8 +6,9 @@ the same code that grades learners, so an ``expect`` is right exactly when a lea
 
 Statuses (``/work/shared/deck-format.md``): ``ok`` (ran, and ``expect``, where given, matches),
 ``mismatch`` (``expect`` disagrees with what the code does), ``failed`` (no outcome: time limit, memory
-limit, the process died). Recall cards are listed as ``ok`` without running. Parametric cards are
-checked on the variants :func:`quizapp.core.decks.params.check_variants` picks.
+limit, the process died). What runs and how it is judged is the card's kind's (``kinds.base.CardKind.check``):
+recall cards are listed as ``ok`` without running; a write card's solution and attempts are graded as
+answers. Parametric cards are checked on the variants :func:`quizapp.core.decks.params.check_variants` picks.
 
 An extension (docs/deck-format.md): a card whose ``torch`` key excludes the installed torch is not run
 and is reported as ``skipped``, never ``ok``; it does not change the exit status, and the JSON summary
@@ -23,8 +24,10 @@ from typing import Any, Callable, Iterable, Literal
 from quizapp.core.decks import params as card_params
 from quizapp.core.decks import torchver
 from quizapp.core.decks.model import Card, Deck, Problem
-from quizapp.core.execution.engine import Engine, job_for
+from quizapp.core.execution.engine import Engine
 from quizapp.core.execution.outcome import Outcome
+from quizapp.core.kinds import registry as kinds
+from quizapp.core.kinds.base import CheckResult
 
 CheckStatus = Literal["ok", "mismatch", "failed", "skipped"]
 INSTALLED_TORCH = "installed"  # check_decks' default: compare ``torch`` keys with the installed release
@@ -113,15 +116,10 @@ def _where(card: Card) -> str:
     return f"{path}:{card.line}" if card.line else path
 
 
-def _checked(card: Card, outcome: Outcome, variant: dict[str, Any] | None) -> CardCheck:
-    common = dict(deck=card.deck, id=card.id, kind=card.kind.value, expected=card.expect,
-                  seconds=outcome.seconds, where=_where(card), variant=variant, stdout=outcome.stdout)
-    if outcome.failed:
-        return CardCheck(status="failed", actual=None, reason=outcome.reason or outcome.display, **common)
-    if card.expect is None:
-        return CardCheck(status="ok", actual=outcome.display, reason=None, **common)
-    matches, why = judge(card.kind.value, outcome, card.expect)
-    return CardCheck(status="ok" if matches else "mismatch", actual=outcome.display, reason=why, **common)
+def _checked(card: Card, result: CheckResult, variant: dict[str, Any] | None) -> CardCheck:
+    return CardCheck(deck=card.deck, id=card.id, kind=card.kind.value, status=result.status,
+                     expected=result.expected, actual=result.actual, reason=result.reason, seconds=result.seconds,
+                     where=_where(card), variant=variant, stdout=result.stdout)
 
 
 def skip_reason(card: Card, torch_version: str | None) -> str | None:
@@ -141,7 +139,7 @@ def skip_reason(card: Card, torch_version: str | None) -> str | None:
 def check_decks(decks: Iterable[Deck], engine: Engine, *,
                 on_result: Callable[[CardCheck, int, int], Any] | None = None,
                 torch_version: str | None = INSTALLED_TORCH) -> CheckReport:
-    """Run every card of ``decks`` on ``engine`` (in parallel) and judge each against its ``expect``.
+    """Run every card of ``decks`` on ``engine`` (in parallel) and judge each as its kind says.
 
     ``on_result(check, done, total)`` is called as each card finishes (for a progress bar).
     ``torch_version`` is the release cards' ``torch`` keys are compared with; by default the one
@@ -151,7 +149,8 @@ def check_decks(decks: Iterable[Deck], engine: Engine, *,
         torch_version = torchver.installed_torch_version()
     started = time.perf_counter()
     report = CheckReport()
-    # Everything to report, in deck order: (card, variant bindings); executable ones also get a job.
+    # Everything to report, in deck order: (card, variant bindings). A kind that checks its variants
+    # itself (write: an answer must be right on all of them) gets the whole card.
     entries: list[tuple[Card, dict[str, Any] | None]] = []
     skipped: dict[int, str] = {}  # entry index -> why
     for deck in decks:
@@ -161,7 +160,7 @@ def check_decks(decks: Iterable[Deck], engine: Engine, *,
                 skipped[len(entries)] = why
                 entries.append((card, None))
                 continue
-            if not card.executable or not card.params:
+            if not card.params or not kinds.of(card).predicts:
                 entries.append((card, None))
                 continue
             try:
@@ -174,7 +173,6 @@ def check_decks(decks: Iterable[Deck], engine: Engine, *,
             entries += [(v, v.bindings) for v in variants]
 
     results: list[CardCheck | None] = [None] * len(entries)
-    runnable = [i for i, (card, _) in enumerate(entries) if card.executable and i not in skipped]
     total = len(entries)
     done = 0
 
@@ -189,16 +187,39 @@ def check_decks(decks: Iterable[Deck], engine: Engine, *,
         if i in skipped:
             finish(i, CardCheck(deck=card.deck, id=card.id, kind=card.kind.value, status="skipped",
                                 expected=card.expect, actual=None, reason=skipped[i], where=_where(card)))
-        elif not card.executable:
-            finish(i, CardCheck(deck=card.deck, id=card.id, kind=card.kind.value, status="ok",
-                                expected=card.expect, actual=None, reason=None, where=_where(card)))
 
-    def on_outcome(position: int, outcome: Outcome) -> None:
-        index = runnable[position]
+    # Every card's jobs go into one batch, so cards run in parallel; a card is judged once all its
+    # outcomes are in.
+    works = [kinds.of(card).check(card) for card, _ in entries]  # skipped ones' jobs are dropped below
+    jobs = []
+    owner: list[tuple[int, int]] = []  # job -> (entry, position among that entry's jobs)
+    for index, work in enumerate(works):
+        if index in skipped:
+            continue
+        for position, job in enumerate(work.jobs):
+            jobs.append(job)
+            owner.append((index, position))
+    collected: list[list[Outcome | None]] = [[None] * len(w.jobs) for w in works]
+    waiting = [0 if i in skipped else len(w.jobs) for i, w in enumerate(works)]
+
+    def judged(index: int) -> None:
         card, variant = entries[index]
-        finish(index, _checked(card, outcome, variant))
+        outcomes = [o for o in collected[index] if o is not None]
+        finish(index, _checked(card, works[index].judge(outcomes), variant))
 
-    engine.run_many([job_for(entries[i][0]) for i in runnable], on_result=on_outcome)
+    for index, count in enumerate(waiting):
+        if count == 0 and index not in skipped:
+            judged(index)
+
+    def on_outcome(number: int, outcome: Outcome) -> None:
+        index, position = owner[number]
+        collected[index][position] = outcome
+        waiting[index] -= 1
+        if waiting[index] == 0:
+            judged(index)
+
+    if jobs:
+        engine.run_many(jobs, on_result=on_outcome)
     report.cards = [r for r in results if r is not None]
     report.seconds = time.perf_counter() - started
     return report

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from quizapp.core.decks import params as P
 from quizapp.core.decks.model import Card, CardKey
 from quizapp.core.execution.outcome import Outcome
+from quizapp.core.kinds import registry as kinds
 from quizapp.core.rating import Rating
 from quizapp.core.seen_concepts import SeenConcepts, default_path
 
@@ -180,7 +181,8 @@ class StudySession:
             return None
         card = self.catalog.card(key)
         assert card is not None  # _queue keeps only cards the catalog holds
-        if card.params:
+        if card.params and kinds.of(card).predicts:
+            # A write card stays whole: an answer to it must be right on every variant.
             card = P.instantiate(card, P.sample(card, self.rng))
         return card
 
@@ -272,6 +274,15 @@ class StudySession:
         Never raises for a bad snippet: an engine failure becomes a ``failed`` outcome (the front end
         offers to skip the card; nothing is recorded).
         """
+        kind = kinds.of(card)
+        if not kind.predicts:  # the kind runs and judges the answer itself (write: on every variant)
+            try:
+                return kind.evaluate(card, answer, self.engine)
+            except Exception as exc:  # the engine itself broke: a readable notice, nothing recorded
+                outcome = Outcome.failure(f"the card could not be run: {exc}")
+                from quizapp.core.grading.verdict import grade
+
+                return outcome, grade(card.kind.value, outcome, answer)
         from quizapp.core.execution.engine import job_for
 
         try:

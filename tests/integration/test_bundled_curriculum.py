@@ -68,6 +68,8 @@ def test_the_curriculum_is_complete(catalog) -> None:
     for card in cards:
         if card.kind is Kind.RECALL:
             assert card.answer, card.key
+        elif card.kind is Kind.WRITE:
+            assert card.solution and card.explain and len(card.attempts) >= 3, card.key
         else:
             assert card.expect and card.explain, f"{card.key} needs both expect and explain"
 

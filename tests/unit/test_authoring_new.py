@@ -34,7 +34,7 @@ def test_the_new_deck_loads_with_one_card_of_each_kind(home):
 def test_every_card_is_explained_by_a_comment():
     text = new.render("x", "X", "x.yaml")
     kinds = {line.split("kind:")[1].split()[0] for line in text.splitlines() if line.lstrip().startswith("# kind:")}
-    assert kinds == {"shape", "stride", "dtype", "value", "recall"}
+    assert kinds == {"shape", "stride", "dtype", "value", "recall", "write"}
 
 
 def test_it_never_overwrites(home):

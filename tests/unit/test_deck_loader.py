@@ -166,7 +166,7 @@ def test_missing_top_level_keys() -> None:
 def test_missing_card_id_and_kind() -> None:
     assert problems(HEADER + "  - ask: x\n") == [
         "d.yaml:4: missing required key 'id' (unique within the deck)",
-        "d.yaml:4: missing required key 'kind' (one of shape, stride, dtype, value, recall)",
+        "d.yaml:4: missing required key 'kind' (one of shape, stride, dtype, value, recall, write)",
     ]
 
 
@@ -262,7 +262,7 @@ def test_good_deck_ids(good: str) -> None:
 def test_unknown_kind_with_hint() -> None:
     assert problems(HEADER + "  - id: a\n    kind: shap\n    ask: x\n") == [
         ("d.yaml:5: unknown kind 'shap' in card 'a' (did you mean 'shape'?); kinds are shape, stride, dtype,"
-        " value, recall")
+        " value, recall, write")
     ]
 
 
@@ -279,7 +279,7 @@ def test_duplicate_card_ids_even_when_the_first_card_has_problems() -> None:
     ask: x
 """) == [
         ("d.yaml:5: unknown kind 'shap' in card 'a' (did you mean 'shape'?); kinds are shape, stride, dtype,"
-        " value, recall"),
+        " value, recall, write"),
         "d.yaml:10: duplicate card id 'a' (first used on line 4)",
     ]
 

@@ -210,6 +210,7 @@ def plan_fill(path: Path | str, engine: Engine, *, overwrite_mismatches: bool = 
     from quizapp.core.decks.model import DeckLoadError
     from quizapp.core.execution.engine import job_for
     from quizapp.core.grading.verdict import grade
+    from quizapp.core.kinds import registry as kinds
 
     path = Path(path)
     try:
@@ -226,7 +227,7 @@ def plan_fill(path: Path | str, engine: Engine, *, overwrite_mismatches: bool = 
     results: list[CardResult] = []
     runnable: list[Card] = []
     for card in deck.cards:
-        if not card.executable:
+        if not kinds.of(card).fillable:  # recall and write cards have no `expect` to fill
             continue
         if card.params:
             results.append(CardResult(card.id, "skipped", card.expect, None,

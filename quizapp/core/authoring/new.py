@@ -104,6 +104,23 @@ cards:
     answer: The total number of processes taking part, across all nodes.
     explain: |
       With 2 nodes of 4 GPUs each and one process per GPU, `world_size` is 8.
+
+  # kind: write -- the user writes the code; it runs on every variant and must give what `solution` gives.
+  - id: running-total
+    kind: write
+    prompt: Return the running total of the 1-d tensor `x` (like `torch.cumsum(x, 0)`), without a loop.
+    setup: x = torch.arange(1, $n + 1)
+    params: {{n: [3, 5]}}
+    solution: (x[None, :] * (torch.arange($n)[:, None] >= torch.arange($n)[None, :])).sum(1)
+    forbid: [cumsum, for, while]  # checked on the parsed code: `x.cumsum(0)` is rejected too
+    compare: exact                # or close: floats within torch.allclose's tolerance
+    attempts:                     # deck check grades each one and wants the stated verdict
+      - code: x.cumsum(0)
+        correct: false
+      - code: torch.tril(torch.ones(len(x), len(x), dtype=x.dtype)) @ x
+        correct: true
+    explain: |
+      Row `i` of the lower-triangular mask keeps `x[0..i]`; summing each row gives the running total.
 """
 
 

@@ -24,31 +24,20 @@ from quizapp.core.decks import params as P
 from quizapp.core.decks import torchver
 from quizapp.core.decks.model import Card, Deck, DeckLoadError, Kind, Problem
 from quizapp.core.decks.yamlsafe import Map, Node, Scalar, Seq, YamlError, parse_bytes, read_tree
+from quizapp.core.kinds import registry as kinds
 
 DECK_KEYS = ("deck", "title", "description", "tags", "concepts", "torch", "cards")
-CARD_KEYS = ("id", "kind", "setup", "ask", "expect", "prompt", "explain", "answer", "tags", "concept", "params",
-             "torch")
-EXECUTABLE_ONLY = ("setup", "ask", "expect", "params")
-RECALL_ONLY = ("answer",)
-KIND_NAMES = tuple(k.value for k in Kind)
+COMMON_KEYS = ("id", "kind", "prompt", "explain", "tags", "concept", "torch")  # every kind; the rest is the kind's
+CARD_KEYS = tuple(dict.fromkeys(("id", "kind", "setup", "ask", "expect", "prompt", "explain", "answer", "tags",
+                                 "concept", "params", "torch") + kinds.all_keys()))
+KIND_NAMES = kinds.names()
 DECK_ID = re.compile(r"[a-z0-9][a-z0-9-]*")  # used with fullmatch
-PROMPT_ASK_WIDTH = 60  # longer asks are not repeated in the default prompt: the code is shown anyway
-
-_DEFAULT_PROMPTS = {
-    Kind.SHAPE: ("What is the shape of `{ask}`?", "What is the shape of the result?"),
-    Kind.STRIDE: ("What are the strides of `{ask}`?", "What are the strides of the result?"),
-    Kind.DTYPE: ("What is the dtype of `{ask}`?", "What is the dtype of the result?"),
-    Kind.VALUE: ("What does `{ask}` evaluate to?", "What does the last expression evaluate to?"),
-}
+TEXT_FIELDS = ("setup", "ask", "expect", "prompt", "explain", "answer", "solution")
 
 
 def default_prompt(kind: Kind, ask: str) -> str:
     """The question an executable card asks when its author gave no ``prompt``."""
-    short, generic = _DEFAULT_PROMPTS[kind]
-    one_line = " ".join(ask.split())
-    if "\n" in ask.strip() or len(one_line) > PROMPT_ASK_WIDTH or "`" in one_line:
-        return generic
-    return short.format(ask=one_line)
+    return kinds.get(kind).default_prompt(ask) or ""
 
 
 def display_path(path: Path) -> str:
@@ -266,55 +255,50 @@ class _DeckReader:
         if card_id is not None and "\n" in card_id.strip():
             self.problem("'id' must be one line", entries["id"][1].line)
         kind = self.kind(entries, node.line, where)
+        plugin = kinds.get(kind) if kind is not None else None
 
-        if kind is not None:
-            for name in EXECUTABLE_ONLY if kind is Kind.RECALL else RECALL_ONLY:
-                if name in entries:
-                    why = ("recall cards run no code" if kind is Kind.RECALL
-                           else "only recall cards have an 'answer'; executable cards are graded by running 'ask'")
-                    self.problem(f"'{name}' does not apply to kind '{kind.value}'{where} ({why})", entries[name][0].line)
+        if plugin is not None:
+            for name in CARD_KEYS:
+                if name in entries and name not in COMMON_KEYS and name not in plugin.keys:
+                    self.problem(f"'{name}' does not apply to kind '{plugin.name}'{where} ({plugin.not_applicable})",
+                                 entries[name][0].line)
 
-        texts = {name: self.text(entries.get(name), name, flow_ok=(name == "expect"))
-                 for name in ("setup", "ask", "expect", "prompt", "explain", "answer")}
-        for name in ("prompt", "explain", "answer", "setup", "ask"):
-            if texts[name] is not None and not texts[name].strip():
+        texts = {name: self.text(entries.get(name), name, flow_ok=(name == "expect")) for name in TEXT_FIELDS}
+        for name in TEXT_FIELDS:
+            if name != "expect" and texts[name] is not None and not texts[name].strip():
                 texts[name] = None
         tags = self.tags(entries.get("tags"))
         concept = self.concept(entries.get("concept"), concepts, where)
         torch_range = torchver.both(deck_torch, self.torch_range(entries.get("torch"), where))
         params, declared = None, set()
-        if kind is not None and kind.executable:
+        if plugin is not None and "params" in plugin.keys:
             params, declared = self.params(entries.get("params"), where)
+        extra: dict[str, Any] = {}
 
-        if kind is Kind.RECALL:
-            if texts["answer"] is None and _absent_or_empty(entries.get("answer")):
-                self.problem(f"recall card{label} needs an 'answer' (the back of the card)",
-                             entries["answer"][0].line if "answer" in entries else node.line)
-            if texts["prompt"] is None and _absent_or_empty(entries.get("prompt")):
-                self.problem(f"recall card{label} needs a 'prompt' (the question)",
-                             entries["prompt"][0].line if "prompt" in entries else node.line)
-        elif kind is not None:
-            if texts["ask"] is None and _absent_or_empty(entries.get("ask")):
-                self.problem(f"{kind.value} card{label} needs 'ask' (the Python expression whose outcome is"
-                             " predicted)", entries["ask"][0].line if "ask" in entries else node.line)
-            placeholders_ok = True
-            if params is not None:
-                count = len(self.problems)
-                self.check_placeholders(params, declared, entries, texts, where)
-                placeholders_ok = len(self.problems) == count and set(params) == declared
-            if placeholders_ok:
-                self.check_python(entries, texts, params or {}, where)
+        if plugin is not None:
+            for name, phrase in plugin.required.items():
+                if texts.get(name) is None and _absent_or_empty(entries.get(name)):
+                    self.problem(f"{plugin.name} card{label} needs {phrase}",
+                                 entries[name][0].line if name in entries else node.line)
+            extra = plugin.read_extra(self, entries, where)
+            if plugin.code_fields:
+                placeholders_ok = True
+                if params is not None:
+                    count = len(self.problems)
+                    self.check_placeholders(params, declared, entries, texts, where)
+                    placeholders_ok = len(self.problems) == count and set(params) == declared
+                if placeholders_ok:
+                    self.check_python(entries, texts, params or {}, where, plugin.code_fields)
 
-        if len(self.problems) > before or card_id is None or kind is None:
+        if len(self.problems) > before or card_id is None or kind is None or plugin is None:
             return None
         prompt = texts["prompt"]
         if prompt is None:
-            assert texts["ask"] is not None
-            prompt = default_prompt(kind, texts["ask"])
+            prompt = plugin.default_prompt(texts["ask"]) or ""
         return Card(deck=deck_id, id=card_id.strip(), kind=kind, prompt=prompt, setup=texts["setup"],
                     ask=texts["ask"], expect=texts["expect"], explain=texts["explain"], answer=texts["answer"],
-                    tags=tags, concept=concept, params=params, torch=torch_range, source=self.source,
-                    line=node.line, field_lines=field_lines)
+                    tags=tags, concept=concept, params=params, torch=torch_range, source=self.source, line=node.line,
+                    field_lines=field_lines, solution=texts["solution"], **extra)
 
     def torch_range(self, entry: tuple[Scalar, Node] | None, where: str) -> torchver.TorchRange | None:
         """The ``torch`` key (an extension: the torch releases the claims hold for), or None."""
@@ -437,12 +421,13 @@ class _DeckReader:
     # -- code ----------------------------------------------------------------------------------
 
     def check_python(self, entries: dict[str, tuple[Scalar, Node]], texts: dict[str, str | None],
-                     params: dict[str, tuple[Any, ...]], where: str) -> None:
-        """``setup`` must be Python statements and ``ask`` one Python expression (for every param value)."""
+                     params: dict[str, tuple[Any, ...]], where: str, modes: dict[str, str]) -> None:
+        """Each code field must parse in its kind's mode (for every param value): ``setup`` statements,
+        ``ask`` one expression, a ``solution`` statements ending in an expression."""
         for bindings in P.spanning_bindings(params):
             suffix = "" if not bindings else " with " + ", ".join(f"{k}={P.value_text(v)}" for k, v in bindings.items())
             ok = True
-            for name, mode in (("setup", "exec"), ("ask", "eval")):
+            for name, mode in modes.items():
                 text = texts[name]
                 if text is None:
                     continue
@@ -466,6 +451,15 @@ def _absent_or_empty(entry: tuple[Scalar, Node] | None) -> bool:
 @functools.lru_cache(maxsize=4096)  # reloading the catalog (after an edit) re-checks the same code
 def _python_error(code: str, mode: str) -> tuple[str, int] | None:
     """None when ``code`` parses in ``mode``, else (message, 1-based line within the code)."""
+    if mode == "program":
+        from quizapp.core.kinds.program import ProgramError, parse_program
+
+        try:
+            parse_program(code)
+            return None
+        except ProgramError as exc:
+            found = re.search(r"\(line (\d+)", str(exc))
+            return f"is not a program ending in an expression: {exc}", int(found.group(1)) if found else 1
     try:
         ast.parse(code, mode=mode)
         return None

@@ -20,10 +20,24 @@ class Kind(str, Enum):
     DTYPE = "dtype"
     VALUE = "value"
     RECALL = "recall"
+    WRITE = "write"
 
     @property
     def executable(self) -> bool:
+        """True when grading runs code in the worker (every kind but ``recall``); see quizapp.core.kinds."""
         return self is not Kind.RECALL
+
+
+COMPARE_MODES = ("exact", "close")
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A ``write`` card's sample answer and the verdict its author requires (``deck check`` grades it)."""
+
+    code: str
+    correct: bool
+    line: int = 0  # 1-based line of the attempt in its file (0: unknown)
 
 
 CardKey = tuple[str, str]  # (deck id, card id)
@@ -40,6 +54,11 @@ class Card:
     expect: str | None = None
     explain: str | None = None
     answer: str | None = None  # recall cards: the back
+    # write cards: the reference answer, what an answer may not use, how results compare, sample answers
+    solution: str | None = None
+    forbid: tuple[str, ...] = ()
+    compare: str = "exact"
+    attempts: tuple[Attempt, ...] = ()
     tags: tuple[str, ...] = ()
     concept: str | None = None
     # Parametric cards: name -> list of values; see quizapp/core/decks/params.py
@@ -69,7 +88,7 @@ class Card:
 
     @property
     def code(self) -> str:
-        """The snippet as shown to the learner: setup, then the asked expression."""
+        """The snippet as shown to the learner: setup, then the asked expression (a write card: its setup)."""
         parts = [p for p in (self.setup, self.ask) if p]
         return "\n".join(p.rstrip("\n") for p in parts)
 

@@ -1,7 +1,7 @@
 """Parametric cards: one card, many variants, so a learner learns the rule instead of the answer.
 
 A card declares ``params: {n: [2, 3, 4], dim: [0, 1]}`` and writes ``$n`` or ``${n}`` in ``setup``,
-``ask``, ``prompt``, ``explain`` and ``expect`` (:data:`TEMPLATED_FIELDS`). The semantics are Python's
+``ask``, ``prompt``, ``explain``, ``expect`` and a write card's ``solution`` (:data:`TEMPLATED_FIELDS`). The semantics are Python's
 :class:`string.Template`: ``$$`` is a literal ``$``. A value is written into the text as Python would
 spell it (``3``, ``2.5``, ``True``; a string as it is, so ``dtype: [float32, int64]`` with
 ``torch.$dtype`` gives ``torch.float32``).
@@ -25,7 +25,7 @@ from typing import Any
 
 from quizapp.core.decks.model import Card
 
-TEMPLATED_FIELDS = ("setup", "ask", "prompt", "explain", "expect")
+TEMPLATED_FIELDS = ("setup", "ask", "prompt", "explain", "expect", "solution")
 MAX_VARIANTS = 1000  # more combinations than this is a problem in the deck: nobody reviews them all
 CHECK_LIMIT = 50  # deck check runs all combinations up to this many, else a seeded sample this size
 SCALAR_TYPES = (bool, int, float, str)

@@ -25,7 +25,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from quizapp.core.execution import sandbox
+from quizapp.core.execution import encoders, sandbox
 
 # Bounds on what a result may turn into; they keep the JSON small whatever the snippet returns.
 MAX_TENSOR_ELEMENTS = 10_000  # larger tensors are encoded with "values": null (shape and dtype stay)
@@ -141,7 +141,7 @@ def _prefault() -> None:
     out.write("warm")
     sandbox.touch_limits()
     value = torch.ones(2, 3).t()
-    for kind in ("shape", "stride", "dtype", "value"):
+    for kind in encoders.ENCODERS:
         _dumps(_outcome(kind, value))
     _dumps(_raised(RuntimeError("warm"), 0, out))
     torch.default_generator.manual_seed(0)
@@ -195,26 +195,12 @@ def _restore(live: dict[str, Any], saved: dict[str, Any]) -> None:
     live.update(saved)
 
 
-class _NoOutcome(Exception):
-    """The card's `ask` ran but its result cannot give the kind's outcome (e.g. an int has no shape)."""
+_NoOutcome = encoders.NoOutcome  # the result cannot give the kind's outcome (e.g. an int has no shape)
 
 
 def _outcome(kind: str, result: Any) -> dict[str, Any]:
-    if kind in ("shape", "stride"):
-        if not hasattr(result, "shape"):
-            raise _NoOutcome(f"the `ask` result is a {_type_name(result)}, which has no {kind}")
-        dims = tuple(int(d) for d in (result.shape if kind == "shape" else result.stride()))
-        return {"status": "ok", "display": _clip(_repr(dims)),
-                "value": {"t": "tuple", "items": [{"t": "int", "v": d} for d in dims], "name": None, "fields": None}}
-    if kind == "dtype":
-        dtype = getattr(result, "dtype", None)
-        if not _isinstance(dtype, torch.dtype):
-            raise _NoOutcome(f"the `ask` result is a {_type_name(result)}, which has no dtype")
-        return {"status": "ok", "display": str(dtype), "value": {"t": "dtype", "v": str(dtype)}}
-    if kind == "value":
-        value = Encoder().encode(result, 0)
-        return {"status": "ok", "display": _clip(_repr(result)), "value": value}
-    raise _NoOutcome(f"unknown kind {kind!r}")
+    """The card result (a Python object) -> the encoded report, by the kind's encoder (encoders.py)."""
+    return encoders.encode(kind, result, value=lambda v: Encoder().encode(v, 0), show=lambda v: _clip(_repr(v)))
 
 
 def _raised(exc: BaseException, memory_mb: int, out: BoundedOutput) -> dict[str, Any]:

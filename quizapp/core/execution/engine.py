@@ -19,7 +19,7 @@ import subprocess
 import sys
 import threading
 from concurrent.futures import Future, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -51,12 +51,17 @@ sys.exit(main(sys.argv[1:]))
 
 @dataclass(frozen=True)
 class Job:
-    """One snippet to run: ``setup`` statements, then the ``ask`` expression, graded as ``kind``."""
+    """One snippet to run: ``setup`` statements, then the ``ask`` expression, encoded for ``kind``.
+
+    ``payload`` is the kind's own data for the worker (a write card's answer statements, run between
+    ``setup`` and ``ask``); see quizapp/core/execution/encoders.py.
+    """
 
     setup: str | None
     ask: str
     kind: str
     label: str = ""  # for messages and reports ("deck/card-id"); never sent to the worker
+    payload: dict[str, Any] | None = field(default=None, hash=False)
 
 
 def job_for(card: Card) -> Job:
@@ -191,8 +196,10 @@ class _WorkerProcess:
 
     def send(self, job_id: int, job: Job, limits: Limits, future: Future[Outcome]) -> bool:
         """Queue ``job`` on this worker; False when the worker is gone (the caller retries on a new one)."""
-        message = {"op": "run", "id": job_id, "job": {"setup": job.setup, "ask": job.ask, "kind": job.kind},
-                   "limits": limits.to_dict()}
+        sent: dict[str, Any] = {"setup": job.setup, "ask": job.ask, "kind": job.kind}
+        if job.payload is not None:
+            sent["payload"] = job.payload
+        message = {"op": "run", "id": job_id, "job": sent, "limits": limits.to_dict()}
         data = (json.dumps(message) + "\n").encode()
         with self.lock:
             if self.dead.is_set():

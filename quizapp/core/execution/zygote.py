@@ -16,8 +16,10 @@ for the worker, and inherited by every card.
 
 Protocol, one JSON object per line. The app writes to the worker's stdin::
 
-    {"op": "run", "id": 7, "job": {"setup": "...", "ask": "...", "kind": "shape"},
+    {"op": "run", "id": 7, "job": {"setup": "...", "ask": "...", "kind": "shape", "payload": {...}},
      "limits": {"wall_seconds": 5.0, "memory_mb": 1024, "output_bytes": 65536}}
+
+(``payload`` is optional and kind-specific: see ``encoders.py``.)
 
 and reads from its stdout (the worker points its own fd 1 at /dev/null first, so nothing torch or a
 library prints can corrupt the stream)::
@@ -47,7 +49,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from quizapp.core.execution import compiler_warmup, reply, scratch, supervisor, warmup
+from quizapp.core.execution import compiler_warmup, encoders, reply, scratch, supervisor, warmup
 from quizapp.core.execution.limits import Limits
 from quizapp.core.execution.outcome import Outcome
 
@@ -352,7 +354,7 @@ class Worker:
                 job_id = message.get("id")
                 try:
                     job = message["job"]
-                    clean = {"setup": job.get("setup") or None, "ask": str(job["ask"]), "kind": str(job["kind"])}
+                    clean = encoders.runnable_job(job)
                     limits = Limits.from_dict(message.get("limits") or {})
                 except (KeyError, TypeError, ValueError, AttributeError) as exc:
                     self.answer(job_id, Outcome.failure(f"malformed job: {exc}"))

@@ -4,6 +4,7 @@ Anki cannot run code, so every card is exported in *recall* form: the front hold
 the code, the back the outcome and the explanation. The outcome comes from running the card through
 the engine when it can (what the code really does, never the author's claim), else from the card's
 ``expect``. A parametric card is exported as its first variant (Anki shows the same text every time).
+A ``write`` card shows its prompt (and setup) on the front and the reference solution on the back.
 
 Stable ids make a re-export update the same notes in Anki instead of duplicating them: the model id is a
 constant, each deck id and note guid is derived from quizapp's own (deck id, card id).
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from quizapp.core.decks import params as P
 from quizapp.core.decks.model import Card, CardKey, Deck
+from quizapp.core.kinds import registry as kinds
 
 if TYPE_CHECKING:
     from quizapp.core.execution.engine import Engine
@@ -123,7 +125,7 @@ def run_outcomes(cards: Sequence[Card], engine: Engine) -> dict[CardKey, Outcome
     """Run every executable card once through ``engine``; outcomes by card key."""
     from quizapp.core.execution.engine import job_for
 
-    runnable = [c for c in cards if c.executable]
+    runnable = [c for c in cards if kinds.of(c).predicts]
     results = engine.run_many([job_for(c) for c in runnable])
     return {c.key: o for c, o in zip(runnable, results)}
 
@@ -142,7 +144,7 @@ def write_apkg(decks: Iterable[Deck], path: Path | str, *, run: bool = True, eng
     cards = [exported_card(c) for d in decks for c in d.cards]
     if outcomes is None:
         outcomes = {}
-        if run and any(c.executable for c in cards):
+        if run and any(kinds.of(c).predicts for c in cards):
             if engine is None:
                 from quizapp.core.execution.engine import Engine as EngineClass
 
@@ -164,7 +166,8 @@ def write_apkg(decks: Iterable[Deck], path: Path | str, *, run: bool = True, eng
         anki_deck = genanki.Deck(_stable_int("quizapp-deck", deck.id), f"quizapp::{deck.title}",
                                  description=html.escape(deck.description or ""))
         for card in by_deck.get(deck.id, []):
-            if card.executable:
+            kind = kinds.of(card)
+            if kind.predicts:
                 shown = None
                 outcome = outcomes.get(card.key)
                 if outcome is not None:
@@ -180,6 +183,9 @@ def write_apkg(decks: Iterable[Deck], path: Path | str, *, run: bool = True, eng
                     without += 1
                 back = code_html(shown)
                 code = python_html(card.code)
+            elif kind.runs_code:  # write: the learner writes the code; the back is the reference solution
+                back = python_html(kind.shown_answer(card, None) or "")
+                code = python_html(card.setup) if card.setup else ""
             else:
                 back = render(card.answer or "")
                 code = ""

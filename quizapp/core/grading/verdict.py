@@ -306,16 +306,21 @@ def _one_line(text: str, limit: int = 200) -> str:
 
 # ---------------------------------------------------------------------------------------------- rating
 
-# "Answered quickly": at most a few seconds to think (more for kinds that take working out) plus typing
-# time at a relaxed 3 characters a second. A right answer within that is Easy, a slower one Good.
-THINKING_SECONDS = {"dtype": 4.0, "shape": 6.0, "stride": 8.0, "value": 8.0}
+# "Answered quickly": at most a few seconds to think (each kind says how many: more for kinds that take
+# working out) plus typing time at a relaxed 3 characters a second. Within that is Easy, slower Good.
 SECONDS_PER_CHARACTER = 1 / 3
 
 
 def easy_within(kind: str, answer: str) -> float:
     """How many seconds a right answer may take and still count as quick (Easy)."""
+    from quizapp.core.kinds import registry
+
     typed = len("".join(answer.split()))
-    return THINKING_SECONDS.get(kind, 8.0) + typed * SECONDS_PER_CHARACTER
+    try:
+        thinking = registry.get(kind).thinking_seconds
+    except KeyError:
+        thinking = 8.0
+    return thinking + typed * SECONDS_PER_CHARACTER
 
 
 def suggest_rating(verdict: Verdict, seconds: float) -> Rating:

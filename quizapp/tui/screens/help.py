@@ -21,6 +21,9 @@ recorded). Then rate with `1`-`4` (each button shows when you would see the card
 `Space` accepts the suggested one. Plain letters work once the prediction box is not focused; the `Ctrl`
 and `F` keys work always.
 
+**Write cards**: type your code in the editor (`Enter` new line, `Tab` indent); `Ctrl+S` (or
+`Ctrl+Enter`) submits it; `Esc` leaves the editor.
+
 **Answers**: `(2, 3)` `2x3` `torch.Size([2, 3])` · `float32` `fp16` `torch.long` · `tensor([1., 2.])`
 `[[1, 2], [3, 4]]` `True` `nan` · `error` or the exception's name when you think it raises.
 

@@ -3,7 +3,8 @@
 Stages of a card (the screen's ``stage``; CSS shows the parts that belong to it):
 
     concept   the concept note, before the first new card of a concept never shown; Enter/Space go on
-    question  code + question; type a prediction and press Enter (recall: Enter/Space reveals)
+    question  code + question; type a prediction and press Enter (recall: Enter/Space reveals;
+              write: the code editor of widgets/code_editor.py instead, Ctrl+S submits)
     grading   the snippet runs in a worker thread; a spinner appears if it takes longer than a blink
     failed    the snippet could not run (time limit, ...): a notice; skip it, nothing is recorded
     rating    the verdict (or the recall answer) and the four rating buttons labelled with intervals
@@ -41,6 +42,8 @@ from quizapp.tui.screens.study_actions import CardActions
 from quizapp.tui.screens.study_grading import Grading
 from quizapp.tui.screens.study_dialogs import ConceptScreen, concept_renderable
 from quizapp.tui.widgets.answer_input import AnswerInput, placeholder_for
+from quizapp.tui.widgets.code_editor import WriteStage, shown_setup, variants_note
+from quizapp.tui.widgets.code_editor import writes_code as _writes
 from quizapp.tui.widgets.code_view import CodeView, markdown
 from quizapp.tui.widgets.rating_bar import RatingBar
 from quizapp.tui.widgets.try_pane import TryPane
@@ -128,6 +131,7 @@ class StudyScreen(Grading, CardActions, Screen[None]):
         yield TryPane(id="try")
         with Vertical(id="study-bottom"):
             yield AnswerInput(placeholder=placeholder_for("value"), id="answer", select_on_focus=False)
+            yield WriteStage(id="write")
             yield Button("Continue (Enter)", id="continue", variant="primary")
             yield Button("Show answer (Space)", id="reveal", variant="primary")
             yield Button("Skip this card (n)", id="skip-button", variant="warning")
@@ -145,10 +149,12 @@ class StudyScreen(Grading, CardActions, Screen[None]):
 
     def _restyle(self) -> None:
         """Set the stage and card-kind classes in one go: each class change restyles the whole screen."""
-        ours = {f"stage-{name}" for name in STAGES} | {"stage-", "executable", "recall", "with-banner"}
+        ours = {f"stage-{name}" for name in STAGES} | {"stage-", "executable", "recall", "with-banner", "write"}
         wanted = {c for c in self.classes if c not in ours} | {f"stage-{self.stage}"}
         if self.card is not None and self.stage != "done":
             wanted.add("executable" if self.card.executable else "recall")
+            if _writes(self.card):
+                wanted.add("write")
         if self._banner is not None:
             wanted.add("with-banner")
         if wanted != set(self.classes):
@@ -210,7 +216,8 @@ class StudyScreen(Grading, CardActions, Screen[None]):
         self.dont_know = False
         self._show_banner()
         # The code area always holds the card on screen (hidden by CSS where its stage has no code).
-        self.query_one("#code", CodeView).show(card.code if card.executable else "")
+        self.query_one("#code", CodeView).show(shown_setup(card) if _writes(card) else
+                                               card.code if card.executable else "")
         concept = None if skip_concept else self.session.concept_to_teach(card)
         if concept is not None:
             self.query_one("#concept", Static).update(concept_renderable(concept, self.app.current_theme.dark))
@@ -230,6 +237,8 @@ class StudyScreen(Grading, CardActions, Screen[None]):
         where = f"{card.deck} · {card.id}"
         if card.bindings:
             where += "  (" + ", ".join(f"{k}={v}" for k, v in card.bindings.items()) + ")"
+        if _writes(card):
+            where += variants_note(card)
         self.query_one("#prompt", Static).update(Group(Text(where, style="dim"), self._md(card.prompt)))
         self.query_one("#verdict", Static).update("")
         answer = self.query_one("#answer", Input)
@@ -242,7 +251,13 @@ class StudyScreen(Grading, CardActions, Screen[None]):
         self._scroll_top()
         # Focus moves now, not after the next refresh: keys a fast typist sends from here on must go
         # straight into the prediction box, in order, and never to a widget of the previous stage.
-        if card.executable:
+        if _writes(card):
+            answer.disabled = True  # hidden, and it must not take the keys meant for the editor
+            stage = self.query_one(WriteStage)
+            stage.show(card)
+            self.set_focus(stage.editor)
+            self._focus_later("#write-editor")
+        elif card.executable:
             answer.disabled = False
             self.set_focus(answer)
             self._focus_later("#answer")  # again once the stage's styles show it (a no-op if it has focus)
@@ -283,6 +298,9 @@ class StudyScreen(Grading, CardActions, Screen[None]):
         here, for the same reason: it may have been typed before the box had focus.
         """
         if self.stage != "question" or self.card is None or not self.card.executable:
+            return
+        if _writes(self.card):  # the same for the code editor: keys typed before it has focus go into it
+            self.query_one(WriteStage).take_key(event)
             return
         answer = self.query_one("#answer", Input)
         if event.key == "enter":
@@ -347,6 +365,10 @@ class StudyScreen(Grading, CardActions, Screen[None]):
     def _back(self) -> None:
         self._leave()
 
+    @on(WriteStage.Submitted)
+    def _code_submitted(self, event: WriteStage.Submitted) -> None:
+        self._submit_code(event.code)
+
     @on(RatingBar.Rated)
     def _rated(self, event: RatingBar.Rated) -> None:
         self.action_rate(int(event.rating))
@@ -405,3 +427,4 @@ class StudyScreen(Grading, CardActions, Screen[None]):
         self.stage = "done"
         self._restyle()
         self._focus_later("#back")
+

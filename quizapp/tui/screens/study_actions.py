@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from textual import work
 
 from quizapp.core.decks import params as P
+from quizapp.core.kinds import registry as kinds
 from quizapp.tui import format as fmt
 from quizapp.tui.screens import study_edit
 from quizapp.tui.screens.study_dialogs import LeaveVerdictScreen
@@ -123,7 +124,7 @@ class CardActions:
             self.notify(f"{card.deck}/{card.id} is no longer in its deck.", severity="warning")
             self.advance()
             return
-        if fresh.params:  # keep the variant on screen when its parameters still exist
+        if fresh.params and kinds.of(fresh).predicts:  # keep the variant when its parameters still exist
             keep = card.bindings if card.bindings and set(card.bindings) == set(fresh.params) else None
             fresh = P.instantiate(fresh, keep or P.sample(fresh, self.session.rng))
         self.notify("Decks reloaded.")

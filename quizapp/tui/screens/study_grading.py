@@ -15,9 +15,11 @@ from textual.widgets import Input, Static
 
 from quizapp.core.decks.model import Card
 from quizapp.core.execution.outcome import Outcome
+from quizapp.core.kinds import registry as kinds
 from quizapp.core.rating import Rating
 from quizapp.tui import format as fmt
 from quizapp.tui.widgets.answer_input import is_dont_know
+from quizapp.tui.widgets.code_editor import WriteStage, write_verdict, writes_code
 from quizapp.tui.widgets.rating_bar import RatingBar
 from quizapp.tui.widgets.verdict_view import verdict_renderable
 
@@ -48,7 +50,7 @@ class Grading:
 
     def _submit(self, value: str) -> None:
         card = self.card
-        if card is None or self.stage != "question":
+        if card is None or self.stage != "question" or writes_code(card):
             return
         answer = value.strip()
         if not answer:
@@ -63,6 +65,21 @@ class Grading:
         self.set_timer(SPINNER_DELAY, self._maybe_show_spinner)
         self._grade(card, answer)
 
+    def _submit_code(self, code: str) -> None:
+        """A write card's code from the editor: graded by running it (never 'I don't know')."""
+        card = self.card
+        if card is None or self.stage != "question" or not writes_code(card):
+            return
+        if not code.strip():
+            self.notify("Write your code first: statements whose last line is the result.", severity="warning")
+            return
+        self.dont_know = False
+        self.answer = code
+        self.seconds = time.monotonic() - self.shown_at
+        self.query_one(WriteStage).set_read_only()
+        self.stage = "grading"
+        self.set_timer(SPINNER_DELAY, self._maybe_show_spinner)
+        self._grade(card, code)
 
     def _maybe_show_spinner(self) -> None:
         if self.stage == "grading":
@@ -105,8 +122,13 @@ class Grading:
             answer.focus()
             return
         self.outcome, self.verdict = outcome, verdict
-        self.query_one("#verdict", Static).update(
-            verdict_renderable(card, self.answer, outcome, verdict, self._md))
+        if writes_code(card):
+            self.query_one(WriteStage).remember(card, self.answer, verdict.correct)
+            solution = kinds.of(card).shown_answer(card, outcome) or ""
+            shown = write_verdict(card, outcome, verdict, self.app.current_theme.dark, solution)
+        else:
+            shown = verdict_renderable(card, self.answer, outcome, verdict, self._md)
+        self.query_one("#verdict", Static).update(shown)
         self._show_rating(self.session.suggested_rating(verdict, self.seconds, first_review=self.first_review))
 
 
