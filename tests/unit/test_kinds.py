@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import keyword
+
 import ast
 
 import pytest
@@ -75,7 +77,8 @@ def test_forbid_entries_are_validated() -> None:
     assert entry_problem("x y") is not None
 
 
-NAMES = st.from_regex(r"[a-z][a-z0-9_]{0,6}", fullmatch=True)
+# Identifiers only: a keyword such as `if` or `in` is not a name a forbid list can hold.
+NAMES = st.from_regex(r"[a-z][a-z0-9_]{0,6}", fullmatch=True).filter(lambda n: not keyword.iskeyword(n))
 
 
 @given(NAMES, NAMES)
