@@ -22,6 +22,7 @@ Undo takes back the last *action* of the session, whatever it was: a rating, a b
 from __future__ import annotations
 
 import contextlib
+import functools
 import random
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -30,6 +31,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from quizapp.core.decks import params as P
+from quizapp.core.decks import torchver
 from quizapp.core.decks.model import Card, CardKey
 from quizapp.core.execution.outcome import Outcome
 from quizapp.core.kinds import registry as kinds
@@ -161,13 +163,32 @@ class StudySession:
         """Cards to study now: the store's queue without skipped cards and cards no deck holds."""
         with self._limits():
             keys = self.store.due_queue(self.deck_ids, now)
-        return [k for k in keys if k not in self._skipped and self.catalog.card(k) is not None]
+        return [k for k in keys if k not in self._skipped and self._studiable(k)]
+
+    @functools.cached_property
+    def _torch_here(self) -> str | None:
+        """The installed torch release (package metadata: the app's process never imports torch)."""
+        return torchver.installed_torch_version()
+
+    def _studiable(self, key: CardKey) -> bool:
+        """The catalogue holds the card and its ``torch`` key (if any) admits the torch installed here:
+        a card whose claim does not hold on this release would grade the learner against a wrong answer."""
+        card = self.catalog.card(key)
+        if card is None:
+            return False
+        if card.torch is None:
+            return True
+        here = self._torch_here
+        try:
+            return here is None or card.torch.holds(here)
+        except ValueError:  # a version string we cannot read: show the card rather than hide it
+            return True
 
     def _next_key(self) -> CardKey | None:
         now = self.clock()
         if self._first is not None:
             first, self._first = self._first, None
-            if self.catalog.card(first) is not None:
+            if self._studiable(first):
                 return first
         queue = self._queue(now)
         if not queue:

@@ -254,3 +254,25 @@ def test_try_code_runs_the_edited_snippet_without_recording(session) -> None:  #
     assert outcome.ok and session.engine.asks[-1] == "torch.zeros(2, 3)"
     assert session.try_code("x = (").failed
     assert session.summary().reviewed == 0
+
+
+def test_a_card_whose_torch_key_excludes_the_installed_torch_is_not_studied(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # deck check reports such a card as skipped; studying it would grade against a claim that is false here.
+    monkeypatch.setattr("quizapp.core.decks.torchver.installed_torch_version", lambda: "2.5.1")
+    deck = tmp_path / "v.yaml"
+    deck.write_text("deck: v\ntitle: Versions\ncards:\n"
+                    "  - {id: new-only, kind: shape, torch: '>=2.13', ask: torch.zeros(2)}\n"
+                    "  - {id: any, kind: shape, ask: torch.zeros(3)}\n"
+                    "  - {id: old-ok, kind: shape, torch: '>=2.1,<2.6', ask: torch.zeros(4)}\n")
+    catalog = load_catalog([deck], bundled=False, user=False)
+    assert not catalog.problems
+    store = Store.open(f"sqlite:///{tmp_path / 'db.sqlite3'}", backups=False, now=NOW)
+    store.sync_cards(catalog.decks.values(), NOW)
+    session = StudySession(catalog, store, Engine(), ["v"], Clock(), rng=random.Random(0))
+    seen = []
+    while (card := session.next_card()) is not None:
+        seen.append(card.id)
+        session.rate(card, Rating.EASY)
+    store.close()
+    assert seen == ["any", "old-ok"]
