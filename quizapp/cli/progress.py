@@ -206,7 +206,8 @@ def optimize(
         settings = settings_mod.load()
         store = _open_store(sync=False)
         try:
-            log = opt.review_log(store)
+            log = opt.review_log((r.deck, r.card_id, r.reviewed_at, r.rating, r.duration_s)
+                                 for r in store.iter_reviews())
         finally:
             store.close()
         eligible = opt.eligible_reviews(log)

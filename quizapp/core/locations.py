@@ -69,3 +69,43 @@ def ensure(path: Path) -> Path:
     """Create ``path`` (a folder) if needed and return it."""
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def learner() -> str:
+    """Who is studying: ``QUIZAPP_LEARNER`` (or ``--learner``), else the OS user name."""
+    env = os.environ.get("QUIZAPP_LEARNER", "").strip()
+    if env:
+        return env
+    import getpass
+
+    try:
+        return getpass.getuser() or "default"
+    except (KeyError, OSError):  # no user name (a container without passwd entry)
+        return "default"
+
+
+def device_id() -> str:
+    """This installation's id, stamped on every review it records (sync keys its file on it).
+
+    Made once and kept in ``QUIZAPP_HOME/device-id``. A home that cannot be written gets an id
+    derived from the host name, stable across runs."""
+    import uuid
+
+    path = home() / "device-id"
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+        if text:
+            return text
+    except OSError:
+        pass
+    made = str(uuid.uuid4())
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(".device-id.part")
+        tmp.write_text(made + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+        return made
+    except OSError:
+        import socket
+
+        return str(uuid.uuid5(uuid.NAMESPACE_DNS, socket.gethostname()))

@@ -67,6 +67,7 @@ class _Rated:
     key: CardKey
     rating: Rating
     correct: bool | None
+    review_id: str = ""  # the log's id for this rating: undo takes back exactly this review
 
 
 class StudySession:
@@ -189,7 +190,7 @@ class StudySession:
         """Record the rating (committed before this returns). ``correct`` is None for recall cards."""
         result = self.store.record_review(card.key, Rating(rating), answer=answer, correct=correct,
                                           duration_s=seconds, now=self.clock())
-        self._rated.append(_Rated(card.key, Rating(rating), correct))
+        self._rated.append(_Rated(card.key, Rating(rating), correct, result.review_id))
         if result.leech:
             self._leeches.append(card.key)
         return result
@@ -201,12 +202,18 @@ class StudySession:
         """Take back this session's last rating; that card is shown again next. None: nothing to undo."""
         if not self._rated:
             return None
-        key = self.store.undo_last()
-        last = self._rated.pop()
+        last = self._rated[-1]
+        key = self._undo_rating(last)
+        self._rated.pop()
         if last.key in self._leeches:
             self._leeches.remove(last.key)
         self._first = key
         return key
+
+    def _undo_rating(self, rated: _Rated) -> CardKey:
+        """Take one of this session's ratings out of the log by its review id (never another window's or
+        another learner's); raises StoreError "reviewed elsewhere since" when the card moved on."""
+        return self.store.undo_review(rated.review_id)
 
     def bury(self, card: Card) -> datetime:
         """Hide the card until tomorrow's study day; returns when it comes back."""
