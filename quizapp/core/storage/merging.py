@@ -41,8 +41,9 @@ def _insert_ignoring_duplicates(conn: Connection, rows: list[dict[str, object]])
         from sqlalchemy.dialects.sqlite import insert
     done = []
     for row in rows:
-        result = conn.execute(insert(reviews).values(row).on_conflict_do_nothing(index_elements=[reviews.c.id]))
-        if result.rowcount == 1:
+        stmt = insert(reviews).values(row).on_conflict_do_nothing(index_elements=[reviews.c.id])
+        # RETURNING says whether this statement inserted the row (rowcount is not reliable across drivers).
+        if conn.execute(stmt.returning(reviews.c.id)).first() is not None:
             done.append(row)
     return done
 
