@@ -58,7 +58,7 @@ def _env(home: Path) -> dict[str, str]:
     return env
 
 
-def _check_database(db: Path, reported: dict[int, str]) -> int:
+def _check_database(db: Path, reported: dict[str, str]) -> int:
     conn = sqlite3.connect(db)
     try:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -66,8 +66,8 @@ def _check_database(db: Path, reported: dict[int, str]) -> int:
         missing = {rid: tag for rid, tag in reported.items() if stored.get(rid) != tag}
         assert not missing, f"reviews reported committed but not stored: {sorted(missing.items())[:5]}"
         mismatched = conn.execute(
-            "SELECT c.card_id, c.reps, COUNT(r.id) FROM cards c LEFT JOIN reviews r ON r.card = c.id "
-            "GROUP BY c.id HAVING c.reps != COUNT(r.id)"
+            "SELECT s.card, s.reps, COUNT(r.id) FROM card_states s LEFT JOIN reviews r ON r.card = s.card "
+            "AND r.learner = s.learner GROUP BY s.learner, s.card HAVING s.reps != COUNT(r.id)"
         ).fetchall()
         assert not mismatched, f"card state disagrees with its reviews: {mismatched[:5]}"
         return len(stored)
@@ -82,7 +82,7 @@ def test_kill_9_at_random_moments_loses_no_committed_review(tmp_path):
     db = tmp_path / "collection.sqlite3"
     url = f"sqlite:///{db}"
     rng = random.Random(20261129)
-    reported: dict[int, str] = {}
+    reported: dict[str, str] = {}
     kills = 0
     for round_no in range(8):
         proc = subprocess.Popen(
@@ -108,7 +108,7 @@ def test_kill_9_at_random_moments_loses_no_committed_review(tmp_path):
         for line in lines:
             if line.startswith("committed "):
                 _, rid, tag = line.split()
-                reported[int(rid)] = tag
+                reported[rid] = tag
         if db.exists():
             _check_database(db, reported)
     assert kills == 8
@@ -148,6 +148,6 @@ def test_two_processes_writing_at_once_lose_nothing_and_never_see_locked(tmp_pat
         for line in out.splitlines():
             if line.startswith("committed "):
                 _, rid, tag = line.split()
-                reported[int(rid)] = tag
+                reported[rid] = tag
     assert len(reported) == 300
     assert _check_database(db, reported) == 300
