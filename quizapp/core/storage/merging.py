@@ -18,12 +18,12 @@ from sqlalchemy.engine import Connection
 
 from quizapp.core.storage import buckets, catalogue, reviewlog
 from quizapp.core.storage.streams import ReviewRecord
-from quizapp.core.storage.tables import reviews
+from quizapp.core.storage.tables import card_states, cards, reviews
 
 if TYPE_CHECKING:
     from quizapp.core.storage.store import Store
 
-CARDS_PER_TRANSACTION = 500
+CARDS_PER_TRANSACTION = 2000
 
 
 def _existing(conn: Connection, ids: list[str]) -> set[str]:
@@ -33,68 +33,80 @@ def _existing(conn: Connection, ids: list[str]) -> set[str]:
     return found
 
 
-def _insert_ignoring_duplicates(conn: Connection, rows: list[dict[str, object]]) -> list[dict[str, object]]:
-    """Insert the rows whose id is not in the log yet; returns those actually inserted."""
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    done = []
-    for row in rows:
-        stmt = insert(reviews).values(row).on_conflict_do_nothing(index_elements=[reviews.c.id])
-        # RETURNING says whether this statement inserted the row (rowcount is not reliable across drivers).
-        if conn.execute(stmt.returning(reviews.c.id)).first() is not None:
-            done.append(row)
-    return done
+def _lock_states(conn: Connection, learner: str, card_ids: list[int]) -> None:
+    """Lock the learner's state rows of these cards (PostgreSQL; SQLite's write lock covers it), in card
+    order so two merges never deadlock. Every writer of a card's log takes this lock first."""
+    if conn.dialect.name != "postgresql":
+        return
+    for i in range(0, len(card_ids), 500):
+        conn.execute(
+            sa.select(card_states.c.card)
+            .where(card_states.c.learner == learner, card_states.c.card.in_(card_ids[i : i + 500]))
+            .order_by(card_states.c.card)
+            .with_for_update()
+        ).all()
 
 
-def _merge_cards(store: Store, group: list[tuple[tuple[str, str, str], list[ReviewRecord]]], now: float) -> int:
+def _merge_learner(store: Store, learner: str, records: list[ReviewRecord], now: float) -> int:
+    """Merge one learner's records (at most a few thousand cards' worth) in one transaction."""
+
     def work(conn: Connection) -> int:
-        added = 0
-        for (learner, deck, card_id), records in group:
-            catalogue.ensure_learner(conn, learner, now)
-            pk = catalogue.card_pk(conn, (deck, card_id), create_hidden=True, now=now)
-            catalogue.state_row(conn, learner, (deck, card_id), lock=True)
-            fresh = [r for r in records if r.review_id not in _existing(conn, [r.review_id for r in records])]
-            rows: list[dict[str, object]] = [
-                {
-                    "id": r.review_id, "device": r.device, "learner": learner, "card": pk,
-                    "reviewed_at": float(r.reviewed_at), "rating": int(r.rating), "answer": r.answer or "",
-                    "correct": r.correct, "duration_s": float(r.duration_s or 0.0),
-                    "fixed_interval_days": r.fixed_interval_days, "shared": True, "phase_before": 0,
-                    "scheduled_days": 0.0, "interval_days": 0.0, "stability": None, "difficulty": None,
-                    "phase_after": 0, "made_leech": False,
-                }
-                for r in fresh
-            ]
-            inserted = _insert_ignoring_duplicates(conn, rows)
-            if not inserted:
-                continue
-            deltas: buckets.Deltas = {}
-            for row in inserted:
-                buckets.accumulate(deltas, row)  # provisional totals; the replay corrects them
-            buckets.add(conn, learner, deltas)
-            reviewlog.replay_card(conn, store.settings, learner, pk)
-            added += len(inserted)
-        return added
+        catalogue.ensure_learner(conn, learner, now)
+        pks = {
+            (r[1], r[2]): int(r[0]) for r in conn.execute(sa.select(cards.c.id, cards.c.deck, cards.c.card_id))
+        }
+        for record in records:
+            key = (record.deck, record.card_id)
+            if key not in pks:
+                pks[key] = catalogue.card_pk(conn, key, create_hidden=True, now=now)
+        touched = sorted({pks[(r.deck, r.card_id)] for r in records})
+        _lock_states(conn, learner, touched)
+        # Checked again under the locks: what another writer added meanwhile is not added twice.
+        known = _existing(conn, [r.review_id for r in records])
+        rows: list[dict[str, object]] = [
+            {
+                "id": r.review_id, "device": r.device, "learner": learner, "card": pks[(r.deck, r.card_id)],
+                "reviewed_at": float(r.reviewed_at), "rating": int(r.rating), "answer": r.answer or "",
+                "correct": r.correct, "duration_s": float(r.duration_s or 0.0),
+                "fixed_interval_days": r.fixed_interval_days, "shared": True, "phase_before": 0,
+                "scheduled_days": 0.0, "interval_days": 0.0, "stability": None, "difficulty": None,
+                "phase_after": 0, "made_leech": False,
+            }
+            for r in records
+            if r.review_id not in known
+        ]
+        if not rows:
+            return 0
+        for i in range(0, len(rows), 5000):
+            conn.execute(reviews.insert(), rows[i : i + 5000])
+        deltas: buckets.Deltas = {}
+        for row in rows:
+            buckets.accumulate(deltas, row)  # provisional totals; the replay corrects them
+        buckets.add(conn, learner, deltas)
+        reviewlog.replay_cards(conn, store.settings, learner, {int(str(row["card"])) for row in rows})
+        return len(rows)
 
     return store.run_write(work)
 
 
 def merge(store: Store, records: Iterable[ReviewRecord], now: float) -> int:
     """Merge ``records`` into ``store``'s collection (all learners they name). Returns reviews added."""
-    by_card: dict[tuple[str, str, str], dict[str, ReviewRecord]] = defaultdict(dict)
+    by_learner: dict[str, dict[tuple[str, str], list[ReviewRecord]]] = defaultdict(lambda: defaultdict(list))
+    seen: set[str] = set()
     for record in records:
-        by_card[(record.learner, record.deck, record.card_id)][record.review_id] = record
-    # Skip cards whose reviews are all here already without taking any lock (the common re-sync).
-    ids = [rid for group in by_card.values() for rid in group]
-    known = store.run_read(lambda conn: _existing(conn, ids))
-    todo = sorted(
-        (key, list(group.values())) for key, group in by_card.items() if any(rid not in known for rid in group)
-    )
+        if record.review_id not in seen:
+            seen.add(record.review_id)
+            by_learner[record.learner][(record.deck, record.card_id)].append(record)
+    # Skip what is here already without taking any lock (the common re-sync).
+    known = store.run_read(lambda conn: _existing(conn, list(seen)))
     added = 0
-    for i in range(0, len(todo), CARDS_PER_TRANSACTION):
-        added += _merge_cards(store, todo[i : i + CARDS_PER_TRANSACTION], now)
+    for learner in sorted(by_learner):
+        todo = sorted(
+            (key, group) for key, group in by_learner[learner].items() if any(r.review_id not in known for r in group)
+        )
+        for i in range(0, len(todo), CARDS_PER_TRANSACTION):
+            chunk = [r for _, group in todo[i : i + CARDS_PER_TRANSACTION] for r in group]
+            added += _merge_learner(store, learner, chunk, now)
     return added
 
 

@@ -126,36 +126,70 @@ def row_key(row: Mapping[str, Any]) -> CardKey:
 
 
 def replay_card(conn: Connection, settings: Settings, learner: str, card: int) -> replay_mod.Replay:
-    """Recompute the card's state and its reviews' cached columns from its log; write what changed
-    (buckets adjusted by the difference). The caller holds the card's state row lock."""
-    rows = [dict(r) for r in conn.execute(
-        sa.select(reviews).where(reviews.c.learner == learner, reviews.c.card == card)
-    ).mappings()]
-    result = replay_mod.replay([_logged(r) for r in rows], settings)
-    by_id = {str(r["id"]): r for r in rows}
+    """Recompute one card's state and its reviews' cached columns from its log (see :func:`replay_cards`)."""
+    return replay_cards(conn, settings, learner, [card])[card]
+
+
+def replay_cards(
+    conn: Connection, settings: Settings, learner: str, card_ids: Iterable[int]
+) -> dict[int, replay_mod.Replay]:
+    """Recompute the cards' states and their reviews' cached columns from the log and write what changed
+    (buckets adjusted by the difference), in a few statements for many cards. The caller holds the
+    cards' state row locks."""
+    ids = sorted(set(card_ids))
+    logs: dict[int, list[dict[str, Any]]] = {c: [] for c in ids}
+    stored: dict[int, Mapping[str, Any]] = {}
+    for i in range(0, len(ids), 500):
+        part = ids[i : i + 500]
+        for r in conn.execute(
+            sa.select(reviews).where(reviews.c.learner == learner, reviews.c.card.in_(part))
+        ).mappings():
+            logs[r["card"]].append(dict(r))
+        for r in conn.execute(
+            sa.select(card_states).where(card_states.c.learner == learner, card_states.c.card.in_(part))
+        ).mappings():
+            stored[r["card"]] = r
     deltas: buckets.Deltas = {}
-    for done in result.reviews:
-        old = by_id[done.review_id]
-        new = _cached_columns(done)
-        if any(old[c] != v for c, v in new.items()):
-            buckets.accumulate(deltas, old, sign=-1)
-            buckets.accumulate(deltas, {**old, **new})
-            conn.execute(reviews.update().where(reviews.c.id == done.review_id).values(new))
+    review_updates: list[dict[str, Any]] = []
+    state_updates: list[dict[str, Any]] = []
+    results: dict[int, replay_mod.Replay] = {}
+    for card in ids:
+        rows = logs[card]
+        result = replay_mod.replay([_logged(r) for r in rows], settings)
+        results[card] = result
+        by_id = {str(r["id"]): r for r in rows}
+        for done in result.reviews:
+            old = by_id[done.review_id]
+            new = _cached_columns(done)
+            if any(old[c] != v for c, v in new.items()):
+                buckets.accumulate(deltas, old, sign=-1)
+                buckets.accumulate(deltas, {**old, **new})
+                review_updates.append({"_id": done.review_id, **new})
+        changes: dict[str, Any] = state_columns(result.state)
+        row = stored.get(card)
+        leech, suspended = result.leech, result.leech
+        if row is not None:
+            if bool(row["leech"]) == result.leech:
+                leech, suspended = bool(row["leech"]), bool(row["suspended"])
+            if bool(row["leech"]) == result.leech and same_schedule(row, changes):
+                continue
+        # A leech suspends the card; taking the leech away (its lapse undone) lifts that suspension.
+        state_updates.append({"_card": card, **changes, "leech": leech, "suspended": suspended})
+    if review_updates:
+        conn.execute(
+            reviews.update().where(reviews.c.id == sa.bindparam("_id")).values({c: sa.bindparam(c) for c in CACHED}),
+            review_updates,
+        )
+    if state_updates:
+        cols = (*SCHEDULE_COLUMNS, "leech", "suspended")
+        conn.execute(
+            card_states.update()
+            .where(card_states.c.learner == learner, card_states.c.card == sa.bindparam("_card"))
+            .values({c: sa.bindparam(c) for c in cols}),
+            state_updates,
+        )
     buckets.add(conn, learner, deltas)
-    stored = conn.execute(
-        sa.select(card_states).where(card_states.c.learner == learner, card_states.c.card == card)
-    ).mappings().first()
-    changes: dict[str, Any] = state_columns(result.state)
-    if stored is not None:
-        if bool(stored["leech"]) != result.leech:
-            # A leech suspends the card; taking the leech away (its lapse undone) lifts that suspension.
-            changes.update(leech=result.leech, suspended=result.leech)
-        if same_schedule(stored, changes) and "leech" not in changes:
-            return result
-    conn.execute(
-        card_states.update().where(card_states.c.learner == learner, card_states.c.card == card).values(changes)
-    )
-    return result
+    return results
 
 
 def undo(conn: Connection, settings: Settings, learner: str, review_id: str) -> CardKey:
@@ -301,5 +335,5 @@ def append_many(conn: Connection, settings: Settings, learner: str, device: str,
             .values({c: sa.bindparam(c) for c in cols}),
             [{"_card": rows[k]["id"], **{c: rows[k][c] for c in cols}} for k in touched],
         )
-    for card in replay_later:
-        replay_card(conn, settings, learner, card)
+    if replay_later:
+        replay_cards(conn, settings, learner, replay_later)
