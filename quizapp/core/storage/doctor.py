@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from quizapp.core.decks.model import CardKey
 from quizapp.core.settings import Settings
 from quizapp.core.storage import buckets, catalogue, reviewlog
 from quizapp.core.storage.catalogue import card_pk
+from quizapp.core.storage.tables import reviews
 
 
 @dataclass
@@ -40,9 +42,13 @@ def verify(conn: Connection, settings: Settings) -> Report:
 
 
 def rebuild(conn: Connection, settings: Settings, report: Report) -> None:
-    """Replay every card listed in ``report`` and recompute the totals it lists (in one transaction)."""
-    for learner, key, _diff in report.mismatched:
-        reviewlog.replay_card(conn, settings, learner, card_pk(conn, key))
-    for learner in {*report.bucket_learners, *(m[0] for m in report.mismatched)}:
+    """Replay every card of every learner named in ``report`` (states and each review's cached columns
+    then agree with the log), and recompute their totals from the log, in one transaction."""
+    learners = {*report.bucket_learners, *(m[0] for m in report.mismatched)}
+    for learner in sorted(learners):
+        cards = [r[0] for r in conn.execute(
+            sa.select(reviews.c.card).where(reviews.c.learner == learner).distinct())]
+        cards += [card_pk(conn, key) for name, key, _diff in report.mismatched if name == learner]
+        reviewlog.replay_cards(conn, settings, learner, cards)
         buckets.rebuild(conn, learner)
     report.rebuilt = True
