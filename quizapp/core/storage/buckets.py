@@ -37,7 +37,7 @@ def add(conn: Connection, learner: str, deltas: Deltas) -> None:
     concurrent writers on PostgreSQL never lose or double an update)."""
     rows = [
         {"learner": learner, "bucket": b, **{c: (float(v) if c == "seconds" else int(v)) for c, v in zip(COLUMNS, d)}}
-        for b, d in deltas.items()
+        for b, d in sorted(deltas.items())  # one order for every writer: fewer lock waits between them
         if any(d)
     ]
     if not rows:

@@ -37,14 +37,32 @@ def joined_columns() -> list[Any]:
     return [*cards.c, *[c for c in card_states.c if c.name not in ("card", "learner")]]
 
 
+def _insert_new(conn: Connection, table: Any) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING: two windows registering the same learner at once both succeed."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table).on_conflict_do_nothing()
+
+
+def catalogue_lock(conn: Connection) -> None:
+    """Serialise changes to the card catalogue between PostgreSQL clients (two windows registering the
+    same new cards at once); SQLite's write lock already does."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(7262002)"))
+
+
 def ensure_learner(conn: Connection, learner: str, now: float | None = None) -> bool:
     """Register ``learner`` with a fresh state for every card; False if they were known already."""
     if conn.execute(sa.select(learners.c.name).where(learners.c.name == learner)).first() is not None:
         return False
-    conn.execute(learners.insert().values(name=learner, added_at=now if now is not None else time.time()))
+    catalogue_lock(conn)
+    conn.execute(_insert_new(conn, learners).values(name=learner, added_at=now if now is not None else time.time()))
     ids = [r[0] for r in conn.execute(sa.select(cards.c.id))]
     for i in range(0, len(ids), 5000):
-        conn.execute(card_states.insert(), [{"learner": learner, "card": c, **_NEW_STATE} for c in ids[i : i + 5000]])
+        conn.execute(_insert_new(conn, card_states),
+                     [{"learner": learner, "card": c, **_NEW_STATE} for c in ids[i : i + 5000]])
     return True
 
 
@@ -67,6 +85,10 @@ def card_pk(conn: Connection, key: CardKey, *, create_hidden: bool = False, now:
         return int(row[0])
     if not create_hidden:
         raise StoreError(f"no card {key[0]}/{key[1]} in the collection")
+    catalogue_lock(conn)
+    row = conn.execute(sa.select(cards.c.id).where(cards.c.deck == key[0], cards.c.card_id == key[1])).first()
+    if row is not None:  # registered by another client while we waited for the lock
+        return int(row[0])
     pk = conn.execute(
         cards.insert().values(deck=key[0], card_id=key[1], position=0, hidden=True, added_at=now, kind="",
                               prompt="", code="", tags="")
@@ -91,6 +113,7 @@ def sync_cards(conn: Connection, decks: Iterable[Deck], now: datetime) -> None:
                 "tags": tags_column((*card.tags, *deck_tags)),
             }
     columns = ("position", "kind", "prompt", "code", "tags")
+    catalogue_lock(conn)
     existing = conn.execute(sa.select(cards.c.id, cards.c.deck, cards.c.card_id, cards.c.hidden,
                                       *[cards.c[c] for c in columns])).mappings().all()
     updates, hides = [], []

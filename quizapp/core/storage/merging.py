@@ -113,3 +113,4 @@ def merge(store: Store, records: Iterable[ReviewRecord], now: float) -> int:
 def mark_shared(conn: Connection, ids: list[str]) -> None:
     for i in range(0, len(ids), 900):
         conn.execute(reviews.update().where(reviews.c.id.in_(ids[i : i + 900])).values(shared=True))
+

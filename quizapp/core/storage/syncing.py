@@ -175,7 +175,9 @@ def sync_folder(store: Store, folder: Path) -> SyncResult:
     outgoing = [r for r in store.iter_reviews(all_learners=True) if r.review_id not in seen]
     if outgoing:
         _append(own, outgoing)
-        store.mark_shared(r.review_id for r in outgoing)
+    # Everything sent, and everything of ours the folder already held (a kill after an append and before
+    # this mark), is now elsewhere: it can no longer be undone.
+    store.mark_shared([*(r.review_id for r in outgoing), *seen])
     result.sent = len(outgoing)
     changed_at, data = _local_settings()
     if data is not None:
