@@ -237,3 +237,23 @@ def test_unbury_brings_a_card_back_today(tmp_path):
         assert store.due_queue(["alpha"], NOW)[0] == ("alpha", "c0")
 
 
+
+
+def test_a_wal_collection_in_an_unwritable_folder_is_read_as_it_is_on_disk(tmp_path, monkeypatch):
+    path = tmp_path / "c.sqlite3"
+    with Store.open(f"sqlite:///{path}", settings=SETTINGS) as store:
+        store.sync_cards([make_deck("alpha", 2)], NOW)
+        store.record_review(("alpha", "c0"), Rating.GOOD, now=NOW)
+    real = opening.inspect_schema
+    tried = []
+
+    def no_shm(opened, backups_dir):  # what SQLite says when it cannot create the -shm file
+        tried.append(str(opened.engine.url))
+        if "immutable" not in str(opened.engine.url):
+            raise StoreReadOnly("cannot open c.sqlite3 (unable to open database file)")
+        return real(opened, backups_dir)
+
+    monkeypatch.setattr(opening, "inspect_schema", no_shm)
+    with Store.open(f"sqlite:///{path}", settings=SETTINGS, read_only=True) as store:
+        assert store.review_count() == 1
+    assert len(tried) == 2 and "immutable=1" in tried[1]

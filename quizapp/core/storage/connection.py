@@ -47,11 +47,13 @@ def _ours(cur: sqlite3.Cursor) -> bool:
         return False
 
 
-def make_engine(url: str, *, read_only: bool = False) -> Engine:
+def make_engine(url: str, *, read_only: bool = False, immutable: bool = False) -> Engine:
     """An Engine for ``url`` (any SQLAlchemy URL). Raises sqlalchemy.exc.ArgumentError on a bad URL.
 
     ``read_only`` (SQLite files): open with ``mode=ro``, so a collection on a read-only disk or owned by
-    someone else can still be read (stats, export, report)."""
+    someone else can still be read (stats, export, report). ``immutable`` adds SQLite's ``immutable=1``:
+    for a WAL collection in a folder we cannot write, where even a reader cannot create the ``-shm``
+    file; the file is then read as it is on disk."""
     parsed = sa.engine.make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return sa.create_engine(parsed, pool_pre_ping=True, future=True)
@@ -60,7 +62,8 @@ def make_engine(url: str, *, read_only: bool = False) -> Engine:
         from pathlib import Path
 
         target = Path(parsed.database).expanduser().resolve()
-        parsed = parsed.set(database=f"file:{target}?mode=ro", query={**parsed.query, "uri": "true"})
+        flags = "mode=ro&immutable=1" if immutable else "mode=ro"
+        parsed = parsed.set(database=f"file:{target}?{flags}", query={**parsed.query, "uri": "true"})
     engine = sa.create_engine(
         parsed,
         future=True,

@@ -34,10 +34,12 @@ class Opened:
     where: str
 
 
-def engine_for(url: str, *, read_only: bool, default_file: Path | None, backups_dir: Path) -> Opened:
+def engine_for(
+    url: str, *, read_only: bool, default_file: Path | None, backups_dir: Path, immutable: bool = False
+) -> Opened:
     shown = hide_password(url)
     try:
-        engine = make_engine(url, read_only=read_only)
+        engine = make_engine(url, read_only=read_only, immutable=immutable)
     except (ArgumentError, ValueError) as exc:
         raise StoreError(
             f"{shown!r} is not a database URL ({exc}); set QUIZAPP_DB or --db to a SQLAlchemy URL"

@@ -34,7 +34,7 @@ from quizapp.core.storage import backups as backups_mod
 from quizapp.core.storage import buckets, catalogue, migrations, opening, queue, reviewlog, streams
 from quizapp.core.storage.catalogue import SEARCH_STATES  # noqa: F401  (re-exported for callers)
 from quizapp.core.storage.connection import is_sqlite, retrying, write_connection
-from quizapp.core.storage.errors import StoreError, describe
+from quizapp.core.storage.errors import StoreError, StoreReadOnly, describe
 from quizapp.core.storage.records import CardInfo, DeckCounts, ReviewEntry, ReviewResult
 from quizapp.core.storage.reviewlog import ReviewInput
 from quizapp.core.storage.rows import state_of
@@ -97,15 +97,23 @@ class Store:
         backups_dir = locations.backups_dir()
         default_file = Path(locations.db_url()[len("sqlite:///"):]).expanduser() \
             if locations.db_url().startswith("sqlite:///") else None
-        opened = opening.engine_for(url, read_only=read_only, default_file=default_file, backups_dir=backups_dir)
-        store = cls(opened.engine, settings=settings, backups_dir=backups_dir, db_file=opened.db_file,
-                    learner=learner, device=device, read_only=read_only)
-        try:
-            store._prepare(opened, now, daily_backup=backups)
-        except BaseException:
-            opened.engine.dispose()
-            raise
-        return store
+        for immutable in (False, True) if read_only else (False,):
+            opened = opening.engine_for(url, read_only=read_only, default_file=default_file, backups_dir=backups_dir,
+                                        immutable=immutable)
+            store = cls(opened.engine, settings=settings, backups_dir=backups_dir, db_file=opened.db_file,
+                        learner=learner, device=device, read_only=read_only)
+            try:
+                store._prepare(opened, now, daily_backup=backups)
+                return store
+            except StoreReadOnly:
+                opened.engine.dispose()
+                if immutable or not read_only or opened.db_file is None:
+                    raise
+                # A WAL collection in a folder we cannot write: read the file as it is on disk.
+            except BaseException:
+                opened.engine.dispose()
+                raise
+        raise AssertionError("unreachable")
 
     def _prepare(self, opened: opening.Opened, now: datetime, *, daily_backup: bool) -> None:
         version = opening.inspect_schema(opened, self.backups_dir)
