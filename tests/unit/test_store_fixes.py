@@ -15,7 +15,7 @@ from quizapp.core.decks.model import Deck
 from quizapp.core.rating import Rating
 from quizapp.core.settings import Settings
 from quizapp.core.storage import backups, buckets, migrations, opening
-from quizapp.core.storage.errors import StoreError, StoreReadOnly, describe
+from quizapp.core.storage.errors import StoreDamaged, StoreDiskFull, StoreError, StoreReadOnly, describe
 from quizapp.core.storage.store import Store
 
 from test_store_basic import NOW, make_deck  # noqa: I001
@@ -171,13 +171,13 @@ class _FakeSqliteError(sqlite3.OperationalError):
 
 @pytest.mark.parametrize(
     ("code", "kind", "words"),
-    [(8, StoreReadOnly, "read-only"), (13, StoreError, "full"), (14, StoreReadOnly, "cannot open"),
-     (11, StoreError, "damaged")],
+    [(8, StoreReadOnly, "read-only"), (13, StoreDiskFull, "full"), (14, StoreReadOnly, "cannot open"),
+     (11, StoreDamaged, "damaged"), (26, StoreDamaged, "damaged")],
 )
 def test_errors_are_named_for_what_they_are(code, kind, words):
     error = describe(_FakeSqliteError("boom", code), "/x/quizapp.sqlite3", "restore a backup", doing="write to")
     assert type(error) is kind and words in str(error)
-    if code != 11:
+    if code not in (11, 26):
         assert "damaged" not in str(error) and "restore" not in str(error)
 
 

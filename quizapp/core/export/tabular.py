@@ -225,11 +225,11 @@ def review_csv_lines(store: Store, *, portable: bool = False) -> Iterator[str]:
     """
     keys = {
         card_pk: f"{_csv_field(deck)},{_csv_field(card_id)},"
-        for card_pk, (deck, card_id) in streams.card_keys(store.engine, store._stream_error).items()
+        for card_pk, (deck, card_id) in streams.card_keys(store.engine, store.read_error).items()
     }
     if store.engine.dialect.name == "sqlite" and not portable:
         query = sa.text(_SQLITE_REVIEW_LINE).bindparams(learner=store.learner)
-        for card, line in streams.rows(store.engine, query, store._stream_error):
+        for card, line in streams.rows(store.engine, query, store.read_error):
             yield keys[card] + line + "\r\n"
         return
     booleans = {None: "", False: "False", True: "True"}

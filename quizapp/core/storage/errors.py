@@ -15,6 +15,14 @@ class StoreReadOnly(StoreError):
     """The collection cannot be written (read-only file, folder or disk); reading may still work."""
 
 
+class StoreDiskFull(StoreError):
+    """The disk holding the collection is full: nothing was written, nothing is damaged."""
+
+
+class StoreDamaged(StoreError):
+    """The database file is damaged (corrupt pages, or not a database at all)."""
+
+
 # SQLite's primary result codes (``sqlite3.Error.sqlite_errorcode & 0xff``) that are not damage.
 _CANTOPEN, _READONLY, _FULL, _IOERR, _PERM, _CORRUPT, _NOTADB = 14, 8, 13, 10, 3, 11, 26
 
@@ -29,21 +37,21 @@ def describe(exc: BaseException, where: str, way_out: str, *, doing: str) -> Sto
         if primary == _READONLY:
             return StoreReadOnly(f"{where} is read-only ({text}): check the file's and its folder's permissions")
         if primary == _FULL:
-            return StoreError(f"the disk holding {where} is full ({text}): free some space and try again; "
-                              "nothing was lost")
+            return StoreDiskFull(f"the disk holding {where} is full ({text}): free some space and try again; "
+                                 "nothing was lost")
         if primary == _CANTOPEN:
             return StoreReadOnly(f"cannot open {where} ({text}): check that the folder exists and is writable")
         if primary in (_IOERR, _PERM):
             return StoreError(f"could not {doing} {where}: input/output error ({text}); check the disk")
         if primary in (_CORRUPT, _NOTADB):
-            return StoreError(f"{where} is damaged ({text}); {way_out}")
+            return StoreDamaged(f"{where} is damaged ({text}); {way_out}")
     lowered = text.lower()
     if "readonly" in lowered or "read-only" in lowered:
         return StoreReadOnly(f"{where} is read-only ({text}): check the file's and its folder's permissions")
     if "disk is full" in lowered or "no space" in lowered:
-        return StoreError(f"the disk holding {where} is full ({text}): free some space and try again")
+        return StoreDiskFull(f"the disk holding {where} is full ({text}): free some space and try again")
     if "unable to open" in lowered:
         return StoreReadOnly(f"cannot open {where} ({text}): check that the folder exists and is writable")
     if "malformed" in lowered or "not a database" in lowered:
-        return StoreError(f"{where} is damaged ({text}); {way_out}")
+        return StoreDamaged(f"{where} is damaged ({text}); {way_out}")
     return StoreError(f"could not {doing} {where} ({text})")

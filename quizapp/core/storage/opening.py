@@ -19,7 +19,7 @@ from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError, SQLAl
 from quizapp.core.storage import backups as backups_mod
 from quizapp.core.storage import migrations
 from quizapp.core.storage.connection import is_sqlite, make_engine, retrying, write_connection
-from quizapp.core.storage.errors import StoreError, StoreReadOnly, describe
+from quizapp.core.storage.errors import StoreDiskFull, StoreError, StoreReadOnly, describe
 
 
 def hide_password(url: str) -> str:
@@ -98,7 +98,7 @@ def inspect_schema(opened: Opened, backups_dir: Path) -> int:
                 f"cannot connect to {opened.where}: {str(exc.orig).strip().splitlines()[0]}"
             ) from None
         error = describe(exc, opened.where, way_out(opened.db_file, backups_dir), doing="read")
-        if type(error) is StoreError and "full" not in str(error):
+        if not isinstance(error, (StoreReadOnly, StoreDiskFull)):
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "unreadable"
             error = StoreError(f"{opened.where} is not a readable quizapp database ({reason}); "
                                f"{way_out(opened.db_file, backups_dir)}")
@@ -130,7 +130,7 @@ def migrate(opened: Opened, *, learner: str, device: str) -> None:
         retrying(work)
     except SQLAlchemyError as exc:
         error = describe(exc, opened.where, "", doing="write")
-        if isinstance(error, StoreReadOnly) or "full" in str(error):
+        if isinstance(error, (StoreReadOnly, StoreDiskFull)):
             raise error from None
         raise StoreError(
             f"could not upgrade {opened.where}: {exc.__class__.__name__}: {getattr(exc, 'orig', None) or exc}"

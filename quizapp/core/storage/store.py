@@ -32,14 +32,14 @@ from quizapp.core.scheduling.days import next_day_start
 from quizapp.core.settings import Settings
 from quizapp.core.storage import backups as backups_mod
 from quizapp.core.storage import buckets, catalogue, migrations, opening, queue, reviewlog, streams
-from quizapp.core.storage.catalogue import SEARCH_STATES  # noqa: F401  (re-exported for callers)
+from quizapp.core.storage.catalogue import SEARCH_STATES
 from quizapp.core.storage.connection import is_sqlite, retrying, write_connection
 from quizapp.core.storage.errors import StoreError, StoreReadOnly, describe
 from quizapp.core.storage.records import CardInfo, DeckCounts, ReviewEntry, ReviewResult
 from quizapp.core.storage.reviewlog import ReviewInput
 from quizapp.core.storage.rows import state_of
 
-__all__ = ["Store", "ReviewInput", "StoreError"]
+__all__ = ["MATURE_DAYS", "SEARCH_STATES", "ReviewInput", "Store", "StoreError"]
 T = TypeVar("T")
 MATURE_DAYS = migrations.MATURE_DAYS
 
@@ -354,20 +354,21 @@ class Store:
 
     def iter_reviews(self, *, all_learners: bool = False) -> Iterator[streams.ReviewRecord]:
         """The review log (this learner's, or everyone's), oldest first, as typed records, streamed."""
-        return streams.reviews_iter(self.engine, None if all_learners else self.learner, self._stream_error)
+        return streams.reviews_iter(self.engine, None if all_learners else self.learner, self.read_error)
 
     def iter_cards(self) -> Iterator[streams.CardRecord]:
         """Every card (hidden ones too) with this learner's state, in deck order, streamed."""
-        return streams.cards_iter(self.engine, self.learner, self._stream_error)
+        return streams.cards_iter(self.engine, self.learner, self.read_error)
 
     def card_stat_rows(self) -> Iterator[streams.CardStatRow]:
         """One lean row per visible card for stats (times as epoch seconds), streamed."""
-        return streams.card_stats(self.engine, self.learner, self._stream_error)
+        return streams.card_stats(self.engine, self.learner, self.read_error)
 
     def learners(self) -> list[str]:
         return self._read(catalogue.learner_names)
 
-    def _stream_error(self, exc: BaseException) -> StoreError:
+    def read_error(self, exc: BaseException) -> StoreError:
+        """The StoreError for a database exception met while reading (streams raise it)."""
         return describe(exc, self._where(), self._way_out(), doing="read")
 
     # ----------------------------------------------------------------------------- log merging
