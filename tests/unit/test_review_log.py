@@ -300,6 +300,8 @@ def test_import_of_a_json_export_merges_by_id_and_is_idempotent(opener, store_ur
     assert added == laptop.review_count()
     assert syncing.import_file(desktop, exported) == 0
     assert {r[0] for r in log(laptop)} <= {r[0] for r in log(desktop)} and healthy(desktop)
+    # Exactly the same reviews (times to the microsecond), so the merged log equals the union of both.
+    assert log(desktop) == sorted(set(log(laptop)) | set(log(desktop)))
 
 
 def test_merging_reviews_of_a_card_this_device_lacks_keeps_them_hidden(opener, store_url, second_url):

@@ -89,31 +89,34 @@ _RATING = {int(r): r.label for r in Rating}
 _PHASE = {int(p): p.label for p in Phase}
 
 
+def _review_row(r: streams.ReviewRecord, at: str | None) -> tuple[Any, ...]:
+    # Numbers go out exactly as stored (rounding a million rows' floats costs seconds and loses data).
+    return (
+        r.deck,
+        r.card_id,
+        at,
+        r.answer,
+        r.correct,
+        r.rating,
+        _RATING[r.rating],
+        r.duration_s,
+        r.interval_days,
+        r.stability,
+        r.difficulty,
+        _PHASE[r.phase_before],
+        _PHASE[r.phase_after],
+        r.scheduled_days,
+        r.review_id,
+        r.device,
+        r.learner,
+        r.fixed_interval_days,
+    )
+
+
 def review_tuples(store: Store) -> Iterator[tuple[Any, ...]]:
     """The learner's review log as tuples in :data:`REVIEW_FIELDS` order, oldest first."""
-    iso, rating_label, phase_label = _iso, _RATING, _PHASE
-    # Numbers go out exactly as stored (rounding a million rows' floats costs seconds and loses data).
     for r in store.iter_reviews():
-        yield (
-            r.deck,
-            r.card_id,
-            iso(r.reviewed_at),
-            r.answer,
-            r.correct,
-            r.rating,
-            rating_label[r.rating],
-            r.duration_s,
-            r.interval_days,
-            r.stability,
-            r.difficulty,
-            phase_label[r.phase_before],
-            phase_label[r.phase_after],
-            r.scheduled_days,
-            r.review_id,
-            r.device,
-            r.learner,
-            r.fixed_interval_days,
-        )
+        yield _review_row(r, _iso(r.reviewed_at))
 
 
 def card_tuples(store: Store) -> Iterator[tuple[Any, ...]]:
@@ -144,8 +147,11 @@ def card_tuples(store: Store) -> Iterator[tuple[Any, ...]]:
 
 
 def review_records(store: Store) -> Iterator[dict[str, Any]]:
-    for row in review_tuples(store):
-        yield dict(zip(REVIEW_FIELDS, row))
+    """The JSON export's reviews: as the CSV rows, but ``reviewed_at`` to the microsecond, so an import
+    elsewhere holds exactly the same log (and replays to exactly the same states)."""
+    for r in store.iter_reviews():
+        at = datetime.fromtimestamp(r.reviewed_at, tz=timezone.utc).isoformat(timespec="microseconds")
+        yield dict(zip(REVIEW_FIELDS, _review_row(r, at)))
 
 
 def card_records(store: Store) -> Iterator[dict[str, Any]]:
