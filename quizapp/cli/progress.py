@@ -60,7 +60,7 @@ def _open_store(*, sync: bool = True):  # type: ignore[no-untyped-def]
         from quizapp.core.decks.registry import load_catalog
 
         catalog = load_catalog()
-        store.sync_cards(catalog.decks.values(), _now())
+        store.sync_cards(catalog.decks.values(), _now(), digests=catalog.digests)
     return store
 
 

@@ -104,7 +104,7 @@ class QuizApp(App[None]):
 
     def _sync(self) -> None:
         try:
-            self.store.sync_cards(self.catalog.decks.values(), self.clock())
+            self.store.sync_cards(self.catalog.decks.values(), self.clock(), digests=self.catalog.digests)
         except Exception as exc:  # a locked or damaged database: say so, keep the app usable
             self.notify(f"Could not register the decks' cards: {exc}", severity="error", timeout=10)
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from quizapp.core import locations
+from quizapp.core.decks.cache import load_deck_cached
 from quizapp.core.decks.loader import display_path, load_deck
 from quizapp.core.decks.model import Card, CardKey, Deck, DeckLoadError, Problem
 
@@ -38,6 +39,9 @@ class Catalog:
     problems: list[Problem] = field(default_factory=list)
     # resolved file path -> deck id, for every file that loaded (to resolve paths to loaded decks)
     files: dict[Path, str] = field(default_factory=dict)
+    # deck id -> digest of what it was made from (file content + loader code): equal digests mean an
+    # unchanged deck, so the store can skip re-registering its cards (Store.sync_cards(digests=...)).
+    digests: dict[str, str] = field(default_factory=dict)
 
     def card(self, key: CardKey) -> Card | None:
         deck = self.decks.get(key[0])
@@ -84,9 +88,13 @@ class Catalog:
         return load_deck(file)
 
 
-def load_catalog(paths: Iterable[str | Path] = (), *, bundled: bool = True, user: bool = True) -> Catalog:
+def load_catalog(paths: Iterable[str | Path] = (), *, bundled: bool = True, user: bool = True,
+                 cache: bool = True) -> Catalog:
     """Load every deck: bundled (``locations.bundled_decks_dir()``), the user's (``user_decks_dir()``), and
     ``paths`` (files, or folders of deck files). Problems are collected, never raised.
+
+    Unchanged files come from the parsed-deck cache (:mod:`quizapp.core.decks.cache`); ``cache=False``
+    parses every file (and leaves the cache alone).
 
     The same file reached twice (a bundled deck also given as a path) is loaded once. Two files with the
     same deck id: the first keeps the id, the second is a problem naming both files.
@@ -119,10 +127,11 @@ def load_catalog(paths: Iterable[str | Path] = (), *, bundled: bool = True, user
             continue
         seen.add(resolved)
         try:
-            deck = load_deck(path, bundled=is_bundled)
+            loaded = load_deck_cached(path, bundled=is_bundled, use_cache=cache)
         except DeckLoadError as exc:
             catalog.problems.extend(exc.problems)
             continue
+        deck = loaded.deck
         if deck.id in catalog.decks:
             first = display_path(origin[deck.id])
             catalog.problems.append(Problem(display_path(path),
@@ -131,4 +140,6 @@ def load_catalog(paths: Iterable[str | Path] = (), *, bundled: bool = True, user
         catalog.decks[deck.id] = deck
         origin[deck.id] = path
         catalog.files[resolved] = deck.id
+        if loaded.digest:
+            catalog.digests[deck.id] = loaded.digest
     return catalog

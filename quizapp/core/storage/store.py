@@ -15,7 +15,7 @@ import json
 import re
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -35,7 +35,7 @@ from quizapp.core.scheduling.days import day_start, next_day_start, require_utc,
 from quizapp.core.scheduling.fsrs_bridge import CardState, Phase
 from quizapp.core.settings import Settings
 from quizapp.core.storage import backups as backups_mod
-from quizapp.core.storage import migrations
+from quizapp.core.storage import migrations, synced
 from quizapp.core.storage.connection import is_sqlite, make_engine, retrying, write_connection
 from quizapp.core.storage.errors import StoreError
 from quizapp.core.storage.records import CardInfo, DeckCounts, ReviewEntry, ReviewResult
@@ -381,25 +381,20 @@ class Store:
 
     # ----------------------------------------------------------------------------- cards
 
-    def sync_cards(self, decks: Iterable[Deck], now: datetime) -> None:
+    def sync_cards(self, decks: Iterable[Deck], now: datetime, *, digests: Mapping[str, str] | None = None) -> None:
         """Register every card of ``decks`` (their order is the new-card order), refresh the stored text,
         hide cards that are in none of them (history kept) and un-hide cards that came back.
 
         Pass the whole catalog: a card of a deck left out is hidden until a sync includes it again.
+        ``digests`` (deck id -> digest, :attr:`Catalog.digests`): decks synced before with the same
+        digest are skipped (see :mod:`quizapp.core.storage.synced`).
         """
         now_ts = _ts(now)
-        wanted: dict[CardKey, dict[str, Any]] = {}
-        for deck in decks:
-            for position, card in enumerate(deck.cards):
-                wanted[card.key] = {
-                    "position": position,
-                    "kind": card.kind.value if hasattr(card.kind, "value") else str(card.kind),
-                    "prompt": card.prompt or "",
-                    "code": card.code or "",
-                    "tags": _tags_column(card.tags),
-                }
+        decks = list(decks)
 
         def work(conn: Connection) -> None:
+            skip = synced.unchanged(conn, decks, digests)
+            wanted = self._wanted_rows(d for d in decks if d.id not in skip)
             existing = (
                 conn.execute(
                     sa.select(
@@ -412,7 +407,7 @@ class Store:
                         cards.c.prompt,
                         cards.c.code,
                         cards.c.tags,
-                    )
+                    ).where(cards.c.deck.not_in(skip) if skip else sa.true())
                 )
                 .mappings()
                 .all()
@@ -455,8 +450,23 @@ class Store:
                         for key, values in wanted.items()
                     ],
                 )
+            synced.remember(conn, decks, digests)
 
         self._write(work)
+
+    @staticmethod
+    def _wanted_rows(decks: Iterable[Deck]) -> dict[CardKey, dict[str, Any]]:
+        wanted: dict[CardKey, dict[str, Any]] = {}
+        for deck in decks:
+            for position, card in enumerate(deck.cards):
+                wanted[card.key] = {
+                    "position": position,
+                    "kind": card.kind.value if hasattr(card.kind, "value") else str(card.kind),
+                    "prompt": card.prompt or "",
+                    "code": card.code or "",
+                    "tags": _tags_column(card.tags),
+                }
+        return wanted
 
     def deck_counts(self, deck_ids: Sequence[str] | None, now: datetime) -> dict[str, DeckCounts]:
         """New / learning / due counts per deck for today, with the daily limits applied to each deck.
