@@ -7,7 +7,7 @@ order, so the catalog's order is stable: bundled decks, then the user's, then gi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -89,9 +89,10 @@ class Catalog:
 
 
 def load_catalog(paths: Iterable[str | Path] = (), *, bundled: bool = True, user: bool = True,
-                 cache: bool = True) -> Catalog:
+                 cache: bool = True, on_progress: Callable[[int, int], None] | None = None) -> Catalog:
     """Load every deck: bundled (``locations.bundled_decks_dir()``), the user's (``user_decks_dir()``), and
     ``paths`` (files, or folders of deck files). Problems are collected, never raised.
+    ``on_progress(done, total)`` is called before each file and once at the end (for a progress bar).
 
     Unchanged files come from the parsed-deck cache (:mod:`quizapp.core.decks.cache`); ``cache=False``
     parses every file (and leaves the cache alone).
@@ -121,7 +122,9 @@ def load_catalog(paths: Iterable[str | Path] = (), *, bundled: bool = True, user
 
     seen: set[Path] = set()
     origin: dict[str, Path] = {}  # deck id -> the file it came from
-    for path, is_bundled in sources:
+    for done, (path, is_bundled) in enumerate(sources):
+        if on_progress is not None:
+            on_progress(done, len(sources))
         resolved = path.resolve()
         if resolved in seen:
             continue
@@ -142,4 +145,6 @@ def load_catalog(paths: Iterable[str | Path] = (), *, bundled: bool = True, user
         catalog.files[resolved] = deck.id
         if loaded.digest:
             catalog.digests[deck.id] = loaded.digest
+    if on_progress is not None:
+        on_progress(len(sources), len(sources))
     return catalog
