@@ -206,17 +206,17 @@ def list_command(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
     """List every known deck (bundled, yours, and PATHs) with its card counts, and decks that failed to load."""
-    from quizapp.core.decks.registry import load_catalog
+    from quizapp.core.decks.registry import list_decks
 
-    catalog = load_catalog(paths or [])
+    # Summaries, not decks: a cached file's cards are never built just to be counted.
+    summaries, problems = list_decks(paths or [])
     rows = []
-    for deck in catalog.decks.values():
-        recall = sum(1 for c in deck.cards if not c.executable)
+    for deck in summaries:
         origin = "bundled" if deck.bundled else (str(deck.source) if deck.source else "")
-        rows.append({"deck": deck.id, "title": deck.title, "cards": len(deck.cards),
-                     "executable": len(deck.cards) - recall, "recall": recall, "source": origin})
+        rows.append({"deck": deck.id, "title": deck.title, "cards": deck.cards,
+                     "executable": deck.executable, "recall": deck.cards - deck.executable, "source": origin})
     if as_json:
-        sys.stdout.write(json.dumps({"decks": rows, "problems": [str(p) for p in catalog.problems]}) + "\n")
+        sys.stdout.write(json.dumps({"decks": rows, "problems": [str(p) for p in problems]}) + "\n")
     else:
         from rich.console import Console
         from rich.table import Table
@@ -233,6 +233,6 @@ def list_command(
             console.print(table)
         else:
             console.print("no decks found")
-        for problem in catalog.problems:
+        for problem in problems:
             sys.stderr.write(f"{problem}\n")
-    raise typer.Exit(2 if catalog.problems else 0)
+    raise typer.Exit(2 if problems else 0)

@@ -57,10 +57,13 @@ def _open_store(*, sync: bool = True):  # type: ignore[no-untyped-def]
     for notice in store.notices:
         typer.echo(f"quizapp: note: {notice}", err=True)
     if sync:
-        from quizapp.core.decks.registry import load_catalog
+        from quizapp.core.decks.registry import load_catalog, source_digests
 
-        catalog = load_catalog()
-        store.sync_cards(catalog.decks.values(), _now(), digests=catalog.digests)
+        # Hashing the deck files is enough to know nothing changed since the last sync; only then
+        # is loading every deck (seconds for a big catalogue) skipped.
+        if not store.cards_synced(source_digests()):
+            catalog = load_catalog()
+            store.sync_cards(catalog.decks.values(), _now(), digests=catalog.digests)
     return store
 
 

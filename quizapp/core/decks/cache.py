@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import io
 import os
 import pickle
 import sys
@@ -44,6 +43,23 @@ MAGIC = b"quizapp-deck-cache\n"
 _MODEL_MODULES = ("quizapp.core.decks.", "quizapp.core.kinds.")
 _SAFE_BUILTINS = frozenset({"set", "frozenset", "complex", "bytes", "bytearray", "slice", "range"})
 _PATH_CLASSES = frozenset({"Path", "PosixPath", "WindowsPath", "PurePath", "PurePosixPath", "PureWindowsPath"})
+
+
+@dataclass(frozen=True)
+class DeckSummary:
+    """What listing a deck needs, readable from a cache entry without building its cards."""
+
+    id: str
+    title: str
+    cards: int
+    executable: int
+    source: Path | None
+    bundled: bool
+
+    @classmethod
+    def of(cls, deck: Deck) -> DeckSummary:
+        return cls(deck.id, deck.title, len(deck.cards), sum(1 for c in deck.cards if c.executable),
+                   deck.source, deck.bundled)
 
 
 @dataclass(frozen=True)
@@ -100,30 +116,58 @@ class _DeckUnpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the deck cache")
 
 
-def _read_entry(entry: Path, *, path: Path, size: int, mtime_ns: int, digest: str) -> Deck | None:
-    try:
-        data = entry.read_bytes()
-    except OSError:
-        return None
-    if not data.startswith(MAGIC):
-        return None
-    try:
-        record = _DeckUnpickler(io.BytesIO(data[len(MAGIC):])).load()
-    except Exception:  # truncated, corrupt or tampered: a miss, never a traceback
-        return None
-    if not isinstance(record, dict):
-        return None
-    expected = {"path": str(path), "size": size, "mtime_ns": mtime_ns, "digest": digest,
-                "code": code_fingerprint()}
-    if any(record.get(k) != v for k, v in expected.items()):
-        return None
-    deck = record.get("deck")
-    return deck if isinstance(deck, Deck) else None
+def _digests(content: bytes, bundled: bool) -> tuple[str, str]:
+    """(the file's content hash, the deck digest: content + loader code + bundled)."""
+    file_digest = hashlib.blake2b(content, digest_size=20).hexdigest()
+    digest = hashlib.blake2b(f"{file_digest}:{code_fingerprint()}:{int(bundled)}".encode(),
+                             digest_size=16).hexdigest()
+    return file_digest, digest
 
 
-def _write_entry(entry: Path, record: dict[str, object]) -> None:
+class _Probe:
+    """One deck file as it is now: its stat, bytes, digests and cache entry."""
+
+    def __init__(self, path: Path, bundled: bool):
+        self.path, self.bundled = path, bundled
+        st = path.stat()
+        self.size, self.mtime_ns = st.st_size, st.st_mtime_ns
+        self.file_digest, self.digest = _digests(path.read_bytes(), bundled)
+        self.entry = _entry_path(path, bundled)
+
+    def header(self) -> dict[str, object]:
+        return {"path": str(self.path), "size": self.size, "mtime_ns": self.mtime_ns,
+                "digest": self.file_digest, "code": code_fingerprint()}
+
+    def read(self, *, with_deck: bool) -> tuple[DeckSummary, Deck | None] | None:
+        """The entry's summary (and deck), or None when it is missing, damaged or not for this file."""
+        try:
+            with self.entry.open("rb") as f:
+                if f.read(len(MAGIC)) != MAGIC:
+                    return None
+                header = _DeckUnpickler(f).load()
+                if not isinstance(header, dict) or any(header.get(k) != v for k, v in self.header().items()):
+                    return None
+                summary = header.get("summary")
+                if not isinstance(summary, DeckSummary):
+                    return None
+                if not with_deck:
+                    return summary, None
+                deck = _DeckUnpickler(f).load()  # a second pickle: a fresh memo
+        except Exception:  # unreadable, truncated, corrupt or tampered: a miss, never a traceback
+            return None
+        if not isinstance(deck, Deck) or deck.id != summary.id:
+            return None
+        return summary, deck
+
+    def write(self, deck: Deck) -> None:
+        _write_entry(self.entry, {**self.header(), "summary": DeckSummary.of(deck)}, deck)
+
+
+def _write_entry(entry: Path, header: dict[str, object], deck: Deck) -> None:
     try:
-        payload = MAGIC + pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
+        # The header (with the summary) first: listing decks reads only that much.
+        payload = (MAGIC + pickle.dumps(header, protocol=pickle.HIGHEST_PROTOCOL)
+                   + pickle.dumps(deck, protocol=pickle.HIGHEST_PROTOCOL))
         entry.parent.mkdir(parents=True, exist_ok=True)
         # Written aside and renamed: a reader never sees half an entry, two writers never mix.
         fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-", suffix=".pickle")
@@ -148,24 +192,45 @@ def load_deck_cached(path: Path | str, *, bundled: bool = False, use_cache: bool
     """
     path = Path(path)
     try:
-        st = path.stat()
-        content = path.read_bytes()
+        probe = _Probe(path, bundled)
     except OSError:
         # Let the loader produce its usual one-line problem for an unreadable file.
         return LoadedDeck(load_deck(path, bundled=bundled), "", False)
-    file_digest = hashlib.blake2b(content, digest_size=20).hexdigest()
-    digest = hashlib.blake2b(f"{file_digest}:{code_fingerprint()}:{int(bundled)}".encode(),
-                             digest_size=16).hexdigest()
-    entry = _entry_path(path, bundled)
     if use_cache:
-        deck = _read_entry(entry, path=path, size=st.st_size, mtime_ns=st.st_mtime_ns, digest=file_digest)
-        if deck is not None:
-            return LoadedDeck(deck, digest, True)
+        found = probe.read(with_deck=True)
+        if found is not None and found[1] is not None:
+            return LoadedDeck(found[1], probe.digest, True)
+    # A file edited between the hash above and this parse is caught next time: its bytes then no
+    # longer match the entry's recorded hash.
     deck = load_deck(path, bundled=bundled)
     if use_cache:
-        _write_entry(entry, {"path": str(path), "size": st.st_size, "mtime_ns": st.st_mtime_ns,
-                             "digest": file_digest, "code": code_fingerprint(), "deck": deck})
-    return LoadedDeck(deck, digest, False)
+        probe.write(deck)
+    return LoadedDeck(deck, probe.digest, False)
+
+
+def summarize_cached(path: Path | str, *, bundled: bool = False) -> tuple[DeckSummary, str]:
+    """(the deck's summary, its digest) without building its cards when the cache has the file.
+
+    Raises :class:`DeckLoadError` as ``load_deck`` does."""
+    path = Path(path)
+    try:
+        probe = _Probe(path, bundled)
+    except OSError:
+        return DeckSummary.of(load_deck(path, bundled=bundled)), ""
+    found = probe.read(with_deck=False)
+    if found is not None:
+        return found[0], probe.digest
+    deck = load_deck(path, bundled=bundled)
+    probe.write(deck)
+    return DeckSummary.of(deck), probe.digest
+
+
+def deck_digest(path: Path | str, *, bundled: bool = False) -> str | None:
+    """The digest :func:`load_deck_cached` would give this file, from its bytes alone (None: unreadable)."""
+    try:
+        return _digests(Path(path).read_bytes(), bundled)[1]
+    except OSError:
+        return None
 
 
 def clear() -> int:

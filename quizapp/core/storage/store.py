@@ -454,6 +454,11 @@ class Store:
 
         self._write(work)
 
+    def cards_synced(self, digests: Sequence[str]) -> bool:
+        """Whether the last digest-aware sync registered exactly the decks with these digests (so a
+        sync now would change nothing): see :func:`synced.covers`."""
+        return bool(self._read(lambda conn: synced.covers(conn, digests)))
+
     @staticmethod
     def _wanted_rows(decks: Iterable[Deck]) -> dict[CardKey, dict[str, Any]]:
         wanted: dict[CardKey, dict[str, Any]] = {}

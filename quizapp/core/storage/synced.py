@@ -53,3 +53,21 @@ def remember(conn: Connection, decks: Sequence[Deck], digests: Mapping[str, str]
     if entries:
         conn.execute(sa.text("INSERT INTO quizapp_meta (key, value) VALUES (:k, :v)"),
                      {"k": META_KEY, "v": json.dumps(entries, sort_keys=True)})
+
+
+def covers(conn: Connection, digests: Sequence[str]) -> bool:
+    """True when the last sync registered exactly decks with these digests (one per deck file, from
+    ``registry.source_digests``) and their visible cards are all still there: then loading the
+    catalogue to sync it would change nothing, and a command that only reads progress can skip it."""
+    if not digests or not all(digests):
+        return False
+    before = _remembered(conn)
+    try:
+        remembered = sorted(str(entry[0]) for entry in before.values())
+    except (TypeError, IndexError, KeyError):
+        return False
+    if remembered != sorted(digests):
+        return False
+    visible = dict(conn.execute(sa.text(
+        "SELECT deck, COUNT(*) FROM cards WHERE hidden = :no GROUP BY deck"), {"no": False}).all())
+    return all(visible.get(deck) == entry[1] for deck, entry in before.items())
