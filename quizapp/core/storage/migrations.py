@@ -19,6 +19,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from quizapp.core.storage import fulltext
+
 APPLICATION = "quizapp"
 
 
@@ -157,6 +159,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "card text, kind and tags on cards, for search and browse", _v2_card_text),
     Migration(3, "review totals per 15 minutes, for fast stats", _v3_review_buckets),
     Migration(4, "index cards by deck, phase and due time, for one deck's queue", _v4_deck_due_index),
+    # 5 is the storage schema change developed alongside; 6 depends only on the card text columns.
+    Migration(6, "full-text index of the card text (FTS5 trigram / pg_trgm), for search", fulltext.create_index),
 )
 LATEST = MIGRATIONS[-1].version
 
@@ -168,14 +172,25 @@ def current_version(conn: Connection) -> int:
     return int(conn.execute(sa.text("SELECT COALESCE(MAX(version), 0) FROM schema_version")).scalar_one())
 
 
-def pending(version: int) -> list[Migration]:
+def pending(version: int, applied: set[int] | None = None) -> list[Migration]:
+    """The migrations still to apply: newer than ``version``, or (given the set of ``applied`` versions)
+    any not applied yet, so a migration numbered below one already applied (two developed side by side)
+    still runs."""
+    if applied is not None:
+        return [m for m in MIGRATIONS if m.version not in applied]
     return [m for m in MIGRATIONS if m.version > version]
 
 
+def applied_versions(conn: Connection) -> set[int]:
+    if not sa.inspect(conn).has_table("schema_version"):
+        return set()
+    return {int(v) for v in conn.execute(sa.text("SELECT version FROM schema_version")).scalars()}
+
+
 def apply_pending(conn: Connection) -> list[Migration]:
-    """Apply, inside the caller's write transaction, every migration newer than the database."""
+    """Apply, inside the caller's write transaction, every migration the database has not had yet."""
     done = []
-    for migration in pending(current_version(conn)):
+    for migration in pending(current_version(conn), applied_versions(conn)):
         migration.apply(conn)
         conn.execute(
             sa.text("INSERT INTO schema_version (version, applied_at, description) VALUES (:v, :t, :d)"),

@@ -35,7 +35,7 @@ from quizapp.core.scheduling.days import day_start, next_day_start, require_utc,
 from quizapp.core.scheduling.fsrs_bridge import CardState, Phase
 from quizapp.core.settings import Settings
 from quizapp.core.storage import backups as backups_mod
-from quizapp.core.storage import migrations, synced
+from quizapp.core.storage import fulltext, migrations, synced
 from quizapp.core.storage.connection import is_sqlite, make_engine, retrying, write_connection
 from quizapp.core.storage.errors import StoreError
 from quizapp.core.storage.records import CardInfo, DeckCounts, ReviewEntry, ReviewResult
@@ -236,6 +236,7 @@ class Store:
             with self.engine.connect() as conn:
                 tables = set(sa.inspect(conn).get_table_names())
                 version = migrations.current_version(conn) if "quizapp_meta" in tables else 0
+                applied = migrations.applied_versions(conn) if "quizapp_meta" in tables else set()
                 app = None
                 if "quizapp_meta" in tables:
                     app = conn.execute(sa.text("SELECT value FROM quizapp_meta WHERE key = 'application'")).scalar()
@@ -258,7 +259,7 @@ class Store:
                 f"{self._where()} was made by a newer quizapp (schema {version}; this one knows up to "
                 f"{migrations.LATEST}): upgrade quizapp, or {self._way_out()}"
             )
-        if version < migrations.LATEST:
+        if migrations.pending(version, applied):
             if version > 0 and self.db_file:
                 backups_mod.create_backup(self.db_file, self.backups_dir, "pre-migration", now)
             self._migrate()
@@ -883,24 +884,64 @@ class Store:
         include_hidden: bool = False,
         now: datetime | None = None,
         limit: int = 1000,
+        offset: int = 0,
     ) -> list[CardInfo]:
-        """Cards matching every given filter, in deck order.
+        """Cards matching every given filter, in deck order (``offset`` skips that many, for paging).
 
-        ``text``: case-insensitive substring of the prompt, code or card id. ``tag``: a whole tag
+        ``text``: case-insensitive substring of the prompt, code or card id (through the full-text
+        index, :mod:`quizapp.core.storage.fulltext`). ``tag``: a whole tag
         (``leech`` finds leeches). ``state``: one of SEARCH_STATES. ``due``: due at or before this moment
         (new cards excluded). ``lapses``: at least this many lapses. ``now`` decides what is buried.
         Hidden cards (no longer in any deck) appear only with ``include_hidden`` or ``state="hidden"``.
         """
+        filters = dict(text=text, deck=deck, tag=tag, state=state, due=due, lapses=lapses,
+                       include_hidden=include_hidden, now=now)
+
+        def work(conn: Connection) -> list[CardInfo]:
+            q = (sa.select(cards).where(*self._search_conditions(conn, **filters))
+                 .order_by(cards.c.deck, cards.c.position).limit(limit).offset(max(0, offset)))
+            return [self._info(r) for r in conn.execute(q).mappings()]
+
+        return self._read(work)
+
+    def search_count(
+        self,
+        text: str | None = None,
+        *,
+        deck: str | None = None,
+        tag: str | None = None,
+        state: str | None = None,
+        due: datetime | None = None,
+        lapses: int | None = None,
+        include_hidden: bool = False,
+        now: datetime | None = None,
+    ) -> int:
+        """How many cards :meth:`search` with these filters would find without a limit."""
+        filters = dict(text=text, deck=deck, tag=tag, state=state, due=due, lapses=lapses,
+                       include_hidden=include_hidden, now=now)
+
+        def work(conn: Connection) -> int:
+            q = sa.select(sa.func.count()).select_from(cards).where(*self._search_conditions(conn, **filters))
+            return int(conn.execute(q).scalar_one())
+
+        return self._read(work)
+
+    @staticmethod
+    def _search_conditions(
+        conn: Connection,
+        *,
+        text: str | None,
+        deck: str | None,
+        tag: str | None,
+        state: str | None,
+        due: datetime | None,
+        lapses: int | None,
+        include_hidden: bool,
+        now: datetime | None,
+    ) -> list[Any]:
         conds: list[Any] = []
         if text:
-            pattern = f"%{text.lower()}%"
-            conds.append(
-                sa.or_(
-                    sa.func.lower(cards.c.prompt).like(pattern),
-                    sa.func.lower(cards.c.code).like(pattern),
-                    sa.func.lower(cards.c.card_id).like(pattern),
-                )
-            )
+            conds.append(fulltext.text_condition(conn, cards, text))
         if deck:
             conds.append(cards.c.deck == deck)
         if tag:
@@ -928,8 +969,7 @@ class Store:
             conds.append(cards.c.lapses >= lapses)
         if not include_hidden and state != "hidden":
             conds.append(cards.c.hidden == sa.false())
-        q = sa.select(cards).where(*conds).order_by(cards.c.deck, cards.c.position).limit(limit)
-        return self._read(lambda conn: [self._info(r) for r in conn.execute(q).mappings()])
+        return conds
 
     # ----------------------------------------------------------------------------- for stats/export
 
