@@ -20,7 +20,7 @@ from quizapp.core.decks.model import Deck, DeckLoadError, Problem
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from quizapp.core.check import CheckReport
+    from quizapp.core.check import CheckReport, OutcomeMemo
     from quizapp.core.execution.engine import Engine
 
 deck_app = typer.Typer(name="deck", help="Check, list and write decks.", no_args_is_help=True,
@@ -66,28 +66,27 @@ def load_decks(names: Iterable[str]) -> tuple[list[Deck], list[Problem]]:
 
 
 def run_check(paths: Iterable[str], *, as_json: bool = False, timeout: float | None = None,
-              engine: "Engine | None" = None) -> int:
+              engine: "Engine | None" = None, memo: "OutcomeMemo | None" = None) -> int:
     """Check the decks at ``paths`` and print the report; returns the exit status (0, 1 or 2).
 
-    Pass ``engine`` to reuse a warm worker across runs (``--watch``); otherwise one is started and closed.
+    Pass ``engine`` to reuse a warm worker across runs (``--watch``), and ``memo`` to run only cards
+    whose code changed since the last run; otherwise an engine is started and closed.
     """
     from rich.console import Console
 
     from quizapp.core.check import check_decks
-    from quizapp.core.execution.engine import Engine
-    from quizapp.core.execution.limits import user_limits
 
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     own = engine is None
+    # The decks first (milliseconds, from the deck cache): they say what the worker should preload.
+    decks, problems = load_decks(paths)
     if engine is None:
-        engine = Engine(user_limits(timeout))
-    engine.start()  # torch warms up in the worker while the decks load
+        engine = start_engine(decks, timeout)
     try:
-        decks, problems = load_decks(paths)
         for problem in problems:
             sys.stderr.write(f"{problem}\n")
         with _progress(err, enabled=not as_json and sys.stderr.isatty()) as advance:
-            report = check_decks(decks, engine, on_result=advance)
+            report = check_decks(decks, engine, on_result=advance, memo=memo)
         report.problems[:0] = problems
         for problem in report.problems[len(problems):]:
             sys.stderr.write(f"{problem}\n")
@@ -101,6 +100,28 @@ def run_check(paths: Iterable[str], *, as_json: bool = False, timeout: float | N
     else:
         print_report(report, Console(highlight=False, soft_wrap=True), unenforced)
     return report.exit_code
+
+
+def start_engine(decks: list[Deck], timeout: float | None) -> "Engine":
+    """A started engine whose worker preloads what these decks' cards import lazily (once, not per card)."""
+    import os
+
+    from quizapp.core.check import preload_for
+    from quizapp.core.execution import preload
+    from quizapp.core.execution.engine import Engine
+    from quizapp.core.execution.limits import user_limits
+
+    modules = preload_for(decks)
+    saved = os.environ.get(preload.ENV)
+    if modules:
+        os.environ[preload.ENV] = ",".join(modules)  # the worker inherits it when it starts, now
+    try:
+        return Engine(user_limits(timeout)).start()
+    finally:
+        if saved is None:
+            os.environ.pop(preload.ENV, None)
+        else:
+            os.environ[preload.ENV] = saved
 
 
 def print_report(report: "CheckReport", console: "Console", unenforced: list[str]) -> None:
@@ -190,13 +211,15 @@ def check_command(
     if watch:  # the loop lives in core/authoring/watch.py
         from quizapp.core.authoring.watch import watch_check
 
-        from quizapp.core.execution.engine import Engine
-        from quizapp.core.execution.limits import user_limits
+        from quizapp.core.check import OutcomeMemo
 
-        # One warm worker for the whole watch: each save is checked without paying for torch again.
-        with Engine(user_limits(timeout)) as engine:
+        # One warm worker for the whole watch: each save is checked without paying for torch again,
+        # and only the cards whose code changed run again (the memo has the others' outcomes).
+        memo = OutcomeMemo()
+        with start_engine(load_decks(paths or [])[0], timeout) as engine:
             raise typer.Exit(watch_check(paths or [], lambda: run_check(paths or [], as_json=as_json,
-                                                                        timeout=timeout, engine=engine)))
+                                                                        timeout=timeout, engine=engine,
+                                                                        memo=memo)))
     raise typer.Exit(run_check(paths or [], as_json=as_json, timeout=timeout))
 
 
