@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import threading
+
 import pytest
 from textual.widgets import DataTable, Input
 
@@ -51,19 +53,26 @@ def scale_app(tmp_path, monkeypatch):  # noqa: ANN001, ANN201
     store.sync_cards(catalog.decks.values(), NOW)
     searches: list[str | None] = []
     real = store.search
+    gate = threading.Event()
+    gate.set()
 
     def spy(text=None, **kwargs):  # noqa: ANN001, ANN202
         searches.append(text)
+        assert gate.wait(20)
         return real(text, **kwargs)
+
+    spy.gate = gate  # type: ignore[attr-defined]
 
     store.search = spy  # type: ignore[method-assign]
     app = QuizApp(catalog=catalog, store=store, engine=FakeEngine(), clock=lambda: NOW)
     yield app, searches
+    gate.set()
     store.close()
 
 
-async def test_typing_is_debounced_and_the_count_shown(scale_app) -> None:  # noqa: ANN001
+async def test_typing_while_a_search_runs_coalesces_and_the_count_shows(scale_app) -> None:  # noqa: ANN001
     app, searches = scale_app
+    gate = app.store.search.gate
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("b")
         box = app.screen.query_one("#query", Input)
@@ -71,10 +80,16 @@ async def test_typing_is_debounced_and_the_count_shown(scale_app) -> None:  # no
         await wait_for(pilot, lambda: table.row_count == 50)
         assert box.border_subtitle == "50 of 1,200"
         searches.clear()
-        for typed in ("c", "co", "com", "comm", "commo", "common"):  # faster than any debounce
+        gate.clear()  # the first search is held in its thread: the UI must not wait for it
+        box.value = "c"
+        await wait_for(pilot, lambda: searches == ["c"])
+        for typed in ("co", "com", "comm", "commo", "common"):
             box.value = typed
+            await pilot.pause()
+        assert box.value == "common" and searches == ["c"]  # typing went on; nothing piled up
+        gate.set()
         await wait_for(pilot, lambda: box.border_subtitle == "50 of 120")
-        assert searches == ["common"]  # one search, for what was typed last
+        assert searches == ["c", "common"]  # the held one, then only the newest text
         assert all(str(table.get_row_at(i)[5]).startswith("common") for i in range(table.row_count))
 
 
