@@ -100,7 +100,21 @@ class OutcomeMemo:
     """
 
     outcomes: dict[str, Outcome] = field(default_factory=dict)
+    # (job key, kind, expect) -> the verdict on that outcome: an unchanged card is not even graded again
+    judged: dict[tuple[str, str, str | None], CardCheck] = field(default_factory=dict)
     reused: int = 0  # outcomes served from the memo in the last check
+
+    def recall(self, key: str, card: Card, variant: dict[str, Any] | None) -> CardCheck | None:
+        """The check of ``card`` from a remembered outcome (None: never ran, or it failed)."""
+        outcome = self.outcomes.get(key)
+        if outcome is None:
+            return None
+        verdict_key = (key, card.kind.value, card.expect)
+        known = self.judged.get(verdict_key)
+        if known is None:
+            known = self.judged[verdict_key] = _checked(card, outcome, variant)
+        # Where it is and what it is called may have changed without changing what it does.
+        return dataclasses.replace(known, deck=card.deck, id=card.id, where=_where(card), variant=variant)
 
     @staticmethod
     def key(job: Any) -> str:
@@ -191,9 +205,9 @@ def check_decks(decks: Iterable[Deck], engine: Engine, *,
     if memo is not None:
         memo.reused = 0
         for i in list(runnable):
-            remembered = memo.outcomes.get(memo.key(jobs[i]))
+            remembered = memo.recall(memo.key(jobs[i]), entries[i][0], entries[i][1])
             if remembered is not None:
-                finish(i, _checked(entries[i][0], remembered, entries[i][1]))
+                finish(i, remembered)
                 memo.reused += 1
         runnable = [i for i in runnable if results[i] is None]
 
