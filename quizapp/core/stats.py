@@ -15,9 +15,12 @@ Definitions (shown to users by ``quizapp stats`` and the docs):
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
+
+import sqlalchemy as sa
 
 from quizapp.core.scheduling.days import next_day_start, require_utc, study_date
 from quizapp.core.scheduling.fsrs_bridge import Phase, forgetting_curve
@@ -99,6 +102,25 @@ def streak(days_with_reviews: set[date], today: date) -> int:
     return count
 
 
+def _card_rows(store: Store) -> Iterator[tuple[tuple[Any, ...], int]]:
+    """(card stat row, how many cards it stands for): every reviewed card alone, new cards grouped.
+
+    Rows follow ``Store.CARD_STAT_COLUMNS``; a group's ``reps`` and ``lapses`` are its sums (a card reset
+    to new keeps them)."""
+    from quizapp.core.storage.tables import cards
+
+    visible = cards.c.hidden == sa.false()
+    columns = [cards.c[c] for c in store.CARD_STAT_COLUMNS]
+    for row in store.stream(sa.select(*columns).where(visible, cards.c.phase != int(Phase.NEW))):
+        yield tuple(row), 1
+    grouped = (sa.select(cards.c.deck, cards.c.tags, cards.c.leech, cards.c.suspended, sa.func.count(),
+                         sa.func.sum(cards.c.reps), sa.func.sum(cards.c.lapses))
+               .where(visible, cards.c.phase == int(Phase.NEW))
+               .group_by(cards.c.deck, cards.c.tags, cards.c.leech, cards.c.suspended))
+    for deck, tags, leech, suspended, n, reps, lapses in store.stream(grouped):
+        yield (deck, tags, leech, suspended, int(Phase.NEW), None, None, None, int(reps or 0), int(lapses or 0)), int(n)
+
+
 def compute(store: Store, now: datetime, *, forecast_days: int = 30) -> Stats:
     """Everything ``quizapp stats`` and the stats screen show, computed in one pass over each table."""
     now = require_utc(now)
@@ -133,8 +155,10 @@ def compute(store: Store, now: datetime, *, forecast_days: int = 30) -> Stats:
         int(Phase.RELEARNING): "learning",
         int(Phase.REVIEW): "review",
     }
-    # One pass over the cards, kept lean (plain tuples and floats): this loop meets 100,000 cards.
-    for deck, tag_text, leech, suspended, phase, stability, due, last_review, reps, lapses in store.card_stat_rows():
+    # One pass over the cards, kept lean (plain tuples and floats): this loop meets 100,000 cards. New
+    # cards come pre-counted by the database (one row per deck, tag set and flags, with its number of
+    # cards ``n``): they have no recall, are neither mature nor due, so only their counts matter.
+    for (deck, tag_text, leech, suspended, phase, stability, due, last_review, reps, lapses), n in _card_rows(store):
         suspended = bool(suspended)
         recall = 0.0
         if phase != new and stability and last_review is not None:
@@ -146,28 +170,28 @@ def compute(store: Store, now: datetime, *, forecast_days: int = 30) -> Stats:
         tag_names = tag_text.split()
         if leech and "leech" not in tag_names:
             tag_names.append("leech")
-        counts["cards"] += 1
-        counts["leeches"] += bool(leech)
-        counts["suspended"] += suspended
-        counts["due"] += due_today
-        counts["mature"] += is_mature
+        counts["cards"] += n
+        counts["leeches"] += n * bool(leech)
+        counts["suspended"] += n * suspended
+        counts["due"] += n * due_today
+        counts["mature"] += n * is_mature
         key = phase_key[phase]
-        counts[key] += 1
+        counts[key] += n
         group = decks.get(deck) or decks.setdefault(deck, GroupStats(deck))
         groups = [group] + [tags.get(t) or tags.setdefault(t, GroupStats(t)) for t in tag_names]
         for g in groups:
-            g.cards += 1
+            g.cards += n
             g.reviews += reps
             g.lapses += lapses
-            g.suspended += suspended
-            g.due_today += due_today
-            g.mature += is_mature
-            setattr(g, key, getattr(g, key) + 1)
-            recall_sum[g.name if g is group else "\0" + g.name] += recall
+            g.suspended += n * suspended
+            g.due_today += n * due_today
+            g.mature += n * is_mature
+            setattr(g, key, getattr(g, key) + n)
+            recall_sum[g.name if g is group else "\0" + g.name] += n * recall
         if not suspended and due is not None and phase != new:
             offset = 0 if due < end_of_today else int((due - end_of_today) // 86400) + 1
             if offset < forecast_days:
-                forecast[offset] += 1
+                forecast[offset] += n
     for name, g in decks.items():
         g.mastery = recall_sum[name] / g.cards if g.cards else 0.0
     for name, g in tags.items():
