@@ -122,3 +122,21 @@ async def test_an_older_search_never_overwrites_a_newer_one(scale_app) -> None: 
         stale = screen._fetch(browse.parse_query("other"), 0)
         screen._show_results(screen._generation - 1, *stale)  # arrives late, from an earlier keystroke
         assert table.row_count == 11
+
+
+async def test_short_text_waits_for_more_typing_and_still_runs(scale_app, monkeypatch) -> None:  # noqa: ANN001
+    app, searches = scale_app
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b")
+        box = app.screen.query_one("#query", Input)
+        table = app.screen.query_one("#results", DataTable)
+        await wait_for(pilot, lambda: table.row_count == 50)
+        searches.clear()
+        monkeypatch.setattr(browse, "SHORT_TEXT_PAUSE", 30.0)  # longer than this test: only typing ends it
+        for typed in ("c", "co", "com"):
+            box.value = typed
+        await wait_for(pilot, lambda: searches == ["com"])  # the index's length: at once, no scans before
+        await wait_for(pilot, lambda: box.border_subtitle == "50 of 120")
+        monkeypatch.setattr(browse, "SHORT_TEXT_PAUSE", 0.01)
+        box.value = "9"  # alone, a short text is searched after the pause
+        await wait_for(pilot, lambda: searches[-1] == "9" and box.border_subtitle not in ("", "50 of 120"))

@@ -8,7 +8,9 @@ At scale (a catalogue of more than ``SYNC_SEARCH_BELOW`` cards) each search runs
 and typing is debounced by coalescing rather than by a timer: a keystroke with no search running
 starts one at once (no fixed delay before results), keystrokes while one runs only replace the
 search waiting to run next, so however fast someone types at most one search runs and one waits.
-The search box's border says how many cards match ("500 of 12,345"); results come a page at a time,
+Only text too short for the index (one or two characters: a scan of every card) first waits
+``SHORT_TEXT_PAUSE`` for more typing.
+The search box's border says how many cards match ("200 of 12,345"); results come a page at a time,
 the next page loading when the cursor reaches the last row. A small catalogue is searched at once, on every keystroke.
 """
 
@@ -36,7 +38,10 @@ if TYPE_CHECKING:
     from quizapp.tui.app import QuizApp
 
 FILTERS = ("deck", "tag", "state", "due", "lapses")
-PAGE = 500  # rows fetched at a time
+PAGE = 200  # rows fetched (and drawn) at a time: a screen shows about ten
+# At scale, text shorter than the index's trigrams is a scan of every card: such a search waits this
+# long for more typing first (a word typed quickly never scans on its first letters).
+SHORT_TEXT_PAUSE = 0.3
 SYNC_SEARCH_BELOW = 5000  # catalogue size under which a search is quick enough to run on every keystroke
 EXAMPLES = {"deck": "strides", "tag": "view", "state": "new", "due": "3", "lapses": "2"}
 
@@ -85,6 +90,17 @@ def parse_query(raw: str) -> Query:
     return Query(text=" ".join(words) or None, **found)
 
 
+def _is_short(raw: str) -> bool:
+    """Free text too short for the full-text index (filters alone are not: they use ordinary indexes)."""
+    from quizapp.core.storage.fulltext import MIN_INDEXED
+
+    try:
+        text = parse_query(raw).text
+    except QueryError:
+        return False
+    return text is not None and len(text) < MIN_INDEXED
+
+
 def state_of(info: CardInfo) -> str:
     if info.leech:
         return "leech"
@@ -108,6 +124,7 @@ class BrowseScreen(Screen[None]):
         self._generation = 0  # bumped by every search: results of an older one are dropped
         self._search_running = False  # a background search is in flight
         self._typed_meanwhile: str | None = None  # the newest text typed meanwhile, searched when it lands
+        self._short_timer: Any = None  # a short text's search, waiting for more typing
         self._query: Query | None = None
         self._loaded = 0
         self._total = 0
@@ -141,8 +158,14 @@ class BrowseScreen(Screen[None]):
         if not self.at_scale:
             self.search(event.value)
             return
+        if self._short_timer is not None:
+            self._short_timer.stop()
+            self._short_timer = None
         if self._search_running:
             self._typed_meanwhile = event.value
+        elif _is_short(event.value):
+            value = event.value
+            self._short_timer = self.set_timer(SHORT_TEXT_PAUSE, lambda: self.search(value))
         else:
             self.search(event.value)
 
