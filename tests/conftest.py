@@ -13,6 +13,13 @@ from quizapp.core.execution.engine import Engine
 from quizapp.core.execution.limits import Limits
 
 
+@pytest.fixture(autouse=True)
+def _isolated_deck_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The parsed-deck cache never touches the developer's cache dir: one throwaway folder per test run
+    (shared by the tests, as one user's launches share it; tests of the cache itself use their own)."""
+    monkeypatch.setenv("QUIZAPP_CACHE", str(tmp_path_factory.getbasetemp() / "deck-cache"))
+
+
 @contextlib.contextmanager
 def running_engine(home: Path, limits: Limits, *, env: dict[str, str] | None = None,
                    wait: bool = True) -> Iterator[Engine]:

@@ -67,11 +67,14 @@ def _open_store(*, sync: bool = True, read_only_ok: bool = False):  # type: igno
     for notice in store.notices:
         typer.echo(f"quizapp: note: {notice}", err=True)
     if sync and not store.read_only:
-        from quizapp.core.decks.registry import load_catalog
+        from quizapp.core.decks.registry import load_catalog, source_digests
 
-        catalog = load_catalog()
         try:
-            store.sync_cards(catalog.decks.values(), _now())
+            # Hashing the deck files is enough to know nothing changed since the last sync; only then
+            # is loading every deck (seconds for a big catalogue) skipped.
+            if not store.cards_synced(source_digests()):
+                catalog = load_catalog()
+                store.sync_cards(catalog.decks.values(), _now(), digests=catalog.digests)
         except StoreReadOnly:
             if not read_only_ok:
                 store.close()

@@ -12,6 +12,7 @@ checked on the variants :func:`quizapp.core.decks.params.check_variants` picks.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Literal
@@ -87,6 +88,46 @@ class CheckReport:
         return data
 
 
+@dataclass
+class OutcomeMemo:
+    """Outcomes of earlier runs, by job, so ``deck check --watch`` re-runs only the cards that changed.
+
+    Keyed by everything the worker is given for a card (setup, ask, kind and any other job field; not
+    its label), so an edit of a card's code runs it again while an edit of its ``expect``, text or
+    position is judged again from the remembered outcome. Only completed runs are remembered: a card
+    that failed (a time limit on a busy machine) is always run again. One memo serves one engine with
+    one set of limits (a watch session).
+    """
+
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+    # (job key, kind, expect) -> the verdict on that outcome: an unchanged card is not even graded again
+    judged: dict[tuple[str, str, str | None], CardCheck] = field(default_factory=dict)
+    reused: int = 0  # outcomes served from the memo in the last check
+
+    def recall(self, key: str, card: Card, variant: dict[str, Any] | None) -> CardCheck | None:
+        """The check of ``card`` from a remembered outcome (None: never ran, or it failed)."""
+        outcome = self.outcomes.get(key)
+        if outcome is None:
+            return None
+        verdict_key = (key, card.kind.value, card.expect)
+        known = self.judged.get(verdict_key)
+        if known is None:
+            known = self.judged[verdict_key] = _checked(card, outcome, variant)
+        # Where it is and what it is called may have changed without changing what it does.
+        return dataclasses.replace(known, deck=card.deck, id=card.id, where=_where(card), variant=variant)
+
+    @staticmethod
+    def key(job: Any) -> str:
+        return repr(dataclasses.replace(job, label="")) if dataclasses.is_dataclass(job) else repr(job)
+
+
+def preload_for(decks: Iterable[Deck]) -> list[str]:
+    """Modules the worker should import once for these decks' cards (see ``execution/preload.py``)."""
+    from quizapp.core.execution import preload
+
+    return preload.modules_for(code for deck in decks for card in deck.cards for code in (card.setup, card.ask))
+
+
 def judge(kind: str, outcome: Outcome, expect: str) -> tuple[bool, str | None]:
     """Does the author's ``expect`` match the outcome? Returns (matches, the grader's explanation)."""
     from quizapp.core.grading.verdict import grade
@@ -118,10 +159,12 @@ def _checked(card: Card, outcome: Outcome, variant: dict[str, Any] | None) -> Ca
 
 
 def check_decks(decks: Iterable[Deck], engine: Engine, *,
-                on_result: Callable[[CardCheck, int, int], Any] | None = None) -> CheckReport:
+                on_result: Callable[[CardCheck, int, int], Any] | None = None,
+                memo: OutcomeMemo | None = None) -> CheckReport:
     """Run every card of ``decks`` on ``engine`` (in parallel) and judge each against its ``expect``.
 
-    ``on_result(check, done, total)`` is called as each card finishes (for a progress bar).
+    ``on_result(check, done, total)`` is called as each card finishes (for a progress bar). With a
+    ``memo``, cards whose job it remembers are judged from the remembered outcome instead of run.
     """
     started = time.perf_counter()
     report = CheckReport()
@@ -158,12 +201,24 @@ def check_decks(decks: Iterable[Deck], engine: Engine, *,
             finish(i, CardCheck(deck=card.deck, id=card.id, kind=card.kind.value, status="ok",
                                 expected=card.expect, actual=None, reason=None, where=_where(card)))
 
+    jobs = {i: job_for(entries[i][0]) for i in runnable}
+    if memo is not None:
+        memo.reused = 0
+        for i in list(runnable):
+            remembered = memo.recall(memo.key(jobs[i]), entries[i][0], entries[i][1])
+            if remembered is not None:
+                finish(i, remembered)
+                memo.reused += 1
+        runnable = [i for i in runnable if results[i] is None]
+
     def on_outcome(position: int, outcome: Outcome) -> None:
         index = runnable[position]
         card, variant = entries[index]
+        if memo is not None and not outcome.failed:
+            memo.outcomes[memo.key(jobs[index])] = outcome
         finish(index, _checked(card, outcome, variant))
 
-    engine.run_many([job_for(entries[i][0]) for i in runnable], on_result=on_outcome)
+    engine.run_many([jobs[i] for i in runnable], on_result=on_outcome)
     report.cards = [r for r in results if r is not None]
     report.seconds = time.perf_counter() - started
     return report

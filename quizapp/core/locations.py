@@ -1,7 +1,8 @@
 """Every path quizapp reads or writes, in one place, so tests and users can redirect all of them.
 
 ``QUIZAPP_HOME`` (environment) moves everything; by default data lives in the platform's user data
-dir. ``QUIZAPP_DB`` overrides the database URL (any SQLAlchemy URL).
+dir. ``QUIZAPP_DB`` overrides the database URL (any SQLAlchemy URL). ``QUIZAPP_CACHE`` moves the
+cache (rebuildable data, safe to delete: parsed decks).
 """
 
 from __future__ import annotations
@@ -50,6 +51,20 @@ def settings_path() -> Path:
 def scratch_root() -> Path:
     """Parent of the per-card scratch folders the sandbox lets snippets write into."""
     return home() / "scratch"
+
+
+def cache_dir() -> Path:
+    """Rebuildable data (the parsed-deck cache): ``QUIZAPP_CACHE``, else ``QUIZAPP_HOME/cache`` when
+    QUIZAPP_HOME is set (so a redirected home, as in tests, never touches the real cache), else the
+    platform's user cache dir. Deleting it only costs time."""
+    env = os.environ.get("QUIZAPP_CACHE")
+    if env:
+        return Path(env).expanduser()
+    if os.environ.get("QUIZAPP_HOME"):
+        return home() / "cache"
+    from platformdirs import user_cache_path
+
+    return user_cache_path(APP_NAME, appauthor=False)
 
 
 def bundled_decks_dir() -> Path:

@@ -230,7 +230,7 @@ class StudySession:
     def reload(self, catalog: Catalog) -> None:
         """Use a freshly loaded catalog (after a deck was edited); the store learns the new texts."""
         self.catalog = catalog
-        self.store.sync_cards(catalog.decks.values(), self.clock())
+        self.store.sync_cards(catalog.decks.values(), self.clock(), digests=catalog.digests)
 
     # ----------------------------------------------------------------------------------- end
 

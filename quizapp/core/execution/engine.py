@@ -31,7 +31,7 @@ WORKER_GRACE_SECONDS = 60.0
 MAX_START_FAILURES = 2
 # The environment variables the worker (and so every card) inherits; everything else is dropped.
 KEPT_ENV = ("PATH", "HOME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV",
-            "LD_LIBRARY_PATH", "QUIZAPP_HOME", "QUIZAPP_DEBUG")
+            "LD_LIBRARY_PATH", "QUIZAPP_HOME", "QUIZAPP_DEBUG", "QUIZAPP_WORKER_PRELOAD")
 KEPT_ENV_PREFIXES = ("LC_", "XDG_")
 
 

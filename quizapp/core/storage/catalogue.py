@@ -7,7 +7,7 @@ write transactions.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from quizapp.core.decks.model import CardKey, Deck
 from quizapp.core.scheduling.state import Phase
+from quizapp.core.storage import fulltext, synced
 from quizapp.core.storage.errors import StoreError
 from quizapp.core.storage.records import CardInfo
 from quizapp.core.storage.rows import card_info, tags_column, ts
@@ -97,12 +98,20 @@ def card_pk(conn: Connection, key: CardKey, *, create_hidden: bool = False, now:
     return int(pk)
 
 
-def sync_cards(conn: Connection, decks: Iterable[Deck], now: datetime) -> None:
+def sync_cards(conn: Connection, decks: Iterable[Deck], now: datetime, *,
+               digests: Mapping[str, str] | None = None) -> None:
     """Register every card of ``decks`` (their order is the new-card order), refresh the stored text and
-    tags (the deck's own tags included), hide cards in none of them (history kept), un-hide returns."""
+    tags (the deck's own tags included), hide cards in none of them (history kept), un-hide returns.
+
+    ``digests``: decks registered before with the same digest are left alone (:mod:`synced`). Only the
+    catalogue is compared, never a learner's progress: every learner has a state row per card from the
+    moment either exists (:func:`ensure_learner`, :func:`_add_states`), so a skipped deck lacks nothing."""
     now_ts = ts(now)
+    decks = list(decks)
+    catalogue_lock(conn)  # before reading what was synced, so two clients cannot both skip on stale rows
+    skip = synced.unchanged(conn, decks, digests)
     wanted: dict[CardKey, dict[str, Any]] = {}
-    for deck in decks:
+    for deck in (d for d in decks if d.id not in skip):
         deck_tags = tuple(getattr(deck, "tags", ()) or ())
         for position, card in enumerate(deck.cards):
             wanted[card.key] = {
@@ -113,9 +122,9 @@ def sync_cards(conn: Connection, decks: Iterable[Deck], now: datetime) -> None:
                 "tags": tags_column((*card.tags, *deck_tags)),
             }
     columns = ("position", "kind", "prompt", "code", "tags")
-    catalogue_lock(conn)
     existing = conn.execute(sa.select(cards.c.id, cards.c.deck, cards.c.card_id, cards.c.hidden,
-                                      *[cards.c[c] for c in columns])).mappings().all()
+                                      *[cards.c[c] for c in columns])
+                            .where(cards.c.deck.not_in(skip) if skip else sa.true())).mappings().all()
     updates, hides = [], []
     for row in existing:
         values = wanted.pop((row["deck"], row["card_id"]), None)
@@ -145,6 +154,7 @@ def sync_cards(conn: Connection, decks: Iterable[Deck], now: datetime) -> None:
             if (r[1], r[2]) in keys
         ]
         _add_states(conn, new_ids)
+    synced.remember(conn, decks, digests)
 
 
 def state_row(conn: Connection, learner: str, key: CardKey, *, lock: bool = False) -> RowMapping:
@@ -175,9 +185,8 @@ def set_flags(conn: Connection, learner: str, key: CardKey, **values: Any) -> No
         raise StoreError(f"no card {key[0]}/{key[1]} in the collection")
 
 
-def search(
+def _search_conditions(
     conn: Connection,
-    learner: str,
     *,
     text: str | None,
     deck: str | None,
@@ -187,19 +196,11 @@ def search(
     lapses: int | None,
     include_hidden: bool,
     now: datetime | None,
-    limit: int,
-) -> list[CardInfo]:
-    """See :meth:`Store.search`."""
+) -> list[Any]:
+    """The WHERE conditions of a search over :func:`joined` (see :meth:`Store.search`)."""
     conds: list[Any] = []
     if text:
-        pattern = f"%{text.lower()}%"
-        conds.append(
-            sa.or_(
-                sa.func.lower(cards.c.prompt).like(pattern),
-                sa.func.lower(cards.c.code).like(pattern),
-                sa.func.lower(cards.c.card_id).like(pattern),
-            )
-        )
+        conds.append(fulltext.text_condition(conn, cards, text))
     if deck:
         conds.append(cards.c.deck == deck)
     if tag:
@@ -227,8 +228,19 @@ def search(
         conds.append(card_states.c.lapses >= lapses)
     if not include_hidden and state != "hidden":
         conds.append(cards.c.hidden == sa.false())
+    return conds
+
+
+def search(conn: Connection, learner: str, *, limit: int, offset: int = 0, **filters: Any) -> list[CardInfo]:
+    """See :meth:`Store.search` (``filters`` are :func:`_search_conditions`' keywords)."""
     q = (
-        sa.select(*joined_columns()).select_from(joined(learner)).where(*conds)
-        .order_by(cards.c.deck, cards.c.position).limit(limit)
+        sa.select(*joined_columns()).select_from(joined(learner)).where(*_search_conditions(conn, **filters))
+        .order_by(cards.c.deck, cards.c.position).limit(limit).offset(max(0, offset))
     )
     return [card_info(r) for r in conn.execute(q).mappings()]
+
+
+def search_count(conn: Connection, learner: str, **filters: Any) -> int:
+    """How many cards :func:`search` with these filters finds without a limit."""
+    q = sa.select(sa.func.count()).select_from(joined(learner)).where(*_search_conditions(conn, **filters))
+    return int(conn.execute(q).scalar_one())

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from quizapp.core.storage import fulltext
+
 APPLICATION = "quizapp"
 
 
@@ -286,8 +288,13 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "review totals per 15 minutes, for fast stats", _v3_review_buckets),
     Migration(4, "index cards by deck, phase and due time, for one deck's queue", _v4_deck_due_index),
     Migration(5, "the review log as source of truth: UUID ids, devices, learners, state per learner", _v5_review_log),
+    # 6 depends only on the card catalogue's text columns and id, which 5 keeps as they are (5 drops
+    # other columns of cards and rebuilds reviews/review_buckets, never cards itself), so the FTS5
+    # triggers stay valid whichever order the two were applied in.
+    Migration(6, "full-text index of the card text (FTS5 trigram / pg_trgm), for search", fulltext.create_index),
 )
 LATEST = MIGRATIONS[-1].version
+REVIEW_LOG = 5  # the migration that made the review log the source of truth
 
 
 def current_version(conn: Connection) -> int:
@@ -297,14 +304,25 @@ def current_version(conn: Connection) -> int:
     return int(conn.execute(sa.text("SELECT COALESCE(MAX(version), 0) FROM schema_version")).scalar_one())
 
 
-def pending(version: int) -> list[Migration]:
+def pending(version: int, applied: set[int] | None = None) -> list[Migration]:
+    """The migrations still to apply: newer than ``version``, or (given the set of ``applied`` versions)
+    any not applied yet, so a migration numbered below one already applied (two developed side by side)
+    still runs."""
+    if applied is not None:
+        return [m for m in MIGRATIONS if m.version not in applied]
     return [m for m in MIGRATIONS if m.version > version]
 
 
+def applied_versions(conn: Connection) -> set[int]:
+    if not sa.inspect(conn).has_table("schema_version"):
+        return set()
+    return {int(v) for v in conn.execute(sa.text("SELECT version FROM schema_version")).scalars()}
+
+
 def apply_pending(conn: Connection) -> list[Migration]:
-    """Apply, inside the caller's write transaction, every migration newer than the database."""
+    """Apply, inside the caller's write transaction, every migration the database has not had yet."""
     done = []
-    for migration in pending(current_version(conn)):
+    for migration in pending(current_version(conn), applied_versions(conn)):
         migration.apply(conn)
         conn.execute(
             sa.text("INSERT INTO schema_version (version, applied_at, description) VALUES (:v, :t, :d)"),

@@ -83,12 +83,14 @@ def way_out(db_file: Path | None, backups_dir: Path) -> str:
     return "point QUIZAPP_DB or --db at a quizapp database, or at an empty one"
 
 
-def inspect_schema(opened: Opened, backups_dir: Path) -> int:
-    """The schema version, after refusing a foreign, unreadable or too-new database."""
+def inspect_schema(opened: Opened, backups_dir: Path) -> tuple[int, set[int]]:
+    """The schema version and the set of applied migrations, after refusing a foreign, unreadable or
+    too-new database."""
     try:
         with opened.engine.connect() as conn:
             tables = set(sa.inspect(conn).get_table_names())
             version = migrations.current_version(conn) if "quizapp_meta" in tables else 0
+            applied = migrations.applied_versions(conn) if "quizapp_meta" in tables else set()
             app = None
             if "quizapp_meta" in tables:
                 app = conn.execute(sa.text("SELECT value FROM quizapp_meta WHERE key = 'application'")).scalar()
@@ -113,7 +115,7 @@ def inspect_schema(opened: Opened, backups_dir: Path) -> int:
             f"{opened.where} was made by a newer quizapp (schema {version}; this one knows up to "
             f"{migrations.LATEST}): upgrade quizapp, or {way_out(opened.db_file, backups_dir)}"
         )
-    return version
+    return version, applied
 
 
 def migrate(opened: Opened, *, learner: str, device: str) -> None:

@@ -15,7 +15,7 @@ locks the learner's row of the card it changes. Lock and busy errors are retried
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TypeVar
@@ -31,7 +31,7 @@ from quizapp.core.scheduling import fsrs_bridge
 from quizapp.core.scheduling.days import next_day_start
 from quizapp.core.settings import Settings
 from quizapp.core.storage import backups as backups_mod
-from quizapp.core.storage import buckets, catalogue, migrations, opening, queue, reviewlog, streams
+from quizapp.core.storage import buckets, catalogue, migrations, opening, queue, reviewlog, streams, synced
 from quizapp.core.storage.catalogue import SEARCH_STATES
 from quizapp.core.storage.connection import is_sqlite, retrying, write_connection
 from quizapp.core.storage.errors import StoreError, StoreReadOnly, describe
@@ -116,14 +116,16 @@ class Store:
         raise AssertionError("unreachable")
 
     def _prepare(self, opened: opening.Opened, now: datetime, *, daily_backup: bool) -> None:
-        version = opening.inspect_schema(opened, self.backups_dir)
-        if version < migrations.LATEST:
+        version, applied = opening.inspect_schema(opened, self.backups_dir)
+        # Any migration not applied yet, not only those above the version: a database made by a build
+        # that had 6 but not 5 (the two were developed side by side) still gets 5.
+        if migrations.pending(version, applied):
             if self.read_only:
                 raise StoreError(f"{opened.where} needs an upgrade (schema {version}): open it once with write access")
             if version > 0 and self.db_file:
                 backups_mod.create_backup(self.db_file, self.backups_dir, "pre-migration", now)
             opening.migrate(opened, learner=self.learner, device=self.device)
-            if 0 < version < 5:
+            if version > 0 and migrations.REVIEW_LOG not in applied:
                 self._check_upgraded_log()
         elif daily_backup and not self.read_only and self.db_file and backups_mod.daily_due(self.backups_dir, now) \
                 and self.review_count():
@@ -207,13 +209,20 @@ class Store:
 
     # ----------------------------------------------------------------------------- cards
 
-    def sync_cards(self, decks: Iterable[Deck], now: datetime) -> None:
+    def sync_cards(self, decks: Iterable[Deck], now: datetime, *, digests: Mapping[str, str] | None = None) -> None:
         """Register every card of ``decks`` (their order is the new-card order), refresh the stored text and
         tags, hide cards that are in none of them (history kept) and un-hide cards that came back.
 
-        Pass the whole catalog: a card of a deck left out is hidden until a sync includes it again."""
+        Pass the whole catalog: a card of a deck left out is hidden until a sync includes it again.
+        ``digests`` (deck id -> digest, :attr:`Catalog.digests`): decks synced before with the same
+        digest are skipped (see :mod:`quizapp.core.storage.synced`)."""
         decks = list(decks)
-        self._write(lambda conn: catalogue.sync_cards(conn, decks, now))
+        self._write(lambda conn: catalogue.sync_cards(conn, decks, now, digests=digests))
+
+    def cards_synced(self, digests: Sequence[str]) -> bool:
+        """Whether the last digest-aware sync registered exactly the decks with these digests (so a
+        sync now would change nothing): see :func:`synced.covers`."""
+        return bool(self._read(lambda conn: synced.covers(conn, digests)))
 
     def deck_counts(self, deck_ids: Sequence[str] | None, now: datetime) -> dict[str, DeckCounts]:
         """New / learning / due counts per deck for today, with the daily limits applied to each deck."""
@@ -265,18 +274,37 @@ class Store:
         include_hidden: bool = False,
         now: datetime | None = None,
         limit: int = 1000,
+        offset: int = 0,
     ) -> list[CardInfo]:
-        """Cards matching every given filter, in deck order.
+        """Cards matching every given filter, in deck order (``offset`` skips that many, for paging).
 
-        ``text``: case-insensitive substring of the prompt, code or card id. ``tag``: a whole tag
-        (``leech`` finds leeches; a deck's own tags count). ``state``: one of SEARCH_STATES. ``due``: due at
-        or before this moment (new cards excluded). ``lapses``: at least this many lapses. ``now`` decides
-        what is buried. Hidden cards (no longer in any deck) appear only with ``include_hidden`` or
-        ``state="hidden"``.
+        ``text``: case-insensitive substring of the prompt, code or card id (through the full-text
+        index, :mod:`quizapp.core.storage.fulltext`). ``tag``: a whole tag (``leech`` finds leeches; a
+        deck's own tags count). ``state``: one of SEARCH_STATES. ``due``: due at or before this moment (new
+        cards excluded). ``lapses``: at least this many lapses. ``now`` decides what is buried. Hidden cards
+        (no longer in any deck) appear only with ``include_hidden`` or ``state="hidden"``.
         """
         return self._read(lambda conn: catalogue.search(
             conn, self.learner, text=text, deck=deck, tag=tag, state=state, due=due, lapses=lapses,
-            include_hidden=include_hidden, now=now, limit=limit,
+            include_hidden=include_hidden, now=now, limit=limit, offset=offset,
+        ))
+
+    def search_count(
+        self,
+        text: str | None = None,
+        *,
+        deck: str | None = None,
+        tag: str | None = None,
+        state: str | None = None,
+        due: datetime | None = None,
+        lapses: int | None = None,
+        include_hidden: bool = False,
+        now: datetime | None = None,
+    ) -> int:
+        """How many cards :meth:`search` with these filters would find without a limit."""
+        return self._read(lambda conn: catalogue.search_count(
+            conn, self.learner, text=text, deck=deck, tag=tag, state=state, due=due, lapses=lapses,
+            include_hidden=include_hidden, now=now,
         ))
 
     # ----------------------------------------------------------------------------- reviews
@@ -363,6 +391,10 @@ class Store:
     def card_stat_rows(self) -> Iterator[streams.CardStatRow]:
         """One lean row per visible card for stats (times as epoch seconds), streamed."""
         return streams.card_stats(self.engine, self.learner, self.read_error)
+
+    def card_stat_groups(self) -> Iterator[tuple[streams.CardStatRow, int]]:
+        """:meth:`card_stat_rows` with new cards pre-counted by the database: (row, cards it stands for)."""
+        return streams.card_stat_groups(self.engine, self.learner, self.read_error)
 
     def learners(self) -> list[str]:
         return self._read(catalogue.learner_names)

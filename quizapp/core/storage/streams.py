@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DatabaseError
 
+from quizapp.core.scheduling.state import Phase
 from quizapp.core.storage.connection import is_sqlite
 from quizapp.core.storage.tables import card_states, cards, reviews
 
@@ -157,6 +158,32 @@ def card_stats(engine: Engine, learner: str, on_error: ErrorFactory) -> Iterator
     )
     for r in rows(engine, q, on_error, chunk=10000):
         yield CardStatRow(r[0], r[1], bool(r[2]), bool(r[3]), *r[4:])
+
+
+def card_stat_groups(engine: Engine, learner: str, on_error: ErrorFactory) -> Iterator[tuple[CardStatRow, int]]:
+    """(row, how many cards it stands for): every visible card the learner has reviewed alone, new cards
+    grouped by deck, tags and flags (they have no recall, are neither mature nor due: only their counts
+    matter, and at 100,000 cards most are new). A group's ``reps`` and ``lapses`` are its sums (a card
+    reset to new keeps them)."""
+    s = card_states.c
+    source = cards.join(card_states, sa.and_(s.card == cards.c.id, s.learner == learner))
+    visible, new = cards.c.hidden == sa.false(), s.phase == int(Phase.NEW)
+    q = (
+        sa.select(cards.c.deck, cards.c.tags, s.leech, s.suspended, s.phase, s.stability, s.due, s.last_review,
+                  s.reps, s.lapses)
+        .select_from(source).where(visible, sa.not_(new))
+    )
+    for r in rows(engine, q, on_error, chunk=10000):
+        yield CardStatRow(r[0], r[1], bool(r[2]), bool(r[3]), *r[4:]), 1
+    grouped = (
+        sa.select(cards.c.deck, cards.c.tags, s.leech, s.suspended, sa.func.count(), sa.func.sum(s.reps),
+                  sa.func.sum(s.lapses))
+        .select_from(source).where(visible, new)
+        .group_by(cards.c.deck, cards.c.tags, s.leech, s.suspended)
+    )
+    for deck, tags, leech, suspended, n, reps, lapses in rows(engine, grouped, on_error, chunk=10000):
+        yield CardStatRow(deck, tags, bool(leech), bool(suspended), int(Phase.NEW), None, None, None,
+                          int(reps or 0), int(lapses or 0)), int(n)
 
 
 def review_count(conn: Connection, learner: str | None) -> int:
