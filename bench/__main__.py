@@ -16,7 +16,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-BENCHMARKS = ("engine", "storage", "launch", "decks")
+BENCHMARKS = ("engine", "storage", "launch", "decks", "sync", "scale", "check_floor")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -31,6 +31,14 @@ def isolated_environment(tmp_path_factory: pytest.TempPathFactory,
     yield home
 
 
+@pytest.fixture(autouse=True)
+def _isolated_deck_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch,
+                         isolated_environment: Path) -> None:
+    """The parsed-deck cache never touches the developer's cache dir: one throwaway folder per test run
+    (shared by the tests, as one user's launches share it; tests of the cache itself use their own)."""
+    monkeypatch.setenv("QUIZAPP_CACHE", str(tmp_path_factory.getbasetemp() / "deck-cache"))
+
+
 @contextlib.contextmanager
 def running_engine(home: Path, limits: Limits, *, env: dict[str, str] | None = None,
                    wait: bool = True) -> Iterator[Engine]:

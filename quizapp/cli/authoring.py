@@ -166,15 +166,23 @@ def from_docs_command(
 
 def report_command(
     output: Path = typer.Option(..., "-o", "--output", help="The HTML file to write."),
+    for_class: bool = typer.Option(False, "--class", help="A teacher's report on every learner in the collection."),
 ) -> None:
     """Write a self-contained HTML progress report (charts, retention, forecast, mastery), readable offline."""
     from quizapp.cli.progress import _guarded, _now, _open_store
+    from quizapp.core.export import class_report
     from quizapp.core.export.report import write_report
 
     with _guarded():
-        store = _open_store()
+        store = _open_store(read_only_ok=True)
         try:
-            write_report(store, output, _now())
+            if for_class:
+                result = class_report.compute(store, _now())
+                class_report.write(result, output, _now())
+                for line in class_report.render_text(result):
+                    typer.echo(line)
+            else:
+                write_report(store, output, _now())
         finally:
             store.close()
     typer.echo(f"wrote {output}")

@@ -21,7 +21,7 @@ from quizapp.core.kinds import registry as kinds
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from quizapp.core.check import CheckReport
+    from quizapp.core.check import CheckReport, OutcomeMemo
     from quizapp.core.execution.engine import Engine
 
 deck_app = typer.Typer(name="deck", help="Check, list and write decks.", no_args_is_help=True,
@@ -67,28 +67,27 @@ def load_decks(names: Iterable[str]) -> tuple[list[Deck], list[Problem]]:
 
 
 def run_check(paths: Iterable[str], *, as_json: bool = False, timeout: float | None = None,
-              engine: "Engine | None" = None) -> int:
+              engine: "Engine | None" = None, memo: "OutcomeMemo | None" = None) -> int:
     """Check the decks at ``paths`` and print the report; returns the exit status (0, 1 or 2).
 
-    Pass ``engine`` to reuse a warm worker across runs (``--watch``); otherwise one is started and closed.
+    Pass ``engine`` to reuse a warm worker across runs (``--watch``), and ``memo`` to run only cards
+    whose code changed since the last run; otherwise an engine is started and closed.
     """
     from rich.console import Console
 
     from quizapp.core.check import check_decks
-    from quizapp.core.execution.engine import Engine
-    from quizapp.core.execution.limits import user_limits
 
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     own = engine is None
+    # The decks first (milliseconds, from the deck cache): they say what the worker should preload.
+    decks, problems = load_decks(paths)
     if engine is None:
-        engine = Engine(user_limits(timeout))
-    engine.start()  # torch warms up in the worker while the decks load
+        engine = start_engine(decks, timeout)
     try:
-        decks, problems = load_decks(paths)
         for problem in problems:
             sys.stderr.write(f"{_printable(str(problem))}\n")
         with _progress(err, enabled=not as_json and sys.stderr.isatty()) as advance:
-            report = check_decks(decks, engine, on_result=advance)
+            report = check_decks(decks, engine, on_result=advance, memo=memo)
         report.problems[:0] = problems
         for problem in report.problems[len(problems):]:
             sys.stderr.write(f"{_printable(str(problem))}\n")
@@ -102,6 +101,28 @@ def run_check(paths: Iterable[str], *, as_json: bool = False, timeout: float | N
     else:
         print_report(report, Console(highlight=False, soft_wrap=True), unenforced)
     return report.exit_code
+
+
+def start_engine(decks: list[Deck], timeout: float | None) -> "Engine":
+    """A started engine whose worker preloads what these decks' cards import lazily (once, not per card)."""
+    import os
+
+    from quizapp.core.check import preload_for
+    from quizapp.core.execution import preload
+    from quizapp.core.execution.engine import Engine
+    from quizapp.core.execution.limits import user_limits
+
+    modules = preload_for(decks)
+    saved = os.environ.get(preload.ENV)
+    if modules:
+        os.environ[preload.ENV] = ",".join(modules)  # the worker inherits it when it starts, now
+    try:
+        return Engine(user_limits(timeout)).start()
+    finally:
+        if saved is None:
+            os.environ.pop(preload.ENV, None)
+        else:
+            os.environ[preload.ENV] = saved
 
 
 def print_report(report: "CheckReport", console: "Console", unenforced: list[str]) -> None:
@@ -213,13 +234,15 @@ def check_command(
     if watch:  # the loop lives in core/authoring/watch.py
         from quizapp.core.authoring.watch import watch_check
 
-        from quizapp.core.execution.engine import Engine
-        from quizapp.core.execution.limits import user_limits
+        from quizapp.core.check import OutcomeMemo
 
-        # One warm worker for the whole watch: each save is checked without paying for torch again.
-        with Engine(user_limits(timeout)) as engine:
+        # One warm worker for the whole watch: each save is checked without paying for torch again,
+        # and only the cards whose code changed run again (the memo has the others' outcomes).
+        memo = OutcomeMemo()
+        with start_engine(load_decks(paths or [])[0], timeout) as engine:
             raise typer.Exit(watch_check(paths or [], lambda: run_check(paths or [], as_json=as_json,
-                                                                        timeout=timeout, engine=engine)))
+                                                                        timeout=timeout, engine=engine,
+                                                                        memo=memo)))
     raise typer.Exit(run_check(paths or [], as_json=as_json, timeout=timeout))
 
 
@@ -229,17 +252,17 @@ def list_command(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
     """List every known deck (bundled, yours, and PATHs) with its card counts, and decks that failed to load."""
-    from quizapp.core.decks.registry import load_catalog
+    from quizapp.core.decks.registry import list_decks
 
-    catalog = load_catalog(paths or [])
+    # Summaries, not decks: a cached file's cards are never built just to be counted.
+    summaries, problems = list_decks(paths or [])
     rows = []
-    for deck in catalog.decks.values():
-        recall = sum(1 for c in deck.cards if not kinds.of(c).runs_code)
+    for deck in summaries:
         origin = "bundled" if deck.bundled else (str(deck.source) if deck.source else "")
-        rows.append({"deck": deck.id, "title": deck.title, "cards": len(deck.cards),
-                     "executable": len(deck.cards) - recall, "recall": recall, "source": origin})
+        rows.append({"deck": deck.id, "title": deck.title, "cards": deck.cards,
+                     "executable": deck.executable, "recall": deck.cards - deck.executable, "source": origin})
     if as_json:
-        sys.stdout.write(json.dumps({"decks": rows, "problems": [str(p) for p in catalog.problems]}) + "\n")
+        sys.stdout.write(json.dumps({"decks": rows, "problems": [str(p) for p in problems]}) + "\n")
     else:
         from rich.console import Console
         from rich.table import Table
@@ -256,6 +279,6 @@ def list_command(
             console.print(table)
         else:
             console.print("no decks found")
-        for problem in catalog.problems:
+        for problem in problems:
             sys.stderr.write(f"{problem}\n")
-    raise typer.Exit(2 if catalog.problems else 0)
+    raise typer.Exit(2 if problems else 0)

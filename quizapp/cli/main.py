@@ -36,11 +36,16 @@ def root(
     db: Optional[str] = typer.Option(
         None, "--db", help="Database URL (any SQLAlchemy URL); default: SQLite in QUIZAPP_HOME. Env: QUIZAPP_DB."
     ),
+    learner: Optional[str] = typer.Option(
+        None, "--learner", help="Who is studying (default: your OS user name). Env: QUIZAPP_LEARNER."
+    ),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
 ) -> None:
     """With no command, open the home screen."""
     if db:
         os.environ["QUIZAPP_DB"] = db
+    if learner:
+        os.environ["QUIZAPP_LEARNER"] = learner
     if ctx.invoked_subcommand is None:
         from quizapp.cli.study import open_home
 
@@ -49,10 +54,10 @@ def root(
 
 def _register_all() -> None:
     # Imported here, not at module top, so each group module stays independent.
-    from quizapp.cli import authoring, deck, progress, study
+    from quizapp.cli import authoring, collection, deck, progress, study
 
     # Registration order is the order `quizapp --help` lists commands in: most used first.
-    for module in (study, deck, progress, authoring):
+    for module in (study, deck, progress, authoring, collection):
         module.register(app)
 
 

@@ -49,18 +49,36 @@ def _guarded() -> Iterator[None]:
         raise _fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")) from None
 
 
-def _open_store(*, sync: bool = True):  # type: ignore[no-untyped-def]
-    """Open the collection; with ``sync``, register the catalog's cards first (text, deck order)."""
+def _open_store(*, sync: bool = True, read_only_ok: bool = False):  # type: ignore[no-untyped-def]
+    """Open the collection; with ``sync``, register the catalog's cards first (text, deck order).
+
+    ``read_only_ok`` (stats, export, report): a collection that cannot be written is opened read-only
+    instead, without registering the cards (what the file holds is shown)."""
+    from quizapp.core.storage.errors import StoreReadOnly
     from quizapp.core.storage.store import Store
 
-    store = Store.open()
+    try:
+        store = Store.open()
+    except StoreReadOnly:
+        if not read_only_ok:
+            raise
+        store = Store.open(read_only=True)
+        store.notices.append(f"{store.location} is read-only: showing it as it is")
     for notice in store.notices:
         typer.echo(f"quizapp: note: {notice}", err=True)
-    if sync:
-        from quizapp.core.decks.registry import load_catalog
+    if sync and not store.read_only:
+        from quizapp.core.decks.registry import load_catalog, source_digests
 
-        catalog = load_catalog()
-        store.sync_cards(catalog.decks.values(), _now())
+        try:
+            # Hashing the deck files is enough to know nothing changed since the last sync; only then
+            # is loading every deck (seconds for a big catalogue) skipped.
+            if not store.cards_synced(source_digests()):
+                catalog = load_catalog()
+                store.sync_cards(catalog.decks.values(), _now(), digests=catalog.digests)
+        except StoreReadOnly:
+            if not read_only_ok:
+                store.close()
+                raise
     return store
 
 
@@ -131,7 +149,7 @@ def stats(
     from quizapp.core import stats as stats_mod
 
     with _guarded():
-        store = _open_store()
+        store = _open_store(read_only_ok=True)
         try:
             result = stats_mod.compute(store, _now())
             location = store.location
@@ -160,7 +178,7 @@ def export(
             return
         if decks:
             raise _fail("deck arguments only apply to --format apkg; csv and json export everything")
-        store = _open_store()
+        store = _open_store(read_only_ok=True)
         try:
             writer: Callable = tabular.write_csv if fmt is ExportFormat.csv else tabular.write_json
             result = writer(store, output)
@@ -206,7 +224,8 @@ def optimize(
         settings = settings_mod.load()
         store = _open_store(sync=False)
         try:
-            log = opt.review_log(store)
+            log = opt.review_log((r.deck, r.card_id, r.reviewed_at, r.rating, r.duration_s)
+                                 for r in store.iter_reviews())
         finally:
             store.close()
         eligible = opt.eligible_reviews(log)

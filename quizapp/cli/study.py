@@ -63,12 +63,14 @@ def _run(names: list[str], *, study: bool, engine) -> None:  # noqa: ANN001
     # Paths given on the command line join the catalog (and are reloaded with it after an edit).
     paths = [Path(n).expanduser() for n in names if Path(n).expanduser().exists()]
 
-    def catalog_loader():  # type: ignore[no-untyped-def]
-        return load_catalog(paths)
+    def catalog_loader(on_progress=None):  # type: ignore[no-untyped-def]
+        return load_catalog(paths, on_progress=on_progress)
 
-    catalog = catalog_loader()
+    # The home screen loads the catalogue itself, in the background, after its first paint; a study
+    # session needs its decks resolved first (an unknown name is an error before the screen is taken).
+    catalog = catalog_loader() if (names or study) else None
     deck_ids: list[str] | None = None
-    if names:
+    if names and catalog is not None:
         deck_ids = []
         try:
             for name in names:

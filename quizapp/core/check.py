@@ -17,6 +17,7 @@ gains a ``skipped`` count.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Literal
@@ -97,6 +98,32 @@ class CheckReport:
         return data
 
 
+@dataclass
+class OutcomeMemo:
+    """Outcomes of earlier runs, by job, so ``deck check --watch`` re-runs only the cards that changed.
+
+    Keyed by everything the worker is given for a job (setup, ask, kind, payload; not its label), so an
+    edit of a card's code runs it again while an edit of its ``expect``, text or position is judged again
+    from the remembered outcome. Only completed runs are remembered: a card that failed (a time limit on
+    a busy machine) is always run again. One memo serves one engine with one set of limits (a watch
+    session).
+    """
+
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+    reused: int = 0  # outcomes served from the memo in the last check
+
+    @staticmethod
+    def key(job: Any) -> str:
+        return repr(dataclasses.replace(job, label="")) if dataclasses.is_dataclass(job) else repr(job)
+
+
+def preload_for(decks: Iterable[Deck]) -> list[str]:
+    """Modules the worker should import once for these decks' cards (see ``execution/preload.py``)."""
+    from quizapp.core.execution import preload
+
+    return preload.modules_for(code for deck in decks for card in deck.cards for code in (card.setup, card.ask))
+
+
 def judge(kind: str, outcome: Outcome, expect: str) -> tuple[bool, str | None]:
     """Does the author's ``expect`` match the outcome? Returns (matches, the grader's explanation)."""
     from quizapp.core.grading.verdict import grade
@@ -138,12 +165,14 @@ def skip_reason(card: Card, torch_version: str | None) -> str | None:
 
 def check_decks(decks: Iterable[Deck], engine: Engine, *,
                 on_result: Callable[[CardCheck, int, int], Any] | None = None,
+                memo: OutcomeMemo | None = None,
                 torch_version: str | None = INSTALLED_TORCH) -> CheckReport:
     """Run every card of ``decks`` on ``engine`` (in parallel) and judge each as its kind says.
 
     ``on_result(check, done, total)`` is called as each card finishes (for a progress bar).
     ``torch_version`` is the release cards' ``torch`` keys are compared with; by default the one
     installed in this environment (the worker runs the same interpreter), None for no torch at all.
+    With a ``memo``, jobs whose outcome it remembers are not run again (their cards are judged anew).
     """
     if torch_version == INSTALLED_TORCH:
         torch_version = torchver.installed_torch_version()
@@ -193,14 +222,22 @@ def check_decks(decks: Iterable[Deck], engine: Engine, *,
     works = [kinds.of(card).check(card) for card, _ in entries]  # skipped ones' jobs are dropped below
     jobs = []
     owner: list[tuple[int, int]] = []  # job -> (entry, position among that entry's jobs)
+    collected: list[list[Outcome | None]] = [[None] * len(w.jobs) for w in works]
+    waiting = [0] * len(works)
+    if memo is not None:
+        memo.reused = 0
     for index, work in enumerate(works):
         if index in skipped:
             continue
         for position, job in enumerate(work.jobs):
+            remembered = memo.outcomes.get(memo.key(job)) if memo is not None else None
+            if remembered is not None and memo is not None:
+                collected[index][position] = remembered
+                memo.reused += 1
+                continue
             jobs.append(job)
             owner.append((index, position))
-    collected: list[list[Outcome | None]] = [[None] * len(w.jobs) for w in works]
-    waiting = [0 if i in skipped else len(w.jobs) for i, w in enumerate(works)]
+            waiting[index] += 1
 
     def judged(index: int) -> None:
         card, variant = entries[index]
@@ -214,6 +251,8 @@ def check_decks(decks: Iterable[Deck], engine: Engine, *,
     def on_outcome(number: int, outcome: Outcome) -> None:
         index, position = owner[number]
         collected[index][position] = outcome
+        if memo is not None and not outcome.failed:
+            memo.outcomes[memo.key(jobs[number])] = outcome
         waiting[index] -= 1
         if waiting[index] == 0:
             judged(index)

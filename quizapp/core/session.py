@@ -77,7 +77,7 @@ class _Rated:
     key: CardKey
     rating: Rating
     correct: bool | None
-    review_id: Any = None  # the store's id of the review (undo by review id)
+    review_id: str = ""  # the log's id for this rating: undo takes back exactly this review
 
 
 @dataclass(frozen=True)
@@ -347,7 +347,7 @@ class StudySession:
         """Record the rating (committed before this returns). ``correct`` is None for recall cards."""
         result = self.store.record_review(card.key, Rating(rating), answer=answer, correct=correct,
                                           duration_s=self.capped_seconds(seconds), now=self.clock())
-        rated = _Rated(card.key, Rating(rating), correct, getattr(result, "review_id", None))
+        rated = _Rated(card.key, Rating(rating), correct, result.review_id)
         self._rated.append(rated)
         self._actions.append(Action("rating", card.key, rated))
         if result.leech:
@@ -385,9 +385,9 @@ class StudySession:
         return action
 
     def _undo_rating(self, rated: _Rated) -> CardKey:
-        """Take one review back out of the store: the single place that knows how the store undoes."""
-        key = self.store.undo_last()
-        return key if key is not None else rated.key
+        """Take one of this session's ratings out of the log by its review id (never another window's or
+        another learner's); raises StoreError "reviewed elsewhere since" when the card moved on."""
+        return self.store.undo_review(rated.review_id)
 
     def bury(self, card: Card) -> datetime:
         """Hide the card until tomorrow's study day; returns when it comes back."""
@@ -407,7 +407,7 @@ class StudySession:
     def reload(self, catalog: Catalog) -> None:
         """Use a freshly loaded catalog (after a deck was edited); the store learns the new texts."""
         self.catalog = catalog
-        self.store.sync_cards(catalog.decks.values(), self.clock())
+        self.store.sync_cards(catalog.decks.values(), self.clock(), digests=catalog.digests)
 
     # ----------------------------------------------------------------------------------- end
 

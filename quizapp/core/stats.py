@@ -15,6 +15,7 @@ Definitions (shown to users by ``quizapp stats`` and the docs):
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -99,6 +100,12 @@ def streak(days_with_reviews: set[date], today: date) -> int:
     return count
 
 
+def _card_rows(store: Store) -> Iterator[tuple[tuple[Any, ...], int]]:
+    """(card stat row, how many cards it stands for): every reviewed card alone, new cards grouped
+    (see :meth:`Store.card_stat_groups`)."""
+    return ((tuple(row), n) for row, n in store.card_stat_groups())
+
+
 def compute(store: Store, now: datetime, *, forecast_days: int = 30) -> Stats:
     """Everything ``quizapp stats`` and the stats screen show, computed in one pass over each table."""
     now = require_utc(now)
@@ -133,8 +140,10 @@ def compute(store: Store, now: datetime, *, forecast_days: int = 30) -> Stats:
         int(Phase.RELEARNING): "learning",
         int(Phase.REVIEW): "review",
     }
-    # One pass over the cards, kept lean (plain tuples and floats): this loop meets 100,000 cards.
-    for deck, tag_text, leech, suspended, phase, stability, due, last_review, reps, lapses in store.card_stat_rows():
+    # One pass over the cards, kept lean (plain tuples and floats): this loop meets 100,000 cards. New
+    # cards come pre-counted by the database (one row per deck, tag set and flags, with its number of
+    # cards ``n``): they have no recall, are neither mature nor due, so only their counts matter.
+    for (deck, tag_text, leech, suspended, phase, stability, due, last_review, reps, lapses), n in _card_rows(store):
         suspended = bool(suspended)
         recall = 0.0
         if phase != new and stability and last_review is not None:
@@ -146,28 +155,28 @@ def compute(store: Store, now: datetime, *, forecast_days: int = 30) -> Stats:
         tag_names = tag_text.split()
         if leech and "leech" not in tag_names:
             tag_names.append("leech")
-        counts["cards"] += 1
-        counts["leeches"] += bool(leech)
-        counts["suspended"] += suspended
-        counts["due"] += due_today
-        counts["mature"] += is_mature
+        counts["cards"] += n
+        counts["leeches"] += n * bool(leech)
+        counts["suspended"] += n * suspended
+        counts["due"] += n * due_today
+        counts["mature"] += n * is_mature
         key = phase_key[phase]
-        counts[key] += 1
+        counts[key] += n
         group = decks.get(deck) or decks.setdefault(deck, GroupStats(deck))
         groups = [group] + [tags.get(t) or tags.setdefault(t, GroupStats(t)) for t in tag_names]
         for g in groups:
-            g.cards += 1
+            g.cards += n
             g.reviews += reps
             g.lapses += lapses
-            g.suspended += suspended
-            g.due_today += due_today
-            g.mature += is_mature
-            setattr(g, key, getattr(g, key) + 1)
-            recall_sum[g.name if g is group else "\0" + g.name] += recall
+            g.suspended += n * suspended
+            g.due_today += n * due_today
+            g.mature += n * is_mature
+            setattr(g, key, getattr(g, key) + n)
+            recall_sum[g.name if g is group else "\0" + g.name] += n * recall
         if not suspended and due is not None and phase != new:
             offset = 0 if due < end_of_today else int((due - end_of_today) // 86400) + 1
             if offset < forecast_days:
-                forecast[offset] += 1
+                forecast[offset] += n
     for name, g in decks.items():
         g.mastery = recall_sum[name] / g.cards if g.cards else 0.0
     for name, g in tags.items():

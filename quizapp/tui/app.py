@@ -5,14 +5,17 @@ the execution engine. The CLI builds the real ones; Pilot tests pass small real 
 
 Launch is kept fast: the engine's worker (which imports torch) warms up in the background from
 ``on_mount`` while the first screen is already drawn, and screens other than home/study import
-their heavier modules (plots, stats) only when opened.
+their heavier modules (plots, stats) only when opened. Given no catalog (``catalog=None``), the app
+paints the home screen at once and loads the decks, registers their cards and reads the counts in a
+background thread, showing its progress on the home screen (a 100,000-card catalogue takes seconds
+to read when its cache is cold).
 """
 
 from __future__ import annotations
 
 import asyncio
+import inspect
 import threading
-
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -45,7 +48,7 @@ class QuizApp(App[None]):
     def __init__(
         self,
         *,
-        catalog: Catalog,
+        catalog: Catalog | None,
         store: Store,
         engine: Any = None,
         deck_ids: Sequence[str] | None = None,
@@ -56,7 +59,11 @@ class QuizApp(App[None]):
         grader: Callable[..., Any] | None = None,
     ) -> None:
         super().__init__()
-        self.catalog = catalog
+        from quizapp.core.decks.registry import Catalog
+
+        # None: loaded in the background by ``catalog_loader``; until then an empty catalog stands in.
+        self.catalog_loading = catalog is None
+        self.catalog = catalog if catalog is not None else Catalog()
         self.store = store
         self.engine = engine
         self.deck_ids = list(deck_ids) if deck_ids is not None else None
@@ -76,6 +83,10 @@ class QuizApp(App[None]):
         self._apply_keymap()
         # A theme picked anywhere (the palette's "Change theme", Ctrl+P > toggle) is kept for next time.
         self.theme_changed_signal.subscribe(self, self._save_theme)
+        if self.catalog_loading:
+            self.show_home()  # painted now; the decks arrive from the loading thread
+            threading.Thread(target=self._load_in_background, name="catalog", daemon=True).start()
+            return
         self._sync()
         if self.study_at_launch:
             # Straight to the first card; home is built only when the session is left.
@@ -103,6 +114,73 @@ class QuizApp(App[None]):
                 )
         except Exception:  # the app quit first, or the worker died: each card will say so itself
             pass
+
+    # ------------------------------------------------------------------------ background catalogue
+
+    def _load_in_background(self) -> None:
+        """Load the catalog, register its cards and read the counts off the UI thread.
+
+        A daemon thread rather than a Textual worker: quitting while a cold 100k-card catalogue is being
+        parsed must not wait for it. Everything it hands back goes through ``call_from_thread``.
+        """
+        try:
+            catalog = self._call_loader(lambda done, total: self._hand_over(self._loading_progress, done, total))
+        except Exception as exc:  # the loader collects deck problems itself: this is something worse
+            self._hand_over(self._catalog_failed, f"Could not load the decks: {exc}")
+            return
+        sync_error = None
+        counts: dict[str, Any] | None = None
+        try:
+            self.store.sync_cards(catalog.decks.values(), self.clock(), digests=catalog.digests)
+            counts = self.store.deck_counts(list(catalog.decks), self.clock())
+        except Exception as exc:  # a locked or damaged database: the decks still show, without counts
+            sync_error = f"Could not register the decks' cards: {exc}"
+        self._hand_over(self._catalog_loaded, catalog, counts, sync_error)
+
+    def _hand_over(self, fn: Callable[..., Any], *args: Any) -> None:
+        try:
+            self.call_from_thread(fn, *args)
+        except Exception:  # the app has quit meanwhile: nobody is waiting for the decks any more
+            pass
+
+    def _call_loader(self, progress: Callable[[int, int], None]) -> Catalog:
+        if self.catalog_loader is None:
+            raise RuntimeError("no catalog loader was given")
+        try:
+            takes_progress = "on_progress" in inspect.signature(self.catalog_loader).parameters
+        except (TypeError, ValueError):
+            takes_progress = False
+        return self.catalog_loader(on_progress=progress) if takes_progress else self.catalog_loader()
+
+    def _home(self) -> Any:
+        from quizapp.tui.screens.home import HomeScreen
+
+        # Not yet mounted: its own on_mount shows whatever state the catalogue is in by then.
+        return next((s for s in self.screen_stack if isinstance(s, HomeScreen) and s.is_mounted), None)
+
+    def _loading_progress(self, done: int, total: int) -> None:
+        home = self._home()
+        if home is not None:
+            home.show_loading(done, total)
+
+    def _catalog_failed(self, message: str) -> None:
+        self.catalog_loading = False
+        self.notify(message, severity="error", timeout=10)
+        home = self._home()
+        if home is not None:
+            home.refresh_decks(counts={})
+
+    def _catalog_loaded(self, catalog: Catalog, counts: dict[str, Any] | None, sync_error: str | None) -> None:
+        self.catalog = catalog
+        self.catalog_loading = False
+        if sync_error:
+            self.notify(sync_error, severity="error", timeout=10)
+        home = self._home()
+        if home is not None:
+            home.refresh_decks(counts=counts if counts is not None else {})
+        if self.study_at_launch:
+            self.study_at_launch = False
+            self.start_study(self.deck_ids)
 
     def show_home(self, _result: object = None) -> None:
         from quizapp.tui.screens.home import HomeScreen
@@ -148,7 +226,7 @@ class QuizApp(App[None]):
 
     def _sync(self) -> None:
         try:
-            self.store.sync_cards(self.catalog.decks.values(), self.clock())
+            self.store.sync_cards(self.catalog.decks.values(), self.clock(), digests=self.catalog.digests)
         except Exception as exc:  # a locked or damaged database: say so, keep the app usable
             self.notify(f"Could not register the decks' cards: {exc}", severity="error", timeout=10)
 
@@ -157,6 +235,10 @@ class QuizApp(App[None]):
     def start_study(self, deck_ids: Sequence[str] | None, then: Callable[[Any], None] | None = None) -> None:
         """Open a session on ``deck_ids`` (None: every deck)."""
         from quizapp.tui.screens.study import StudyScreen
+
+        if self.catalog_loading:
+            self.notify("The decks are still loading; a moment.", severity="warning")
+            return
 
         if deck_ids is None:
             title = "All decks"

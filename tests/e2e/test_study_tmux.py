@@ -172,7 +172,7 @@ def test_study_in_a_real_terminal(tmp_path: Path) -> None:
 
     with sqlite3.connect(home / "quizapp.sqlite3") as db:
         stored = db.execute(
-            "SELECT c.card_id, r.rating, r.answer, r.correct FROM reviews r JOIN cards c ON c.id = r.card ORDER BY r.id"
+            "SELECT c.card_id, r.rating, r.answer, r.correct FROM reviews r JOIN cards c ON c.id = r.card ORDER BY r.reviewed_at, r.id"
         ).fetchall()
     assert stored == [
         ("shape-add", 3, "2x3", 1),

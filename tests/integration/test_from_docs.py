@@ -7,7 +7,6 @@ whose expect is what the code gives, random ones are skipped, and the deck passe
 
 from __future__ import annotations
 
-import os
 
 import pytest
 from typer.testing import CliRunner
@@ -15,8 +14,7 @@ from typer.testing import CliRunner
 from quizapp.core.authoring import from_docs
 from quizapp.core.check import check_decks
 from quizapp.core.decks.loader import load_deck
-from quizapp.core.execution.engine import Engine, Job
-from quizapp.core.execution.limits import Limits
+from quizapp.core.execution.engine import Job
 from quizapp.core.grading.verdict import grade
 
 NAMES = ["torch.gather", "torch.arange", "torch.is_nonzero", "torch.cumsum", "torch.Tensor.expand",

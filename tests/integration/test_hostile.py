@@ -570,7 +570,7 @@ def test_finding_8_no_datagram_reaches_a_unix_socket_on_the_host(engine: Engine,
             a.sendto(b"hello", {path!r})
         """)
         assert out.raised and out.error_type == "PermissionError"
-        raw = run(engine, f"""
+        raw = run(engine, """
             import ctypes, os
             libc = ctypes.CDLL(None, use_errno=True)
             fds = (ctypes.c_int * 2)()

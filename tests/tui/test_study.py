@@ -11,7 +11,7 @@ import threading
 from rich.console import Console
 from textual import events
 
-from textual.widgets import Input, Label, LoadingIndicator, Static
+from textual.widgets import Input, LoadingIndicator, Static
 
 from quizapp.core.rating import Rating
 from quizapp.tui.screens.study import StudyScreen

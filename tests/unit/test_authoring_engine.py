@@ -6,18 +6,14 @@ One Engine (one warm worker) serves the whole module: starting a worker imports 
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import zipfile
 
-import pytest
 from typer.testing import CliRunner
 
 from quizapp.core.authoring import fill, new
 from quizapp.core.check import check_decks
 from quizapp.core.decks.loader import load_deck
-from quizapp.core.execution.engine import Engine
-from quizapp.core.execution.limits import Limits
 from quizapp.core.export import apkg
 
 

@@ -115,6 +115,9 @@ def test_check_has_a_watch_flag(tmp_path, monkeypatch):
         def __init__(self, *args):
             pass
 
+        def start(self):  # started at once, while the preload list is in its environment
+            return self
+
         def __enter__(self):
             return self
 

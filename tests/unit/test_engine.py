@@ -6,7 +6,6 @@ Hostile snippets are in tests/integration/test_hostile.py.
 
 from __future__ import annotations
 
-import os
 
 import pytest
 

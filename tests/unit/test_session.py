@@ -276,3 +276,19 @@ def test_a_card_whose_torch_key_excludes_the_installed_torch_is_not_studied(
         session.rate(card, Rating.EASY)
     store.close()
     assert seen == ["any", "old-ok"]
+
+
+def test_two_windows_each_undo_only_their_own_rating(session, tmp_path: Path) -> None:  # noqa: ANN001
+    other_store = Store.open(f"sqlite:///{tmp_path / 'db.sqlite3'}", backups=False, now=NOW)
+    other = StudySession(session.catalog, other_store, Engine(), ["s"], Clock(), rng=random.Random(1))
+    try:
+        mine = session.catalog.card(("s", "one"))
+        theirs = session.catalog.card(("s", "two"))
+        session.rate(mine, Rating.GOOD)
+        other.clock.now = NOW + timedelta(seconds=30)
+        other.rate(theirs, Rating.GOOD)  # the newest review in the collection is the other window's
+        assert session.undo().key == ("s", "one")
+        assert session.store.history(("s", "one")) == [] and len(session.store.history(("s", "two"))) == 1
+        assert other.undo().key == ("s", "two") and session.store.review_count() == 0
+    finally:
+        other_store.close()

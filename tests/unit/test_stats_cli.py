@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from typer.testing import CliRunner
@@ -33,7 +33,10 @@ def reviewed(home):
     with Store.open(settings=Settings()) as store:
         store.sync_cards(catalog.decks.values(), now)
         store.record_review(key, Rating.AGAIN, answer="(2, 3)", correct=False, duration_s=6, now=now)
-        store.record_review(key, Rating.GOOD, answer="(3, 2)", correct=True, duration_s=4, now=now)
+        # A second later: the log is in time order, and reviews at the very same instant sort by their
+        # random ids (the same order on every device), not by which was recorded first.
+        store.record_review(key, Rating.GOOD, answer="(3, 2)", correct=True, duration_s=4,
+                            now=now + timedelta(seconds=1))
     return catalog, key
 
 

@@ -3,7 +3,9 @@
 Polling modification times needs no extra dependency and works the same on every filesystem and
 editor (editors save by rewriting, renaming or truncating; all of them change the mtime or size).
 A change is acted on once the files have been still for ``debounce`` seconds, so an editor that writes
-in several steps triggers one check, not three.
+in several steps triggers one check, not three. Both waits are short (20 ms: a ``stat`` of a few files
+costs microseconds) so that, with only the changed cards run again, the result of a save is on screen
+within 0.2 s.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ def snapshot(paths: Iterable[str | Path]) -> Snapshot:
     return state
 
 
-def watch(paths: list[str], run: Callable[[], object], *, interval: float = 0.5, debounce: float = 0.3,
+def watch(paths: list[str], run: Callable[[], object], *, interval: float = 0.02, debounce: float = 0.02,
           clear: bool | None = None, out: TextIO | None = None, sleep: Callable[[float], None] | None = None,
           max_runs: int | None = None) -> int:
     """Run ``run()`` now and after every change to ``paths``, until Ctrl-C (or ``max_runs`` runs).

@@ -7,15 +7,18 @@ order, so the catalog's order is stable: bundled decks, then the user's, then gi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from quizapp.core import locations
+from quizapp.core.decks.cache import DeckSummary, LoadedDeck, deck_digest, load_deck_cached, summarize_cached
 from quizapp.core.decks.loader import display_path, load_deck
 from quizapp.core.decks.model import Card, CardKey, Deck, DeckLoadError, Problem
 
 DECK_SUFFIXES = (".yaml", ".yml")
+_T = TypeVar("_T")
 
 
 class UnknownDeckError(DeckLoadError):
@@ -38,6 +41,9 @@ class Catalog:
     problems: list[Problem] = field(default_factory=list)
     # resolved file path -> deck id, for every file that loaded (to resolve paths to loaded decks)
     files: dict[Path, str] = field(default_factory=dict)
+    # deck id -> digest of what it was made from (file content + loader code): equal digests mean an
+    # unchanged deck, so the store can skip re-registering its cards (Store.sync_cards(digests=...)).
+    digests: dict[str, str] = field(default_factory=dict)
 
     def card(self, key: CardKey) -> Card | None:
         deck = self.decks.get(key[0])
@@ -84,16 +90,11 @@ class Catalog:
         return load_deck(file)
 
 
-def load_catalog(paths: Iterable[str | Path] = (), *, bundled: bool = True, user: bool = True) -> Catalog:
-    """Load every deck: bundled (``locations.bundled_decks_dir()``), the user's (``user_decks_dir()``), and
-    ``paths`` (files, or folders of deck files). Problems are collected, never raised.
-
-    The same file reached twice (a bundled deck also given as a path) is loaded once. Two files with the
-    same deck id: the first keeps the id, the second is a problem naming both files; except that a file
-    outside the bundled decks with a bundled deck's id *and file name* replaces the bundled deck (the
-    user's edited copy of it, which Ctrl+O in a session makes in the user's decks folder).
-    """
-    catalog = Catalog()
+def deck_sources(paths: Iterable[str | Path] = (), *, bundled: bool = True,
+                 user: bool = True) -> tuple[list[tuple[Path, bool]], list[Problem]]:
+    """Every deck file the catalog is made of, as (path, is_bundled), in catalog order, and the
+    problems with ``paths`` (missing, not a regular file, an empty folder). Reads no deck."""
+    problems: list[Problem] = []
     sources: list[tuple[Path, bool]] = []
     if bundled:
         sources += [(p, True) for p in deck_files(locations.bundled_decks_dir())]
@@ -104,41 +105,110 @@ def load_catalog(paths: Iterable[str | Path] = (), *, bundled: bool = True, user
         if path.is_dir():
             files = deck_files(path)
             if not files:
-                catalog.problems.append(Problem(display_path(path), "no deck files (*.yaml, *.yml) in this folder"))
+                problems.append(Problem(display_path(path), "no deck files (*.yaml, *.yml) in this folder"))
             sources += [(p, False) for p in files]
         elif path.is_file():
             sources.append((path, False))
         elif path.exists():  # a device or a pipe: reading it could block or never end
-            catalog.problems.append(Problem(str(given), "not a deck file (not a regular file)"))
+            problems.append(Problem(str(given), "not a deck file (not a regular file)"))
         else:
-            catalog.problems.append(Problem(str(given), "no such file or folder"))
+            problems.append(Problem(str(given), "no such file or folder"))
+    return sources, problems
 
+
+def _each_deck(sources: list[tuple[Path, bool]], problems: list[Problem], read: Callable[[Path, bool], _T],
+               deck_id: Callable[[_T], str],
+               on_progress: Callable[[int, int], None] | None = None) -> Iterator[tuple[Path, _T]]:
+    """``read`` each source once, in order, yielding (path, what it read); a file reached twice is read
+    once, a failing file and a second file with a deck id already taken become problems."""
     seen: set[Path] = set()
     origin: dict[str, Path] = {}  # deck id -> the file it came from
     origin_bundled: dict[str, bool] = {}
-    for path, is_bundled in sources:
+    for done, (path, is_bundled) in enumerate(sources):
+        if on_progress is not None:
+            on_progress(done, len(sources))
         resolved = path.resolve()
         if resolved in seen:
             continue
         seen.add(resolved)
         try:
-            deck = load_deck(path, bundled=is_bundled)
+            item = read(path, is_bundled)
         except DeckLoadError as exc:
-            catalog.problems.extend(exc.problems)
+            problems.extend(exc.problems)
             continue
-        if (deck.id in catalog.decks and origin_bundled.get(deck.id) and not is_bundled
-                and path.name == origin[deck.id].name):
+        found = deck_id(item)
+        if found in origin and origin_bundled[found] and not is_bundled and path.name == origin[found].name:
             # The user's copy of a bundled deck, under the bundled file's name (Ctrl+O in a session makes
-            # one), replaces the bundled deck; any other file reusing a bundled id is still a problem.
-            catalog.files.pop(origin[deck.id].resolve(), None)
-            del catalog.decks[deck.id]
-        if deck.id in catalog.decks:
-            first = display_path(origin[deck.id])
-            catalog.problems.append(Problem(display_path(path),
-                                            f"deck id '{deck.id}' is already used by {first}; rename one of them"))
+            # one), replaces the bundled deck: the caller drops what it had for that id. Any other file
+            # reusing a bundled id is still a problem.
+            del origin[found]
+        if found in origin:
+            problems.append(Problem(display_path(path),
+                                    f"deck id '{found}' is already used by {display_path(origin[found])}; "
+                                    "rename one of them"))
             continue
-        catalog.decks[deck.id] = deck
-        origin[deck.id] = path
-        origin_bundled[deck.id] = is_bundled
-        catalog.files[resolved] = deck.id
+        origin[found] = path
+        origin_bundled[found] = is_bundled
+        yield path, item
+    if on_progress is not None:
+        on_progress(len(sources), len(sources))
+
+
+def load_catalog(paths: Iterable[str | Path] = (), *, bundled: bool = True, user: bool = True,
+                 cache: bool = True, on_progress: Callable[[int, int], None] | None = None) -> Catalog:
+    """Load every deck: bundled (``locations.bundled_decks_dir()``), the user's (``user_decks_dir()``), and
+    ``paths`` (files, or folders of deck files). Problems are collected, never raised.
+    ``on_progress(done, total)`` is called before each file and once at the end (for a progress bar).
+
+    Unchanged files come from the parsed-deck cache (:mod:`quizapp.core.decks.cache`); ``cache=False``
+    parses every file (and leaves the cache alone).
+
+    The same file reached twice (a bundled deck also given as a path) is loaded once. Two files with the
+    same deck id: the first keeps the id, the second is a problem naming both files; except that a file
+    outside the bundled decks with a bundled deck's id *and file name* replaces the bundled deck (the
+    user's edited copy of it, which Ctrl+O in a session makes in the user's decks folder).
+    """
+    catalog = Catalog()
+    sources, catalog.problems = deck_sources(paths, bundled=bundled, user=user)
+
+    def read(path: Path, is_bundled: bool) -> LoadedDeck:
+        return load_deck_cached(path, bundled=is_bundled, use_cache=cache)
+
+    for path, loaded in _each_deck(sources, catalog.problems, read, lambda d: d.deck.id, on_progress):
+        if loaded.deck.id in catalog.decks:  # the user's copy replacing a bundled deck (see _each_deck)
+            del catalog.decks[loaded.deck.id]
+            catalog.files = {f: d for f, d in catalog.files.items() if d != loaded.deck.id}
+            catalog.digests.pop(loaded.deck.id, None)
+        catalog.decks[loaded.deck.id] = loaded.deck
+        catalog.files[path.resolve()] = loaded.deck.id
+        if loaded.digest:
+            catalog.digests[loaded.deck.id] = loaded.digest
     return catalog
+
+
+def list_decks(paths: Iterable[str | Path] = (), *, bundled: bool = True,
+               user: bool = True) -> tuple[list[DeckSummary], list[Problem]]:
+    """What :func:`load_catalog` would load, as summaries (id, title, card counts), with its problems.
+
+    Files the cache holds are not parsed and their cards not built, so listing a 100,000-card catalogue
+    costs about what reading and hashing its files does."""
+    sources, problems = deck_sources(paths, bundled=bundled, user=user)
+
+    def read(path: Path, is_bundled: bool) -> DeckSummary:
+        return summarize_cached(path, bundled=is_bundled)[0]
+
+    return [summary for _path, summary in _each_deck(sources, problems, read, lambda s: s.id)], problems
+
+
+def source_digests(paths: Iterable[str | Path] = (), *, bundled: bool = True, user: bool = True) -> list[str]:
+    """The digest of every deck file of the catalog, from the files' bytes alone (nothing parsed): equal to
+    the :attr:`Catalog.digests` values a :func:`load_catalog` would give when every file loads."""
+    sources, _problems = deck_sources(paths, bundled=bundled, user=user)
+    seen: set[Path] = set()
+    digests = []
+    for path, is_bundled in sources:
+        if path.resolve() in seen:
+            continue
+        seen.add(path.resolve())
+        digests.append(deck_digest(path, bundled=is_bundled) or "")
+    return digests

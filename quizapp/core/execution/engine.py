@@ -35,7 +35,8 @@ WORKER_GRACE_SECONDS = 60.0
 MAX_START_FAILURES = 2
 # The environment variables the worker (and so every card) inherits; everything else is dropped, every
 # PYTHON* variable included (PYTHONPATH, PYTHONSTARTUP, PYTHONHOME...): the worker sets its own.
-KEPT_ENV = ("PATH", "LANG", "LANGUAGE", "TZ", "LD_LIBRARY_PATH", "QUIZAPP_DEBUG")
+KEPT_ENV = ("PATH", "LANG", "LANGUAGE", "TZ", "LD_LIBRARY_PATH", "QUIZAPP_DEBUG",
+            "QUIZAPP_WORKER_PRELOAD")  # the modules deck check asks the worker to import once (preload.py)
 KEPT_ENV_PREFIXES = ("LC_",)
 # How the worker starts: -P (no script or current folder on sys.path), -s (no user site-packages),
 # -B (no .pyc writes). It imports the very quizapp the app runs: when that one is not what a clean

@@ -70,6 +70,9 @@ def warm_up() -> None:
     (y * 2).sum().backward()
     repr(y * 2)
     from quizapp.core.execution import child  # noqa: F401 - its imports, paid once
+    from quizapp.core.execution import preload
+
+    preload.import_declared()  # what the cards of this run import lazily (see preload.py), paid once
 
     # Children seed again, but the first call of each pays for lazy set-up that belongs here.
     torch.manual_seed(0)

@@ -3,9 +3,11 @@
 Layout (also in the user docs):
 - CSV: two files. ``FILE`` holds the review log, one row per review, oldest first; ``FILE`` with
   ``-cards`` before its suffix (``progress.csv`` -> ``progress-cards.csv``) holds one row per card.
-- JSON: one object ``{"format": "quizapp-export", "version": 1, "reviews": [...], "cards": [...]}``
-  whose entries have the same fields as the CSV columns.
-Times are ISO 8601 in UTC; intervals are in days.
+- JSON: one object ``{"format": "quizapp-export", "version": 2, "learner": ..., "reviews": [...],
+  "cards": [...]}`` whose entries have the same fields as the CSV columns.
+Both hold one learner's progress. Times are ISO 8601 in UTC; intervals are in days. Each review carries
+its id, device and learner (version 2), so ``quizapp import`` can merge an export into another
+collection without duplicating a review.
 """
 
 from __future__ import annotations
@@ -23,9 +25,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from quizapp.core.rating import Rating
-from quizapp.core.scheduling.fsrs_bridge import Phase
+from quizapp.core.scheduling.state import Phase
+from quizapp.core.storage import streams
 from quizapp.core.storage.store import Store
-from quizapp.core.storage.tables import cards
 
 REVIEW_FIELDS = (
     "deck",
@@ -42,6 +44,10 @@ REVIEW_FIELDS = (
     "state_before",
     "state_after",
     "scheduled_days",
+    "review_id",
+    "device",
+    "learner",
+    "fixed_interval_days",
 )
 CARD_FIELDS = (
     "deck",
@@ -83,94 +89,69 @@ _RATING = {int(r): r.label for r in Rating}
 _PHASE = {int(p): p.label for p in Phase}
 
 
-def review_tuples(store: Store) -> Iterator[tuple[Any, ...]]:
-    """The review log as tuples in :data:`REVIEW_FIELDS` order, oldest first."""
-    cols = store.REVIEW_ROW_COLUMNS
-    assert cols[:2] == ("deck", "card_id") and cols[3] == "reviewed_at"  # the unpacking below relies on it
-    iso, rating_label, phase_label = _iso, _RATING, _PHASE
+def _review_row(r: streams.ReviewRecord, at: str | None) -> tuple[Any, ...]:
     # Numbers go out exactly as stored (rounding a million rows' floats costs seconds and loses data).
-    for (
-        deck,
-        card_id,
-        _card,
+    return (
+        r.deck,
+        r.card_id,
         at,
-        answer,
-        correct,
-        rating,
-        duration,
-        interval,
-        stability,
-        difficulty,
-        before,
-        after,
-        scheduled,
-    ) in store.iter_review_rows():
-        yield (
-            deck,
-            card_id,
-            iso(at),
-            answer,
-            None if correct is None else bool(correct),
-            rating,
-            rating_label[rating],
-            duration,
-            interval,
-            stability,
-            difficulty,
-            phase_label[before],
-            phase_label[after],
-            scheduled,
-        )
+        r.answer,
+        r.correct,
+        r.rating,
+        _RATING[r.rating],
+        r.duration_s,
+        r.interval_days,
+        r.stability,
+        r.difficulty,
+        _PHASE[r.phase_before],
+        _PHASE[r.phase_after],
+        r.scheduled_days,
+        r.review_id,
+        r.device,
+        r.learner,
+        r.fixed_interval_days,
+    )
+
+
+def review_tuples(store: Store) -> Iterator[tuple[Any, ...]]:
+    """The learner's review log as tuples in :data:`REVIEW_FIELDS` order, oldest first."""
+    for r in store.iter_reviews():
+        yield _review_row(r, _iso(r.reviewed_at))
 
 
 def card_tuples(store: Store) -> Iterator[tuple[Any, ...]]:
-    """Every card's current state as tuples in :data:`CARD_FIELDS` order, in deck order."""
+    """Every card's current state (this learner's) as tuples in :data:`CARD_FIELDS` order, in deck order."""
     iso, phase_label = _iso, _PHASE
-    for (
-        deck,
-        card_id,
-        kind,
-        phase,
-        due,
-        last_review,
-        stability,
-        difficulty,
-        reps,
-        lapses,
-        suspended,
-        leech,
-        buried_until,
-        hidden,
-        added_at,
-        tags,
-        prompt,
-    ) in store.iter_card_rows():
-        interval = None if due is None or last_review is None else (due - last_review) / 86400
+    for c in store.iter_cards():
+        interval = None if c.due is None or c.last_review is None else (c.due - c.last_review) / 86400
         yield (
-            deck,
-            card_id,
-            kind,
-            phase_label[phase],
-            iso(due),
+            c.deck,
+            c.card_id,
+            c.kind,
+            phase_label[c.phase],
+            iso(c.due),
             interval,
-            stability,
-            difficulty,
-            reps,
-            lapses,
-            bool(suspended),
-            bool(leech),
-            iso(buried_until),
-            bool(hidden),
-            iso(last_review),
-            iso(added_at),
-            " ".join(tags.split()),
-            prompt,
+            c.stability,
+            c.difficulty,
+            c.reps,
+            c.lapses,
+            c.suspended,
+            c.leech,
+            iso(c.buried_until),
+            c.hidden,
+            iso(c.last_review),
+            iso(c.added_at),
+            " ".join(c.tags.split()),
+            c.prompt,
         )
 
 
 def review_records(store: Store) -> Iterator[dict[str, Any]]:
-    for row in review_tuples(store):
-        yield dict(zip(REVIEW_FIELDS, row))
+    """The JSON export's reviews: as the CSV rows, but ``reviewed_at`` to the microsecond, so an import
+    elsewhere holds exactly the same log (and replays to exactly the same states)."""
+    for r in store.iter_reviews():
+        at = datetime.fromtimestamp(r.reviewed_at, tz=timezone.utc).isoformat(timespec="microseconds")
+        yield dict(zip(REVIEW_FIELDS, _review_row(r, at)))
 
 
 def card_records(store: Store) -> Iterator[dict[str, Any]]:
@@ -212,6 +193,12 @@ def _sql_case(column: str, labels: dict[int, str]) -> str:
     return f"CASE {column} {whens} ELSE '' END"
 
 
+def _sql_csv(column: str) -> str:
+    """A text column as one CSV field, quoted exactly when the csv module would quote it."""
+    return (f"CASE WHEN instr({column}, ',') OR instr({column}, '\"') OR instr({column}, char(10)) "
+            f"OR instr({column}, char(13)) THEN '\"' || replace({column}, '\"', '\"\"') || '\"' ELSE {column} END")
+
+
 def _nullable_number(column: str) -> str:
     return f"CASE WHEN {column} IS NULL THEN '' ELSE printf('%.4f', {column}) END"
 
@@ -227,7 +214,9 @@ SELECT card, printf('%s+00:00,%s,%s,%d,%s,%.3f,%.4f,%s,%s,%s,%s,%.4f',
     rating, {_sql_case("rating", _RATING)}, duration_s, interval_days,
     {_nullable_number("stability")}, {_nullable_number("difficulty")},
     {_sql_case("phase_before", _PHASE)}, {_sql_case("phase_after", _PHASE)}, scheduled_days)
-FROM reviews ORDER BY id
+    || ',' || id || ',' || {_sql_csv("device")} || ',' || {_sql_csv("learner")} || ',' ||
+       CASE WHEN fixed_interval_days IS NULL THEN '' ELSE printf('%.4f', fixed_interval_days) END
+FROM reviews WHERE learner = :learner ORDER BY reviewed_at, id
 """
 
 
@@ -242,44 +231,34 @@ def review_csv_lines(store: Store, *, portable: bool = False) -> Iterator[str]:
     """
     keys = {
         card_pk: f"{_csv_field(deck)},{_csv_field(card_id)},"
-        for card_pk, deck, card_id in store.stream(sa.select(cards.c.id, cards.c.deck, cards.c.card_id))
+        for card_pk, (deck, card_id) in streams.card_keys(store.engine, store.read_error).items()
     }
     if store.engine.dialect.name == "sqlite" and not portable:
-        for card, line in store.stream(sa.text(_SQLITE_REVIEW_LINE)):
+        query = sa.text(_SQLITE_REVIEW_LINE).bindparams(learner=store.learner)
+        for card, line in streams.rows(store.engine, query, store.read_error):
             yield keys[card] + line + "\r\n"
         return
     booleans = {None: "", False: "False", True: "True"}
-    for (
-        _deck,
-        _card_id,
-        card,
-        at,
-        answer,
-        correct,
-        rating,
-        duration,
-        interval,
-        stability,
-        difficulty,
-        before,
-        after,
-        scheduled,
-    ) in store.iter_review_rows():
+    for r in store.iter_reviews():
         fields = (
-            _iso(at),
-            _csv_field(answer),
-            booleans[None if correct is None else bool(correct)],
-            str(rating),
-            _RATING[rating],
-            f"{duration:.3f}",
-            f"{interval:.4f}",
-            "" if stability is None else f"{stability:.4f}",
-            "" if difficulty is None else f"{difficulty:.4f}",
-            _PHASE[before],
-            _PHASE[after],
-            f"{scheduled:.4f}",
+            _iso(r.reviewed_at),
+            _csv_field(r.answer),
+            booleans[r.correct],
+            str(r.rating),
+            _RATING[r.rating],
+            f"{r.duration_s:.3f}",
+            f"{r.interval_days:.4f}",
+            "" if r.stability is None else f"{r.stability:.4f}",
+            "" if r.difficulty is None else f"{r.difficulty:.4f}",
+            _PHASE[r.phase_before],
+            _PHASE[r.phase_after],
+            f"{r.scheduled_days:.4f}",
+            r.review_id,
+            _csv_field(r.device),
+            _csv_field(r.learner),
+            "" if r.fixed_interval_days is None else f"{r.fixed_interval_days:.4f}",
         )
-        yield keys[card] + ",".join(fields) + "\r\n"
+        yield f"{_csv_field(r.deck)},{_csv_field(r.card_id)}," + ",".join(fields) + "\r\n"
 
 
 def write_csv(store: Store, path: Path) -> ExportResult:
@@ -312,7 +291,7 @@ def write_json(store: Store, path: Path) -> ExportResult:
     tmp = _atomic(path)
     counts = []
     with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write('{"format": "quizapp-export", "version": 1')
+        fh.write(f'{{"format": "quizapp-export", "version": 2, "learner": {json.dumps(store.learner)}')
         for name, rows in (("reviews", review_records(store)), ("cards", card_records(store))):
             fh.write(f',\n"{name}": [')
             n = 0

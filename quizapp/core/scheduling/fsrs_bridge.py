@@ -7,10 +7,10 @@ and converts to and from ``fsrs.Card`` for each review.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import IntEnum
 from functools import lru_cache
 
 import fsrs
@@ -18,34 +18,8 @@ import fsrs.scheduler
 
 from quizapp.core.rating import Rating
 from quizapp.core.scheduling.days import require_utc
+from quizapp.core.scheduling.state import CardState, Phase
 from quizapp.core.settings import Settings
-
-
-class Phase(IntEnum):
-    """Where a card is in its life. LEARNING/REVIEW/RELEARNING have fsrs.State's values."""
-
-    NEW = 0
-    LEARNING = 1
-    REVIEW = 2
-    RELEARNING = 3
-
-    @property
-    def label(self) -> str:
-        return self.name.lower()
-
-
-@dataclass(frozen=True)
-class CardState:
-    """A card's scheduling state (what a review changes and what undo restores)."""
-
-    phase: Phase = Phase.NEW
-    step: int | None = None
-    stability: float | None = None
-    difficulty: float | None = None
-    due: datetime | None = None  # None while NEW
-    last_review: datetime | None = None
-    reps: int = 0
-    lapses: int = 0
 
 
 @dataclass(frozen=True)
@@ -87,24 +61,67 @@ def _to_fsrs(state: CardState, now: datetime) -> fsrs.Card:
     )
 
 
-def _apply(scheduler: fsrs.Scheduler, state: CardState, rating: Rating, now: datetime) -> Reviewed:
+def _apply(
+    scheduler: fsrs.Scheduler,
+    state: CardState,
+    rating: Rating,
+    now: datetime,
+    *,
+    fuzz_seed: str | None = None,
+    fixed_interval: timedelta | None = None,
+) -> Reviewed:
     card, _log = scheduler.review_card(_to_fsrs(state, now), fsrs.Rating(int(rating)), review_datetime=now)
+    due = card.due
+    if fixed_interval is not None:
+        # A review recorded before fuzz was seeded (schema 4): its interval is part of the log.
+        due = now + fixed_interval
+    elif fuzz_seed is not None and card.state == fsrs.State.Review:
+        due = now + _seeded_fuzz(scheduler, card.due - now, fuzz_seed)
     lapsed = state.phase is Phase.REVIEW and rating is Rating.AGAIN
     new_state = CardState(
         phase=Phase(int(card.state)),
         step=card.step,
         stability=float(card.stability) if card.stability is not None else None,
         difficulty=float(card.difficulty) if card.difficulty is not None else None,
-        due=card.due,
+        due=due,
         last_review=card.last_review,
         reps=state.reps + 1,
         lapses=state.lapses + (1 if lapsed else 0),
     )
-    return Reviewed(state=new_state, interval=card.due - now, lapsed=lapsed)
+    return Reviewed(state=new_state, interval=due - now, lapsed=lapsed)
 
 
-def review(state: CardState, rating: Rating, now: datetime, settings: Settings) -> Reviewed:
-    """Apply ``rating`` at ``now`` (fuzzed if the settings say so)."""
+def _seeded_fuzz(scheduler: fsrs.Scheduler, interval: timedelta, seed: str) -> timedelta:
+    """fsrs's fuzz (same ranges, same rounding) drawn from a generator seeded with the review id, so
+    replaying a review anywhere gives the due date it got when it was made."""
+    days = interval.days
+    if days < 2.5:
+        return interval
+    delta = 1.0
+    for r in fsrs.scheduler.FUZZ_RANGES:
+        delta += r["factor"] * max(min(float(days), r["end"]) - r["start"], 0.0)
+    low = max(2, round(days - delta))
+    high = min(round(days + delta), scheduler.maximum_interval)
+    low = min(low, high)
+    draw = random.Random(seed).random() * (high - low + 1) + low
+    return timedelta(days=min(round(draw), scheduler.maximum_interval))
+
+
+def review(
+    state: CardState,
+    rating: Rating,
+    now: datetime,
+    settings: Settings,
+    *,
+    fuzz_seed: str | None = None,
+    fixed_interval: timedelta | None = None,
+) -> Reviewed:
+    """Apply ``rating`` at ``now``. With fuzz on, ``fuzz_seed`` (the review id) makes the fuzz
+    deterministic; without a seed fsrs draws it at random. ``fixed_interval`` replays a legacy review."""
+    if fuzz_seed is not None or fixed_interval is not None:
+        scheduler = scheduler_for(settings, fuzz=False)
+        seed = fuzz_seed if settings.fuzz else None
+        return _apply(scheduler, state, Rating(rating), require_utc(now), fuzz_seed=seed, fixed_interval=fixed_interval)
     return _apply(scheduler_for(settings), state, Rating(rating), require_utc(now))
 
 

@@ -28,8 +28,6 @@ from datetime import datetime, timezone
 import fsrs
 from fsrs.scheduler import DEFAULT_PARAMETERS
 
-from quizapp.core.storage.store import Store
-
 MIN_REVIEWS = 512  # fsrs.optimizer's mini-batch size: with fewer eligible reviews it returns the defaults
 MAX_SEQUENCE = 64  # fsrs.optimizer uses at most the first 64 reviews of each card
 # fsrs's optimizer steps through reviews one by one in Python (about 8 ms each on a small 2-core
@@ -56,12 +54,13 @@ class Evaluation:
     scored: int  # reviews scored
 
 
-def review_log(store: Store) -> list[LogEntry]:
-    """The whole review log in the form the optimizer takes."""
-    cols = store.REVIEW_ROW_COLUMNS
-    card, at, rating, duration = (cols.index(c) for c in ("card", "reviewed_at", "rating", "duration_s"))
+def review_log(reviews: Iterable[tuple[str, str, float, int, float]]) -> list[LogEntry]:
+    """The log in the form the optimizer takes, from ``(deck, card_id, reviewed_at, rating, duration_s)``
+    rows (the caller reads them from storage: scheduling never imports the store)."""
+    ids: dict[tuple[str, str], int] = {}
     return [
-        LogEntry(r[card], r[rating], r[at], int(round((r[duration] or 0) * 1000))) for r in store.iter_review_rows()
+        LogEntry(ids.setdefault((deck, card_id), len(ids) + 1), rating, at, int(round((duration or 0) * 1000)))
+        for deck, card_id, at, rating, duration in reviews
     ]
 
 

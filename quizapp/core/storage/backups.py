@@ -3,7 +3,8 @@
 The online backup API copies a consistent snapshot even while another quizapp process is writing
 (unlike copying the file, which can tear a page or miss the WAL). Backup files are complete SQLite
 databases named ``quizapp-YYYYmmdd-HHMMSS-<reason>.sqlite3``; reasons ``daily`` and ``pre-migration``
-(and ``pre-restore``) are automatic and pruned to the newest N; ``manual`` ones are never pruned.
+are automatic and pruned to the newest N; ``manual`` and ``pre-restore`` ones are never pruned (a
+pre-restore backup is the only copy of what a restore replaced).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from quizapp.core.storage.errors import StoreError
 
-AUTOMATIC = ("daily", "pre-migration", "pre-restore")
+AUTOMATIC = ("daily", "pre-migration")
 _NAME = re.compile(r"^quizapp-(\d{8}-\d{6}-\d{6})-([a-z-]+)\.sqlite3$")
 
 
@@ -119,11 +120,15 @@ def check_backup(path: Path) -> None:
 
 
 def restore_backup(backup: Path, db_file: Path, folder: Path, now: datetime) -> Path | None:
-    """Replace ``db_file`` with ``backup``. The current file is kept first: backed up if it is readable,
-    else moved aside as ``<name>.broken-<time>``. Returns where the old data went (None if there was none).
+    """Put ``backup``'s contents into ``db_file``. Returns where the old data went (None if there was none).
 
-    Close quizapp everywhere else first: a process with the collection open would keep writing to the
-    file that is being replaced.
+    First the current collection is copied (SQLite's backup API, fsync'd) into a ``pre-restore`` backup,
+    which is never pruned. Then the backup is copied *into the live file* through the backup API: that
+    is one write transaction of the live database, so a quizapp window that has it open sees the
+    restored collection at its next read and its next review goes into it (replacing the file would
+    leave that window writing to an unlinked one), and a kill -9 part-way leaves the old collection or
+    the restored one, never none. A current file too damaged to copy is moved aside as
+    ``<name>.broken-<time>`` and the backup is copied in beside it under a temp name, then renamed.
     """
     check_backup(backup)
     kept: Path | None = None
@@ -134,12 +139,23 @@ def restore_backup(backup: Path, db_file: Path, folder: Path, now: datetime) -> 
             stamp = now.astimezone(timezone.utc).strftime("%Y%m%d-%H%M%S")
             kept = db_file.with_name(f"{db_file.name}.broken-{stamp}")
             os.replace(db_file, kept)
-        for suffix in ("-wal", "-shm", "-journal"):
-            Path(f"{db_file}{suffix}").unlink(missing_ok=True)
-        db_file.unlink(missing_ok=True)
+            for suffix in ("-wal", "-shm", "-journal"):
+                Path(f"{db_file}{suffix}").unlink(missing_ok=True)
+    if db_file.exists():
+        try:
+            src = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
+            try:
+                dst = sqlite3.connect(str(db_file), timeout=15)
+                try:
+                    src.backup(dst)
+                finally:
+                    dst.close()
+            finally:
+                src.close()
+        except sqlite3.Error as exc:
+            raise StoreError(f"could not restore {backup.name} into {db_file}: {exc} (nothing was changed)") from None
+        return kept
     db_file.parent.mkdir(parents=True, exist_ok=True)
-    # Copy into a temp file next to the collection, then rename it into place: a crash mid-restore
-    # leaves either no collection (the previous one is kept above) or the whole backup, never half.
     tmp = db_file.with_name(f".{db_file.name}.restoring")
     tmp.unlink(missing_ok=True)
     _copy_database(lambda: sqlite3.connect(f"file:{backup}?mode=ro", uri=True), tmp, db_file,

@@ -1,7 +1,8 @@
 """Engines built from a URL (inside a function, never at import), with SQLite set up for safety.
 
 SQLite settings and why:
-- ``journal_mode=WAL``: readers never block the writer and the writer never blocks readers, so the TUI
+- ``journal_mode=WAL`` (only for a new file or a quizapp collection: another program's SQLite file is
+  never switched, since WAL changes how every program must open it): readers never block the writer and the writer never blocks readers, so the TUI
   can keep showing cards while another quizapp process records a review.
 - ``synchronous=FULL``: each commit is fsynced before ``record_review`` returns, so a rating survives
   not only ``kill -9`` (which WAL+NORMAL also survives) but a power cut too. A review is a few hundred
@@ -17,6 +18,7 @@ SQLite settings and why:
 from __future__ import annotations
 
 import random
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -31,12 +33,37 @@ _BEGIN_OPTION = "quizapp_begin"
 T = TypeVar("T")
 
 
-def make_engine(url: str) -> Engine:
-    """An Engine for ``url`` (any SQLAlchemy URL). Raises sqlalchemy.exc.ArgumentError on a bad URL."""
+def _ours(cur: sqlite3.Cursor) -> bool:
+    """An empty database (we are creating it) or a quizapp collection."""
+    try:
+        names = {r[0] for r in cur.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not names:
+            return True
+        if "quizapp_meta" not in names:
+            return False
+        row = cur.execute("SELECT value FROM quizapp_meta WHERE key = 'application'").fetchone()
+        return bool(row) and row[0] == "quizapp"
+    except sqlite3.DatabaseError:  # unreadable: leave it exactly as it is, opening reports the damage
+        return False
+
+
+def make_engine(url: str, *, read_only: bool = False, immutable: bool = False) -> Engine:
+    """An Engine for ``url`` (any SQLAlchemy URL). Raises sqlalchemy.exc.ArgumentError on a bad URL.
+
+    ``read_only`` (SQLite files): open with ``mode=ro``, so a collection on a read-only disk or owned by
+    someone else can still be read (stats, export, report). ``immutable`` adds SQLite's ``immutable=1``:
+    for a WAL collection in a folder we cannot write, where even a reader cannot create the ``-shm``
+    file; the file is then read as it is on disk."""
     parsed = sa.engine.make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return sa.create_engine(parsed, pool_pre_ping=True, future=True)
 
+    if read_only and parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
+        from pathlib import Path
+
+        target = Path(parsed.database).expanduser().resolve()
+        flags = "mode=ro&immutable=1" if immutable else "mode=ro"
+        parsed = parsed.set(database=f"file:{target}?{flags}", query={**parsed.query, "uri": "true"})
     engine = sa.create_engine(
         parsed,
         future=True,
@@ -51,7 +78,7 @@ def make_engine(url: str) -> Engine:
         cur = dbapi_conn.cursor()
         cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         cur.execute("PRAGMA foreign_keys = ON")
-        if parsed.database and parsed.database != ":memory:":
+        if parsed.database and parsed.database != ":memory:" and not read_only and _ours(cur):
             cur.execute("PRAGMA journal_mode = WAL")
         cur.execute("PRAGMA synchronous = FULL")
         cur.close()

@@ -13,11 +13,14 @@ extend tests/unit/test_store_migrations.py.
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+
+from quizapp.core.storage import fulltext
 
 APPLICATION = "quizapp"
 
@@ -152,13 +155,146 @@ def _v4_deck_due_index(conn: Connection) -> None:
     conn.execute(sa.text("CREATE INDEX ix_cards_deck_phase_due ON cards (deck, phase, due)"))
 
 
+def _v5_review_log(conn: Connection) -> None:
+    """Reviews become the source of truth: UUID ids, device and learner on each, state per learner.
+
+    The learner and device old reviews are credited to come from ``conn.info`` (set by the Store that
+    opens the database: the OS user or QUIZAPP_LEARNER, and this installation's device id). Every review
+    is kept, in its old order; each keeps the interval it was given (its fuzz was drawn at random, so
+    only the stored interval reproduces it). Replaying and comparing the states happens after the
+    upgrade (the Store reports mismatches; nothing stored is overwritten here).
+    """
+    learner = str(conn.info.get("quizapp_learner") or "default")
+    device = str(conn.info.get("quizapp_device") or "unknown")
+    now = time.time()
+    md = sa.MetaData()
+    # Only for the foreign keys below to refer to (it exists already; never created here).
+    sa.Table("cards", md, sa.Column("id", sa.Integer, primary_key=True))
+    learners = sa.Table(
+        "learners",
+        md,
+        sa.Column("name", sa.String(200), primary_key=True),
+        sa.Column("added_at", sa.Float, nullable=False),
+    )
+    states = sa.Table(
+        "card_states",
+        md,
+        sa.Column("learner", sa.String(200), sa.ForeignKey("learners.name"), primary_key=True),
+        sa.Column("card", sa.Integer, sa.ForeignKey("cards.id"), primary_key=True, autoincrement=False),
+        sa.Column("suspended", sa.Boolean, nullable=False),
+        sa.Column("leech", sa.Boolean, nullable=False),
+        sa.Column("buried_until", sa.Float),
+        sa.Column("phase", sa.Integer, nullable=False),
+        sa.Column("step", sa.Integer),
+        sa.Column("stability", sa.Float),
+        sa.Column("difficulty", sa.Float),
+        sa.Column("due", sa.Float),
+        sa.Column("last_review", sa.Float),
+        sa.Column("reps", sa.Integer, nullable=False),
+        sa.Column("lapses", sa.Integer, nullable=False),
+        sa.Index("ix_card_states_learner_phase_due", "learner", "phase", "due"),
+    )
+    new_reviews = sa.Table(
+        "reviews_v5",
+        md,
+        sa.Column("id", sa.String(36), primary_key=True),
+        sa.Column("device", sa.String(64), nullable=False),
+        sa.Column("learner", sa.String(200), nullable=False),
+        sa.Column("card", sa.Integer, sa.ForeignKey("cards.id"), nullable=False),
+        sa.Column("reviewed_at", sa.Float, nullable=False),
+        sa.Column("rating", sa.Integer, nullable=False),
+        sa.Column("answer", sa.Text, nullable=False),
+        sa.Column("correct", sa.Boolean),
+        sa.Column("duration_s", sa.Float, nullable=False),
+        sa.Column("fixed_interval_days", sa.Float),
+        sa.Column("shared", sa.Boolean, nullable=False),
+        sa.Column("phase_before", sa.Integer, nullable=False),
+        sa.Column("scheduled_days", sa.Float, nullable=False),
+        sa.Column("interval_days", sa.Float, nullable=False),
+        sa.Column("stability", sa.Float),
+        sa.Column("difficulty", sa.Float),
+        sa.Column("phase_after", sa.Integer, nullable=False),
+        sa.Column("made_leech", sa.Boolean, nullable=False),
+    )
+    buckets = sa.Table(
+        "review_buckets_v5",
+        md,
+        sa.Column("learner", sa.String(200), primary_key=True),
+        sa.Column("bucket", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("reviews", sa.Integer, nullable=False),
+        sa.Column("passed", sa.Integer, nullable=False),
+        sa.Column("mature", sa.Integer, nullable=False),
+        sa.Column("mature_passed", sa.Integer, nullable=False),
+        sa.Column("seconds", sa.Float, nullable=False),
+    )
+    md.create_all(conn, tables=[learners, states, new_reviews, buckets])
+    conn.execute(sa.text("INSERT INTO learners (name, added_at) VALUES (:n, :t)"), {"n": learner, "t": now})
+    conn.execute(
+        sa.text(
+            "INSERT INTO card_states (learner, card, suspended, leech, buried_until, phase, step, stability,"
+            " difficulty, due, last_review, reps, lapses) SELECT :l, id, suspended, leech, buried_until, phase,"
+            " step, stability, difficulty, due, last_review, reps, lapses FROM cards"
+        ),
+        {"l": learner},
+    )
+    old = conn.execute(
+        sa.text(
+            "SELECT card, reviewed_at, rating, answer, correct, duration_s, phase_before, scheduled_days,"
+            " interval_days, stability, difficulty, phase_after, previous FROM reviews ORDER BY id"
+        )
+    )
+    batch: list[dict[str, object]] = []
+    for row in old:
+        made_leech = '"leech"' in (row.previous or "")  # schema 4 kept the leech flag only when a review set it
+        batch.append(
+            {
+                "id": str(uuid.uuid4()), "device": device, "learner": learner, "card": row.card,
+                "reviewed_at": row.reviewed_at, "rating": row.rating, "answer": row.answer, "correct": row.correct,
+                "duration_s": row.duration_s, "fixed_interval_days": row.interval_days, "shared": False,
+                "phase_before": row.phase_before, "scheduled_days": row.scheduled_days,
+                "interval_days": row.interval_days, "stability": row.stability, "difficulty": row.difficulty,
+                "phase_after": row.phase_after, "made_leech": made_leech,
+            }
+        )
+        if len(batch) >= 5000:
+            conn.execute(new_reviews.insert(), batch)
+            batch = []
+    if batch:
+        conn.execute(new_reviews.insert(), batch)
+    conn.execute(
+        sa.text(
+            "INSERT INTO review_buckets_v5 (learner, bucket, reviews, passed, mature, mature_passed, seconds)"
+            " SELECT :l, bucket, reviews, passed, mature, mature_passed, seconds FROM review_buckets"
+        ),
+        {"l": learner},
+    )
+    conn.execute(sa.text("DROP TABLE reviews"))
+    conn.execute(sa.text("DROP TABLE review_buckets"))
+    conn.execute(sa.text("ALTER TABLE reviews_v5 RENAME TO reviews"))
+    conn.execute(sa.text("ALTER TABLE review_buckets_v5 RENAME TO review_buckets"))
+    conn.execute(sa.text("CREATE INDEX ix_reviews_learner_card_time ON reviews (learner, card, reviewed_at)"))
+    conn.execute(sa.text("CREATE INDEX ix_reviews_learner_time ON reviews (learner, reviewed_at)"))
+    for index in ("ix_cards_phase_due", "ix_cards_deck_phase_position", "ix_cards_deck_phase_due"):
+        conn.execute(sa.text(f"DROP INDEX {index}"))
+    for column in ("suspended", "leech", "buried_until", "phase", "step", "stability", "difficulty", "due",
+                   "last_review", "reps", "lapses"):
+        conn.execute(sa.text(f"ALTER TABLE cards DROP COLUMN {column}"))
+    conn.execute(sa.text("CREATE INDEX ix_cards_deck_position ON cards (deck, position)"))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema: cards, reviews, metadata", _v1_initial),
     Migration(2, "card text, kind and tags on cards, for search and browse", _v2_card_text),
     Migration(3, "review totals per 15 minutes, for fast stats", _v3_review_buckets),
     Migration(4, "index cards by deck, phase and due time, for one deck's queue", _v4_deck_due_index),
+    Migration(5, "the review log as source of truth: UUID ids, devices, learners, state per learner", _v5_review_log),
+    # 6 depends only on the card catalogue's text columns and id, which 5 keeps as they are (5 drops
+    # other columns of cards and rebuilds reviews/review_buckets, never cards itself), so the FTS5
+    # triggers stay valid whichever order the two were applied in.
+    Migration(6, "full-text index of the card text (FTS5 trigram / pg_trgm), for search", fulltext.create_index),
 )
 LATEST = MIGRATIONS[-1].version
+REVIEW_LOG = 5  # the migration that made the review log the source of truth
 
 
 def current_version(conn: Connection) -> int:
@@ -168,14 +304,25 @@ def current_version(conn: Connection) -> int:
     return int(conn.execute(sa.text("SELECT COALESCE(MAX(version), 0) FROM schema_version")).scalar_one())
 
 
-def pending(version: int) -> list[Migration]:
+def pending(version: int, applied: set[int] | None = None) -> list[Migration]:
+    """The migrations still to apply: newer than ``version``, or (given the set of ``applied`` versions)
+    any not applied yet, so a migration numbered below one already applied (two developed side by side)
+    still runs."""
+    if applied is not None:
+        return [m for m in MIGRATIONS if m.version not in applied]
     return [m for m in MIGRATIONS if m.version > version]
 
 
+def applied_versions(conn: Connection) -> set[int]:
+    if not sa.inspect(conn).has_table("schema_version"):
+        return set()
+    return {int(v) for v in conn.execute(sa.text("SELECT version FROM schema_version")).scalars()}
+
+
 def apply_pending(conn: Connection) -> list[Migration]:
-    """Apply, inside the caller's write transaction, every migration newer than the database."""
+    """Apply, inside the caller's write transaction, every migration the database has not had yet."""
     done = []
-    for migration in pending(current_version(conn)):
+    for migration in pending(current_version(conn), applied_versions(conn)):
         migration.apply(conn)
         conn.execute(
             sa.text("INSERT INTO schema_version (version, applied_at, description) VALUES (:v, :t, :d)"),

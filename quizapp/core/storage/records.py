@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from quizapp.core.decks.model import CardKey
 from quizapp.core.rating import Rating
-from quizapp.core.scheduling.fsrs_bridge import CardState, Phase
+from quizapp.core.scheduling.state import CardState, Phase
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class ReviewResult:
     """What recording a rating did."""
 
     key: CardKey
-    review_id: int
+    review_id: str  # a UUID: what Store.undo_review takes
     state: CardState
     interval: timedelta
     leech: bool  # the card just reached the leech threshold: it is now tagged ``leech`` and suspended
@@ -76,7 +76,7 @@ class CardInfo:
 class ReviewEntry:
     """One line of a card's history (oldest first in :meth:`Store.history`)."""
 
-    id: int
+    id: str  # the review's UUID
     key: CardKey
     reviewed_at: datetime
     rating: Rating

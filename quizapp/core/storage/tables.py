@@ -39,31 +39,19 @@ class SchemaVersionRow(_Base, table=True):
 
 
 class CardRow(_Base, table=True):
-    """A card's progress, keyed by (deck, card_id); the text columns are a copy for search."""
+    """The card catalogue: one row per card ever loaded, keyed by (deck, card_id); the text columns are a
+    copy for search. Progress lives per learner in :class:`CardStateRow`."""
 
     __tablename__ = "cards"
     __table_args__ = (
         UniqueConstraint("deck", "card_id", name="uq_cards_deck_card"),
-        Index("ix_cards_phase_due", "phase", "due"),
-        Index("ix_cards_deck_phase_position", "deck", "phase", "position"),
-        Index("ix_cards_deck_phase_due", "deck", "phase", "due"),  # schema 4
+        Index("ix_cards_deck_position", "deck", "position"),  # schema 5
     )
     id: int | None = Field(default=None, primary_key=True)
     deck: str = Field(max_length=200)
     card_id: str = Field(max_length=200)
     position: int = 0  # order in its deck: new cards are introduced in this order
     hidden: bool = False  # no longer in any loaded deck; history kept
-    suspended: bool = False
-    leech: bool = False
-    buried_until: float | None = None
-    phase: int = 0  # scheduling.fsrs_bridge.Phase
-    step: int | None = None
-    stability: float | None = None
-    difficulty: float | None = None
-    due: float | None = None
-    last_review: float | None = None
-    reps: int = 0
-    lapses: int = 0
     added_at: float = 0.0
     # Added in schema 2 (search and browse need the card's text without loading every deck).
     kind: str = Field(default="", max_length=32)
@@ -72,35 +60,79 @@ class CardRow(_Base, table=True):
     tags: str = Field(default="", sa_type=Text)  # " tag1 tag2 " so LIKE '% tag %' finds whole tags
 
 
+class LearnerRow(_Base, table=True):
+    """Someone who studies in this collection (schema 5)."""
+
+    __tablename__ = "learners"
+    name: str = Field(primary_key=True, max_length=200)
+    added_at: float = 0.0
+
+
+class CardStateRow(_Base, table=True):
+    """One learner's progress on one card (schema 5). The scheduling columns are a cache of replaying the
+    learner's reviews of the card; ``suspended`` and ``buried_until`` are the learner's own choices."""
+
+    __tablename__ = "card_states"
+    __table_args__ = (
+        Index("ix_card_states_learner_phase_due", "learner", "phase", "due"),
+    )
+    learner: str = Field(primary_key=True, max_length=200, foreign_key="learners.name")
+    card: int = Field(primary_key=True, foreign_key="cards.id", sa_column_kwargs={"autoincrement": False})
+    suspended: bool = False
+    leech: bool = False
+    buried_until: float | None = None
+    phase: int = 0  # scheduling.state.Phase
+    step: int | None = None
+    stability: float | None = None
+    difficulty: float | None = None
+    due: float | None = None
+    last_review: float | None = None
+    reps: int = 0
+    lapses: int = 0
+
+
 class ReviewRow(_Base, table=True):
-    """One rating, with the card's state before it (``previous``, JSON) so undo restores it exactly."""
+    """One rating: the review log, the source of truth (schema 5).
+
+    ``id`` is a UUID made where the review happened, so logs from several devices merge by id.
+    The columns from ``phase_before`` on are a cache of replaying the card's reviews; ``shared`` says the
+    review has left this collection (synced or exported for import), after which undo refuses it.
+    """
 
     __tablename__ = "reviews"
-    __table_args__ = (Index("ix_reviews_reviewed_at", "reviewed_at"), Index("ix_reviews_card", "card"))
-    id: int | None = Field(default=None, primary_key=True)
+    __table_args__ = (
+        Index("ix_reviews_learner_card_time", "learner", "card", "reviewed_at"),
+        Index("ix_reviews_learner_time", "learner", "reviewed_at"),
+    )
+    id: str = Field(primary_key=True, max_length=36)
+    device: str = Field(max_length=64)
+    learner: str = Field(max_length=200)
     card: int = Field(foreign_key="cards.id")
     reviewed_at: float
     rating: int
     answer: str = Field(default="", sa_type=Text)
     correct: bool | None = None
     duration_s: float = 0.0
+    fixed_interval_days: float | None = None  # reviews from before schema 5 keep the interval they got
+    shared: bool = False
     phase_before: int = 0
     scheduled_days: float = 0.0  # the interval in force when reviewed (0 for new/learning cards)
     interval_days: float = 0.0  # the interval this rating gave
     stability: float | None = None  # after the review
     difficulty: float | None = None
     phase_after: int = 0
-    previous: str = Field(default="{}", sa_type=Text)
+    made_leech: bool = False
 
 
 class ReviewBucketRow(_Base, table=True):
-    """Review totals per 15 minutes (schema 3), kept up to date by every review and undo.
+    """Review totals per learner per 15 minutes (schema 3; per learner since 5), a cache of the log.
 
-    Stats read a year of these (at most 35,040 rows) instead of scanning every review; 15-minute
-    buckets can be regrouped into study days exactly for every real time zone offset.
+    Stats read a year of these (at most 35,040 rows a learner) instead of scanning every review;
+    15-minute buckets can be regrouped into study days exactly for every real time zone offset.
     """
 
     __tablename__ = "review_buckets"
+    learner: str = Field(primary_key=True, max_length=200)
     bucket: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})  # epoch seconds // 900
     reviews: int = 0
     passed: int = 0  # rated Hard, Good or Easy
@@ -110,6 +142,8 @@ class ReviewBucketRow(_Base, table=True):
 
 
 cards = CardRow.__table__
+card_states = CardStateRow.__table__
+learners = LearnerRow.__table__
 reviews = ReviewRow.__table__
 meta = MetaRow.__table__
 schema_version = SchemaVersionRow.__table__

@@ -2,6 +2,16 @@
 
 The search box takes free text plus filters, e.g. ``view deck:strides state:review lapses:2 due:3``
 (``due:N``: due within N days). Filters map one-to-one onto ``Store.search``.
+
+At scale (a catalogue of more than ``SYNC_SEARCH_BELOW`` cards) each search runs off the UI thread
+(the full-text index keeps it fast, but a count over 100,000 cards still takes tens of milliseconds)
+and typing is debounced by coalescing rather than by a timer: a keystroke with no search running
+starts one at once (no fixed delay before results), keystrokes while one runs only replace the
+search waiting to run next, so however fast someone types at most one search runs and one waits.
+Only text too short for the index (one or two characters: a scan of every card) first waits
+``SHORT_TEXT_PAUSE`` for more typing.
+The search box's border says how many cards match ("200 of 12,345"); results come a page at a time,
+the next page loading when the cursor reaches the last row. A small catalogue is searched at once, on every keystroke.
 """
 
 from __future__ import annotations
@@ -13,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -28,6 +38,11 @@ if TYPE_CHECKING:
     from quizapp.tui.app import QuizApp
 
 FILTERS = ("deck", "tag", "state", "due", "lapses")
+PAGE = 200  # rows fetched (and drawn) at a time: a screen shows about ten
+# At scale, text shorter than the index's trigrams is a scan of every card: such a search waits this
+# long for more typing first (a word typed quickly never scans on its first letters).
+SHORT_TEXT_PAUSE = 0.3
+SYNC_SEARCH_BELOW = 5000  # catalogue size under which a search is quick enough to run on every keystroke
 EXAMPLES = {"deck": "strides", "tag": "view", "state": "new", "due": "3", "lapses": "2"}
 
 
@@ -75,6 +90,17 @@ def parse_query(raw: str) -> Query:
     return Query(text=" ".join(words) or None, **found)
 
 
+def _is_short(raw: str) -> bool:
+    """Free text too short for the full-text index (filters alone are not: they use ordinary indexes)."""
+    from quizapp.core.storage.fulltext import MIN_INDEXED
+
+    try:
+        text = parse_query(raw).text
+    except QueryError:
+        return False
+    return text is not None and len(text) < MIN_INDEXED
+
+
 def state_of(info: CardInfo, now: datetime | None = None) -> str:
     if info.leech:
         return "leech"
@@ -103,9 +129,24 @@ class BrowseScreen(Screen[None]):
         Binding("escape", "app.pop_screen", "Back", id="back", tooltip="Back to the previous screen"),
     ]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._generation = 0  # bumped by every search: results of an older one are dropped
+        self._search_running = False  # a background search is in flight
+        self._typed_meanwhile: str | None = None  # the newest text typed meanwhile, searched when it lands
+        self._short_timer: Any = None  # a short text's search, waiting for more typing
+        self._query: Query | None = None
+        self._loaded = 0
+        self._total = 0
+        self._paging = False
+
     @property
     def quiz(self) -> QuizApp:
         return self.app  # type: ignore[return-value]
+
+    @property
+    def at_scale(self) -> bool:
+        return sum(len(d.cards) for d in self.quiz.catalog.decks.values()) >= SYNC_SEARCH_BELOW
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -124,7 +165,19 @@ class BrowseScreen(Screen[None]):
 
     @on(Input.Changed, "#query")
     def _changed(self, event: Input.Changed) -> None:
-        self.search(event.value)
+        if not self.at_scale:
+            self.search(event.value)
+            return
+        if self._short_timer is not None:
+            self._short_timer.stop()
+            self._short_timer = None
+        if self._search_running:
+            self._typed_meanwhile = event.value
+        elif _is_short(event.value):
+            value = event.value
+            self._short_timer = self.set_timer(SHORT_TEXT_PAUSE, lambda: self.search(value))
+        else:
+            self.search(event.value)
 
     @on(Input.Submitted, "#query")
     def _submitted(self) -> None:
@@ -136,23 +189,60 @@ class BrowseScreen(Screen[None]):
         except QueryError as exc:
             self.query_one("#history", Static).update(Text(str(exc), style="yellow"))
             return
+        self._generation += 1
+        self._query = q
+        if self.at_scale:
+            self._search_running = True
+            self._search_in_background(q, self._generation, 0)
+        else:
+            self._show_results(self._generation, *self._fetch(q, 0))
+
+    def _fetch(self, q: Query, offset: int) -> tuple[list[CardInfo] | str, int, datetime, int]:
+        """(a page of results or what went wrong, the total count, the moment used, the offset).
+        Runs in a thread at scale: it touches no widget."""
         now = self.quiz.clock()
+        filters = dict(deck=q.deck, tag=q.tag, state=q.state, lapses=q.lapses, now=now,
+                       due=now + timedelta(days=q.due_days) if q.due_days is not None else None)
         try:
-            found = self.quiz.store.search(
-                q.text, deck=q.deck, tag=q.tag, state=q.state, lapses=q.lapses, now=now,
-                due=now + timedelta(days=q.due_days) if q.due_days is not None else None, limit=500)
+            found = self.quiz.store.search(q.text, **filters, limit=PAGE, offset=offset)
+            total = len(found) + offset if len(found) < PAGE else self.quiz.store.search_count(q.text, **filters)
         except Exception as exc:
-            self.notify(f"Search failed: {exc}", severity="error")
+            return f"Search failed: {exc}", 0, now, offset
+        return found, total, now, offset
+
+    @work(thread=True, exclusive=True, group="browse-search", exit_on_error=False)
+    def _search_in_background(self, q: Query, generation: int, offset: int) -> None:
+        results = self._fetch(q, offset)
+        try:
+            self.app.call_from_thread(self._show_results, generation, *results)
+        except Exception:  # the screen or the app went away meanwhile
+            pass
+
+    def _show_results(self, generation: int, found: list[CardInfo] | str, total: int, now: datetime,
+                      offset: int = 0) -> None:
+        self._search_running = False
+        if self._typed_meanwhile is not None:  # typed while this one ran: that text is what is wanted now
+            waiting, self._typed_meanwhile = self._typed_meanwhile, None
+            self.search(waiting)
+            return
+        if generation != self._generation:
+            return  # a newer search is on its way
+        self._paging = False
+        if isinstance(found, str):
+            self.notify(found, severity="error")
+            return
+        self._total = total
+        self._loaded = offset + len(found)
+        self.query_one("#query", Input).border_subtitle = (
+            f"{self._loaded:,} of {total:,}" if total > self._loaded else f"{total:,} card{'s' if total != 1 else ''}")
+        if offset:
+            self._append_rows(found, now)
             return
         table = self.query_one("#results", DataTable)
         keep = self._selected()  # the highlighted card stays highlighted (after a suspend, say)
         row = table.cursor_row
         table.clear()
-        for info in found:
-            due = "-" if info.due is None else ("now" if info.due <= now else fmt.interval(info.due - now))
-            prompt = " ".join(info.prompt.split())
-            table.add_row(info.key[0], info.key[1], state_of(info, now), due, str(info.lapses),
-                          prompt[:60], key="\0".join(info.key))
+        self._append_rows(found, now)
         if not found:
             self.query_one("#history", Static).update(Text("No card matches.", style="dim"))
             return
@@ -160,6 +250,25 @@ class BrowseScreen(Screen[None]):
         wanted = "\0".join(keep) if keep is not None else None
         target = keys.index(wanted) if wanted in keys else min(max(row, 0), len(keys) - 1)
         table.move_cursor(row=target, animate=False)
+
+    def _append_rows(self, found: list[CardInfo], now: datetime) -> None:
+        table = self.query_one("#results", DataTable)
+        for info in found:
+            due = "-" if info.due is None else ("now" if info.due <= now else fmt.interval(info.due - now))
+            prompt = " ".join(info.prompt.split())
+            table.add_row(info.key[0], info.key[1], state_of(info, now), due, str(info.lapses),
+                          prompt[:60], key="\0".join(info.key))
+
+    def _load_next_page(self) -> None:
+        """More results exist than are shown: fetch the next page (the cursor reached the last row)."""
+        if self._paging or self._query is None or self._loaded >= self._total:
+            return
+        self._paging = True
+        if self.at_scale:
+            self._search_running = True
+            self._search_in_background(self._query, self._generation, self._loaded)
+        else:
+            self._show_results(self._generation, *self._fetch(self._query, self._loaded))
 
     def _selected(self) -> CardKey | None:
         table = self.query_one("#results", DataTable)
@@ -170,7 +279,10 @@ class BrowseScreen(Screen[None]):
         return (deck, card_id)
 
     @on(DataTable.RowHighlighted, "#results")
-    def _highlighted(self) -> None:
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        table = self.query_one("#results", DataTable)
+        if event.cursor_row >= table.row_count - 1:
+            self._load_next_page()
         key = self._selected()
         if key is not None:
             self.show_history(key)

@@ -1,4 +1,8 @@
-"""The home screen: every deck with its new / learning / due counts, and the decks that failed to load."""
+"""The home screen: every deck with its new / learning / due counts, and the decks that failed to load.
+
+While the app loads its catalogue in the background (see ``QuizApp``), the screen is already up and
+shows a progress bar; the app fills the table when the decks and their counts are ready.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,9 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Footer, Header, Label, ProgressBar, Static
 
 from quizapp.core.storage.records import DeckCounts
 
@@ -21,6 +25,10 @@ ALL = "*all*"  # the row key of the "All decks" row
 
 
 class HomeScreen(Screen[None]):
+    DEFAULT_CSS = """
+    HomeScreen #loading { height: 1; margin: 1 1 0 1; }
+    HomeScreen #loading Label { width: auto; margin-right: 2; }
+    """
     BINDINGS = [
         Binding("enter", "study", "Study", id="study", tooltip="Study the highlighted deck", show=True),
         Binding("a", "study_all", "All decks", id="study-all", tooltip="Study every deck"),
@@ -38,6 +46,9 @@ class HomeScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll(id="home-body"):
+            with Horizontal(id="loading"):
+                yield Label("Loading decks…", id="loading-label")
+                yield ProgressBar(id="loading-bar", show_eta=False)
             yield DataTable(id="decks", cursor_type="row", zebra_stripes=True)
             yield Static(id="problems", classes="panel")
             yield Static(id="home-hint")
@@ -56,15 +67,26 @@ class HomeScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         self.refresh_decks()  # back from a session: the counts changed
 
-    def refresh_decks(self) -> None:
-        """Re-read the counts (and the catalog, which an edit in a session may have reloaded)."""
+    def show_loading(self, done: int, total: int) -> None:
+        """Progress of the background catalogue load: ``done`` of ``total`` deck files read."""
+        self.query_one("#loading-bar", ProgressBar).update(total=max(total, 1), progress=done)
+        self.query_one("#loading-label", Label).update(f"Loading decks… {done}/{total} files")
+
+    def refresh_decks(self, counts: dict[str, DeckCounts] | None = None) -> None:
+        """Show the catalog's decks with ``counts`` (read now when not given; the catalog may have been
+        reloaded by an edit in a session). While the catalogue is still loading, only the progress shows."""
         catalog = self.quiz.catalog
         table = self.query_one("#decks", DataTable)
-        try:
-            counts = self.quiz.store.deck_counts(list(catalog.decks), self.quiz.clock())
-        except Exception as exc:
-            self.notify(f"Could not read the counts: {exc}", severity="error")
-            counts = {}
+        loading = getattr(self.quiz, "catalog_loading", False)
+        self.query_one("#loading").display = loading
+        if loading:
+            return
+        if counts is None:
+            try:
+                counts = self.quiz.store.deck_counts(list(catalog.decks), self.quiz.clock())
+            except Exception as exc:
+                self.notify(f"Could not read the counts: {exc}", severity="error")
+                counts = {}
         previous = table.cursor_row
         table.clear()
         # The daily limits are shared by all decks: each deck's counts already respect them, and the

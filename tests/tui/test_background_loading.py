@@ -1,0 +1,108 @@
+"""The home screen paints before the catalogue is loaded, shows the load's progress, then fills in."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timezone
+
+from textual.widgets import DataTable, Label, ProgressBar
+
+from quizapp.core.decks.registry import load_catalog
+from quizapp.core.storage.store import Store
+
+SIZE = (80, 24)
+NOW = datetime(2026, 11, 29, 12, 0, tzinfo=timezone.utc)
+
+
+class Clock:
+    def __call__(self) -> datetime:
+        return NOW
+
+
+class FakeEngine:
+    """No card runs in these tests: the engine only has to start and close."""
+
+    def start(self) -> "FakeEngine":
+        return self
+
+    def close(self) -> None:
+        pass
+
+
+def rows(table: DataTable) -> list[list[str]]:
+    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+async def wait_for(pilot, condition, tries: int = 400) -> None:  # noqa: ANN001
+    for _ in range(tries):
+        if condition():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("condition never became true")
+
+
+def gated_app(home, deck_file, gate: threading.Event, *, study: bool = False):  # noqa: ANN001
+    from quizapp.tui.app import QuizApp
+
+    progress: list[tuple[int, int]] = []
+
+    def loader(on_progress=None):  # noqa: ANN001, ANN202
+        def held(done: int, total: int) -> None:
+            progress.append((done, total))
+            if on_progress is not None:
+                on_progress(done, total)
+            if done == 0:
+                assert gate.wait(20), "the test never released the loader"
+
+        return load_catalog([deck_file], bundled=False, user=False, on_progress=held)
+
+    store = Store.open(f"sqlite:///{home / 'test.sqlite3'}", backups=False, now=NOW)
+    app = QuizApp(catalog=None, store=store, engine=FakeEngine(), study=study, catalog_loader=loader, clock=Clock())
+    return app, store, progress
+
+
+async def test_home_paints_before_the_catalogue_finishes_loading(home, deck_file) -> None:  # noqa: ANN001
+    gate = threading.Event()
+    app, store, progress = gated_app(home, deck_file, gate)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: progress and app.screen.__class__.__name__ == "HomeScreen")
+            # The loader is held on its first file: the screen is up, with the progress showing.
+            loading = app.screen.query_one("#loading")
+            assert loading.display and app.catalog_loading
+            assert app.screen.query_one("#decks", DataTable).row_count == 0
+            assert "Loading decks" in str(app.screen.query_one("#loading-label", Label).render())
+            await pilot.press("a")  # studying now says "still loading" instead of an empty session
+            await pilot.pause()
+            assert app.screen.__class__.__name__ == "HomeScreen"
+            gate.set()
+            table = app.screen.query_one("#decks", DataTable)
+            await wait_for(pilot, lambda: table.row_count == 2)
+            assert rows(table) == [["All decks", "4", "0", "0", "4"], ["Tiny test deck", "4", "0", "0", "4"]]
+            assert not loading.display and not app.catalog_loading
+            assert app.screen.query_one("#loading-bar", ProgressBar).progress == 1
+            assert progress == [(0, 1), (1, 1)]
+            assert [i.key for i in store.search()] == [("tiny", c) for c in
+                                                       ("add-shapes", "mean-dtype", "define-stride", "slow-card")]
+    finally:
+        gate.set()
+        store.close()
+
+
+async def test_a_failing_loader_leaves_a_usable_home_and_says_why(home, deck_file) -> None:  # noqa: ANN001
+    from quizapp.tui.app import QuizApp
+
+    def loader(on_progress=None):  # noqa: ANN001, ANN202
+        raise OSError("disk on fire")
+
+    store = Store.open(f"sqlite:///{home / 'test.sqlite3'}", backups=False, now=NOW)
+    app = QuizApp(catalog=None, store=store, engine=FakeEngine(), catalog_loader=loader, clock=Clock())
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: not app.catalog_loading)
+            await pilot.pause()
+            assert any("disk on fire" in str(n.message) for n in app._notifications)
+            assert not app.screen.query_one("#loading").display
+            assert app.screen.query_one("#decks", DataTable).row_count == 1  # "All decks", empty
+    finally:
+        store.close()
