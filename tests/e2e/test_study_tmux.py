@@ -182,7 +182,7 @@ def test_study_in_a_real_terminal(tmp_path: Path) -> None:
         ("what-stride", 4, "", None),
     ]
     with sqlite3.connect(home / "quizapp.sqlite3") as db:
-        [(buried,)] = db.execute("SELECT buried_until FROM cards WHERE card_id = 'what-stride'").fetchall()
+        [(buried,)] = db.execute("SELECT s.buried_until FROM card_states s JOIN cards c ON c.id = s.card WHERE c.card_id = 'what-stride'").fetchall()
     assert buried is None  # the bury was undone
     seen = (home / "concepts_seen.json").read_text()
     assert '"stretching"' in seen

@@ -292,3 +292,16 @@ def test_two_windows_each_undo_only_their_own_rating(session, tmp_path: Path) ->
         assert other.undo().key == ("s", "two") and session.store.review_count() == 0
     finally:
         other_store.close()
+
+
+def test_ratings_at_one_frozen_instant_stay_in_the_order_they_were_made(session) -> None:  # noqa: ANN001
+    # Equal times would be ordered by random review ids in a replay; a new rating always follows the
+    # card's newest one, so the lapse count of Easy-then-Again-then-Easy-then-Again is 2, never less.
+    card = session.catalog.card(("s", "one"))
+    ratings = [Rating.EASY, Rating.AGAIN, Rating.EASY, Rating.AGAIN]
+    for rating in ratings:
+        session.rate(card, rating)
+    history = session.store.history(card.key)
+    assert [h.rating for h in history] == ratings
+    assert [h.reviewed_at for h in history] == sorted({h.reviewed_at for h in history})
+    assert session.store.card_info(card.key).lapses == 2

@@ -82,6 +82,13 @@ def append(
     """Append one review of the card in ``row`` (the learner's locked joined row) and update the caches."""
     at = dt(ts(item.now))  # the moment as the log stores it, so replay sees exactly the same time
     assert at is not None
+    newest = _newest(conn, learner, row["id"])
+    if item.review_id is None and newest is not None and ts(at) <= float(newest[1]):
+        # A review made here now follows the card's newest one, also when the clock says otherwise (a clock
+        # set back, two ratings within one tick of a coarse clock): equal instants would be ordered by their
+        # random ids in a replay, which could put this rating before the one it answers.
+        at = dt(float(newest[1]) + 1e-6)
+        assert at is not None
     review_id = item.review_id or str(uuid.uuid4())
     logged = LoggedRating(review_id, at, Rating(item.rating))
     base = {
@@ -89,7 +96,6 @@ def append(
         "rating": int(item.rating), "answer": item.answer or "", "correct": item.correct,
         "duration_s": float(item.duration_s or 0.0), "fixed_interval_days": None, "shared": False,
     }
-    newest = _newest(conn, learner, row["id"])
     if newest is None or replay_mod.order_key(logged) > (float(newest[1]), str(newest[0])):
         # The usual case: the newest review of the card, so one step from the stored state is the replay.
         done, leech = replay_mod.step(state_of(row), logged, settings, was_leech=bool(row["leech"]))
