@@ -153,3 +153,13 @@ def test_problem_paths_are_relative_to_the_working_folder(home: Path, monkeypatc
     write(home / "bundled" / "bad.yaml", "deck: x\n")
     monkeypatch.chdir(home)
     assert [p.path for p in load_catalog().problems] == ["bundled/bad.yaml"] * 2
+
+
+def test_the_bundled_decks_come_in_curriculum_order_basics_first() -> None:
+    from quizapp.core.decks.registry import CURRICULUM, bundled_files, load_catalog
+
+    catalog = load_catalog(bundled=True, user=False)
+    ids = list(catalog.decks)
+    assert ids[:3] == ["creation", "dimensions", "view-reshape"]  # a newcomer's first new cards
+    assert set(CURRICULUM) == set(ids), "every bundled deck has its place in CURRICULUM"
+    assert [p.stem for p in bundled_files()] == ids

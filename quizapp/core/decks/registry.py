@@ -35,6 +35,20 @@ def deck_files(folder: Path) -> list[Path]:
                   if p.suffix.lower() in DECK_SUFFIXES and not p.name.startswith(".") and p.is_file())
 
 
+# The order a newcomer meets the bundled decks in (home lists them so, and "All decks" brings their new
+# cards in this order): basics first, then the traps that build on them, then the specialised topics.
+# A bundled file not listed here (a deck added later) comes after these, in name order.
+CURRICULUM = ("creation", "dimensions", "view-reshape", "strides", "indexing", "broadcasting", "arithmetic",
+              "promotion", "advanced-indexing", "tensor-patterns", "autograd", "modules", "module-traps",
+              "puzzles", "torchscript", "compile-export", "distributed", "cpp-api")
+
+
+def bundled_files() -> list[Path]:
+    """The bundled deck files in curriculum order (see CURRICULUM)."""
+    rank = {name: i for i, name in enumerate(CURRICULUM)}
+    return sorted(deck_files(locations.bundled_decks_dir()), key=lambda p: (rank.get(p.stem, len(rank)), p.name))
+
+
 @dataclass
 class Catalog:
     decks: dict[str, Deck] = field(default_factory=dict)  # deck id -> deck, in load order
@@ -97,7 +111,7 @@ def deck_sources(paths: Iterable[str | Path] = (), *, bundled: bool = True,
     problems: list[Problem] = []
     sources: list[tuple[Path, bool]] = []
     if bundled:
-        sources += [(p, True) for p in deck_files(locations.bundled_decks_dir())]
+        sources += [(p, True) for p in bundled_files()]
     if user:
         sources += [(p, False) for p in deck_files(locations.user_decks_dir())]
     for given in paths:
