@@ -162,8 +162,13 @@ class StudySession:
     def _queue(self, now: datetime) -> list[CardKey]:
         """Cards to study now: the store's queue without skipped cards and cards no deck holds."""
         with self._limits():
-            keys = self.store.due_queue(self.deck_ids, now)
+            keys = self.store.due_queue(self._decks(), now)
         return [k for k in keys if k not in self._skipped and self._studiable(k)]
+
+    def _decks(self) -> list[str]:
+        """The session's decks; "every deck" is the catalogue's decks in its order (the curriculum order
+        for the bundled ones), so new cards come basics first rather than by deck id."""
+        return self.deck_ids if self.deck_ids is not None else list(self.catalog.decks)
 
     @functools.cached_property
     def _torch_here(self) -> str | None:
@@ -220,7 +225,7 @@ class StudySession:
 
         now = self.clock()
         with self._limits():
-            per_deck = self.store.deck_counts(self.deck_ids, now)
+            per_deck = self.store.deck_counts(self._decks(), now)
             new_left, reviews_left = self.store.left_today(now)
         shown = [c for d, c in per_deck.items() if self.catalog.decks.get(d) is not None]
         return DeckCounts(new=min(sum(c.new for c in shown), new_left),

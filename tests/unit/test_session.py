@@ -305,3 +305,20 @@ def test_ratings_at_one_frozen_instant_stay_in_the_order_they_were_made(session)
     assert [h.rating for h in history] == ratings
     assert [h.reviewed_at for h in history] == sorted({h.reviewed_at for h in history})
     assert session.store.card_info(card.key).lapses == 2
+
+
+def test_every_deck_means_the_catalogues_order_not_the_ids(tmp_path: Path) -> None:
+    # "All decks" brings new cards in catalogue order (the curriculum's for the bundled decks).
+    files = []
+    for deck in ("zeta", "alpha"):
+        path = tmp_path / f"{deck}.yaml"
+        path.write_text(f"deck: {deck}\ntitle: {deck}\ncards:\n  - {{id: c, kind: shape, ask: torch.zeros(2)}}\n")
+        files.append(path)
+    catalog = load_catalog(files, bundled=False, user=False)
+    assert list(catalog.decks) == ["zeta", "alpha"]
+    store = Store.open(f"sqlite:///{tmp_path / 'db.sqlite3'}", backups=False, now=NOW)
+    store.sync_cards(catalog.decks.values(), NOW)
+    session = StudySession(catalog, store, Engine(), None, Clock(), rng=random.Random(0))
+    first = session.next_card()
+    store.close()
+    assert first is not None and first.deck == "zeta"
