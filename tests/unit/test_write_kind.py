@@ -94,7 +94,7 @@ def grade(engine, answer: str, cards: str = CARD):  # noqa: ANN001, ANN201
 def test_a_right_answer_is_right_on_every_variant(engine) -> None:  # noqa: ANN001
     outcome, verdict = grade(engine, "y = torch.tril(torch.ones(len(x), len(x), dtype=x.dtype))\ny @ x")
     assert verdict.correct and verdict.readable
-    assert outcome.ok and outcome.display == "tensor([ 1,  3,  6, 10])"  # the last variant's result
+    assert outcome.ok and outcome.display == "n=4:\ntensor([ 1,  3,  6, 10])"  # the last variant, named
 
 
 def test_an_answer_right_on_one_variant_only_is_wrong_and_the_variant_is_named(engine) -> None:  # noqa: ANN001

@@ -220,6 +220,9 @@ class WriteKind(CardKind):
                 return Judgement(False, lead + "; ".join(problems[:3]), outcome.display, outcome.stdout,
                                  tuple(problems), seconds=seconds)
         shown = last.display if last is not None else ""
+        if last is not None and variants and _variant_label(variants[-1]):
+            # The screen shows the setup of the first variant; say which one this result is for.
+            shown = f"{_variant_label(variants[-1]).strip(' ()')}:\n{shown}"
         count = len(variants)
         note = f"right on all {count} variants" if count > 1 else "right"
         return Judgement(True, note, shown, last.stdout if last is not None else "", seconds=seconds)
