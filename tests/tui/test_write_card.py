@@ -223,3 +223,20 @@ async def test_keys_typed_before_the_editor_has_focus_go_into_it(write_app) -> N
         app.screen.set_focus(None)
         await pilot.press("ctrl+s")  # submitting works without focus too
         await wait_stage(pilot, "rating")
+
+
+async def test_try_it_on_a_write_card_runs_the_learners_own_code(write_app) -> None:  # noqa: ANN001
+    from quizapp.tui.widgets.try_pane import TryPane
+
+    app, _store, _engine = write_app
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_stage(pilot, "question")
+        screen = app.screen
+        assert screen.check_action("dont_know", ()) is False  # nothing to reveal: the verdict shows the reference
+        await type_code(pilot, "x.cumsum(0)")
+        await pilot.press("ctrl+s")
+        await wait_stage(pilot, "rating")
+        await pilot.press("t")
+        await wait_stage(pilot, "try")
+        code = screen.query_one(TryPane).query_one("TextArea").text
+        assert code.endswith("x.cumsum(0)") and "x =" in code  # the inputs shown, then the learner's answer

@@ -173,8 +173,8 @@ class StudyScreen(Grading, CardActions, Screen[None]):
         if action == "primary":  # never while a prediction is being typed: Space and Enter belong to the box
             return stage in ("concept", "rating", "shown") or (
                 stage == "question" and self.card is not None and not self.card.executable)
-        if action == "dont_know":
-            return stage == "question" and self.card is not None and self.card.executable
+        if action == "dont_know":  # a write card has no outcome to reveal: its verdict shows the reference
+            return stage == "question" and self.card is not None and self.card.executable and not _writes(self.card)
         if action == "concept":
             return True if self.card is not None and stage != "done" and self.session.concept_of(self.card) else None
         if action == "try_it":

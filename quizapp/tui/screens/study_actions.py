@@ -15,6 +15,7 @@ from quizapp.core.kinds import registry as kinds
 from quizapp.tui import format as fmt
 from quizapp.tui.screens import study_edit
 from quizapp.tui.screens.study_dialogs import LeaveVerdictScreen
+from quizapp.tui.widgets.code_editor import shown_setup, writes_code
 from quizapp.tui.widgets.try_pane import TryPane
 
 
@@ -87,7 +88,10 @@ class CardActions:
             return
         self._try_return = self.stage
         self.stage = "try"
-        self.query_one(TryPane).open(card.code, self.app.current_theme.dark)
+        code = card.code
+        if writes_code(card):  # a write card: play with your own answer, on the inputs shown above it
+            code = "\n".join(part for part in (shown_setup(card).rstrip("\n"), self.answer.rstrip("\n")) if part)
+        self.query_one(TryPane).open(code, self.app.current_theme.dark)
 
     # Handlers by name (on_try_pane_*): @on in a mixin would not be collected by Textual's metaclass.
     def on_try_pane_run(self, event: TryPane.Run) -> None:
