@@ -80,7 +80,8 @@ def test_a_write_card_answered_wrongly_then_rightly(tmp_path: Path) -> None:
     assert status.read_text().strip() == "0"
     with sqlite3.connect(home / "quizapp.sqlite3") as db:
         stored = db.execute(
-            "SELECT c.card_id, r.rating, r.answer, r.correct FROM reviews r JOIN cards c ON c.id = r.card ORDER BY r.id"
+            "SELECT c.card_id, r.rating, r.answer, r.correct FROM reviews r JOIN cards c ON c.id = r.card"
+            " ORDER BY r.reviewed_at, r.id"  # review ids are UUIDs: time is the order
         ).fetchall()
     assert stored == [
         ("running-total", 1, "y = x * 2\ny", 0),
