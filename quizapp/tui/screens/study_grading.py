@@ -57,13 +57,8 @@ class Grading:
             self.notify("Type your prediction first ('error' if you think it raises, '?' if you don't know).",
                         severity="warning")
             return
-        self.dont_know = is_dont_know(answer)
-        self.answer = answer
-        self.seconds = time.monotonic() - self.shown_at
         self.query_one("#answer", Input).disabled = True
-        self.stage = "grading"
-        self.set_timer(SPINNER_DELAY, self._maybe_show_spinner)
-        self._grade(card, answer)
+        self._start_grading(card, answer, dont_know=is_dont_know(answer))
 
     def _submit_code(self, code: str) -> None:
         """A write card's code from the editor: graded by running it (never 'I don't know')."""
@@ -73,13 +68,17 @@ class Grading:
         if not code.strip():
             self.notify("Write your code first: statements whose last line is the result.", severity="warning")
             return
-        self.dont_know = False
-        self.answer = code
-        self.seconds = time.monotonic() - self.shown_at
         self.query_one(WriteStage).set_read_only()
+        self._start_grading(card, code, dont_know=False)
+
+    def _start_grading(self, card: Card, answer: str, *, dont_know: bool) -> None:
+        """The answer is in (its input already locked): time it, then grade it off the UI thread."""
+        self.dont_know = dont_know
+        self.answer = answer
+        self.seconds = time.monotonic() - self.shown_at
         self.stage = "grading"
         self.set_timer(SPINNER_DELAY, self._maybe_show_spinner)
-        self._grade(card, code)
+        self._grade(card, answer)
 
     def _maybe_show_spinner(self) -> None:
         if self.stage == "grading":
