@@ -13,7 +13,7 @@ import inspect
 import platform
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 BENCHMARKS = ("engine", "storage", "launch", "decks", "sync", "scale", "check_floor")
@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown benchmark(s): {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}")
 
     header = (
-        f"# quizapp benchmarks\n\n{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, "
+        f"# quizapp benchmarks\n\n{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
         f"Python {platform.python_version()}, {platform.machine()}, "
         f"{_cores()} cores{' (small mode)' if args.small else ''}\n"
     )

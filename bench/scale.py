@@ -54,7 +54,6 @@ def _wait(name: str, text: str | re.Pattern[str], started: float, timeout: float
 
 def _expected_subtitle(home: Path, query: str) -> str:
     from quizapp.core.storage.store import Store
-
     from quizapp.tui.screens.browse import PAGE
 
     with Store.open(f"sqlite:///{home / 'quizapp.sqlite3'}", backups=False) as store:

@@ -28,10 +28,10 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-NOW = datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 REVIEWS_PER_CARD = 10
 CARDS_PER_DECK = 1000
 GOALS = {"due_queue_ms": 50.0, "stats_s": 1.0, "export_csv_s": 10.0, "peak_rss_mib": 500.0}

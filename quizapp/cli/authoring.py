@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -59,7 +58,7 @@ def fill_command(
     overwrite_mismatches: bool = typer.Option(
         False, "--overwrite-mismatches", help="Also replace an `expect` that disagrees with what the code does."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Write without asking (the diff is still shown)."),
-    timeout: Optional[float] = typer.Option(None, "--timeout", min=0.1, metavar="SECONDS",
+    timeout: float | None = typer.Option(None, "--timeout", min=0.1, metavar="SECONDS",
                                             help="Time limit per card (default 5)."),
 ) -> None:
     """Run every card and write its real outcome into `expect` where it is missing; shows a diff first.
@@ -119,9 +118,9 @@ def fill_command(
 
 def from_docs_command(
     names: list[str] = typer.Argument(..., metavar="NAME...", help="Importable objects, e.g. torch.cumsum torch.gather."),
-    output: Optional[Path] = typer.Option(None, "-o", "--output",
+    output: Path | None = typer.Option(None, "-o", "--output",
                                           help="Deck file to write (default: <decks folder>/<deck id>.yaml)."),
-    timeout: Optional[float] = typer.Option(None, "--timeout", min=0.1, metavar="SECONDS",
+    timeout: float | None = typer.Option(None, "--timeout", min=0.1, metavar="SECONDS",
                                             help="Time limit per example (default 5)."),
 ) -> None:
     """Build a deck from the `>>>` examples in docstrings, keeping those that run and reproduce their output."""

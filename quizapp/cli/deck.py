@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Optional
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -67,7 +68,7 @@ def load_decks(names: Iterable[str]) -> tuple[list[Deck], list[Problem]]:
 
 
 def run_check(paths: Iterable[str], *, as_json: bool = False, timeout: float | None = None,
-              engine: "Engine | None" = None, memo: "OutcomeMemo | None" = None) -> int:
+              engine: Engine | None = None, memo: OutcomeMemo | None = None) -> int:
     """Check the decks at ``paths`` and print the report; returns the exit status (0, 1 or 2).
 
     Pass ``engine`` to reuse a warm worker across runs (``--watch``), and ``memo`` to run only cards
@@ -103,7 +104,7 @@ def run_check(paths: Iterable[str], *, as_json: bool = False, timeout: float | N
     return report.exit_code
 
 
-def start_engine(decks: list[Deck], timeout: float | None) -> "Engine":
+def start_engine(decks: list[Deck], timeout: float | None) -> Engine:
     """A started engine whose worker preloads what these decks' cards import lazily (once, not per card)."""
     import os
 
@@ -125,7 +126,7 @@ def start_engine(decks: list[Deck], timeout: float | None) -> "Engine":
             os.environ[preload.ENV] = saved
 
 
-def print_report(report: "CheckReport", console: "Console", unenforced: list[str]) -> None:
+def print_report(report: CheckReport, console: Console, unenforced: list[str]) -> None:
     """The report for people: each mismatch (expected, actual, why) and failure, then the summary.
 
     Everything from a deck or a card (ids, expect, outcomes, reasons) goes through ``escape``: Rich markup
@@ -223,17 +224,16 @@ class _progress:
 
 @deck_app.command("check")
 def check_command(
-    paths: Optional[list[str]] = typer.Argument(
+    paths: list[str] | None = typer.Argument(
         None, metavar="PATH", help="Deck files, folders of decks, or deck ids (default: all known decks)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object (cards and summary) on stdout."),
-    timeout: Optional[float] = typer.Option(
+    timeout: float | None = typer.Option(
         None, "--timeout", min=0.1, metavar="SECONDS", help="Time limit per card (default: the card_time_limit_seconds setting, 5)."),
     watch: bool = typer.Option(False, "--watch", help="Check again on every save of the deck files (Ctrl-C stops)."),
 ) -> None:
     """Run every card and compare its outcome with its `expect`: exit 0 all ok, 1 mismatch/failed, 2 unloadable deck."""
     if watch:  # the loop lives in core/authoring/watch.py
         from quizapp.core.authoring.watch import watch_check
-
         from quizapp.core.check import OutcomeMemo
 
         # One warm worker for the whole watch: each save is checked without paying for torch again,
@@ -248,7 +248,7 @@ def check_command(
 
 @deck_app.command("list")
 def list_command(
-    paths: Optional[list[str]] = typer.Argument(None, metavar="PATH", help="Also load these deck files or folders."),
+    paths: list[str] | None = typer.Argument(None, metavar="PATH", help="Also load these deck files or folders."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
     """List every known deck (bundled, yours, and PATHs) with its card counts, and decks that failed to load."""

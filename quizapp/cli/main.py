@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Optional
 
 import typer
 
@@ -33,10 +32,10 @@ def _version(value: bool) -> None:
 @app.callback(invoke_without_command=True)
 def root(
     ctx: typer.Context,
-    db: Optional[str] = typer.Option(
+    db: str | None = typer.Option(
         None, "--db", help="Database URL (any SQLAlchemy URL); default: SQLite in QUIZAPP_HOME. Env: QUIZAPP_DB."
     ),
-    learner: Optional[str] = typer.Option(
+    learner: str | None = typer.Option(
         None, "--learner", help="Who is studying (default: your OS user name). Env: QUIZAPP_LEARNER."
     ),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),

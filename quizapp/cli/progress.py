@@ -10,10 +10,9 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -32,7 +31,7 @@ def _fail(message: str) -> typer.Exit:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @contextmanager
@@ -167,7 +166,7 @@ def stats(
 def export(
     fmt: ExportFormat = typer.Option(..., "--format", "-f", help="csv, json, or apkg (an Anki package of the decks)."),
     output: Path = typer.Option(..., "-o", "--output", help="File to write (csv also writes FILE-cards.csv)."),
-    decks: Optional[list[str]] = typer.Argument(None, help="apkg only: deck ids or files (default: all decks)."),
+    decks: list[str] | None = typer.Argument(None, help="apkg only: deck ids or files (default: all decks)."),
 ) -> None:
     """Export the review log and card states (csv, json), or the decks as an Anki package (apkg)."""
     from quizapp.core.export import tabular
@@ -290,7 +289,7 @@ def backup() -> None:
 
 
 def restore(
-    name: Optional[str] = typer.Argument(None, help="A backup file name (from the list) or a path."),
+    name: str | None = typer.Argument(None, help="A backup file name (from the list) or a path."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Replace the collection without asking."),
 ) -> None:
     """List backups, or replace the collection with one (the current one is kept as a backup first)."""

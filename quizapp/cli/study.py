@@ -8,7 +8,6 @@ the terminal is taken over.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 
@@ -18,7 +17,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("study")
     def study(
-        decks: Optional[List[str]] = typer.Argument(
+        decks: list[str] | None = typer.Argument(
             None, metavar="[DECK]...", help="Deck ids or paths to deck files (default: every deck)."),
     ) -> None:
         """Study now: due cards first, then new ones, in a full-screen session."""

@@ -16,6 +16,7 @@ import sys
 import textwrap
 import threading
 import time
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -168,7 +169,7 @@ RESTORER = textwrap.dedent(
 
 def _big_collection(db: Path, home: Path, reviews: int) -> None:
     os.environ["QUIZAPP_HOME"] = str(home)
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from quizapp.core.decks.model import Card, Deck, Kind
     from quizapp.core.rating import Rating
@@ -177,7 +178,7 @@ def _big_collection(db: Path, home: Path, reviews: int) -> None:
 
     deck = Deck(id="big", title="Big", cards=tuple(
         Card(deck="big", id=f"c{i}", kind=Kind.SHAPE, prompt="p" * 200, ask="x") for i in range(2000)))
-    base = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    base = datetime(2026, 1, 1, tzinfo=UTC)
     with Store.open(f"sqlite:///{db}", settings=Settings(), backups=False) as store:
         store.sync_cards([deck], base)
         store.record_reviews(ReviewInput(("big", f"c{i % 2000}"), Rating(3), base + timedelta(minutes=i))

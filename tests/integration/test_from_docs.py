@@ -7,7 +7,6 @@ whose expect is what the code gives, random ones are skipped, and the deck passe
 
 from __future__ import annotations
 
-
 import pytest
 from typer.testing import CliRunner
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -14,7 +14,7 @@ from quizapp.core.storage import doctor
 from quizapp.core.storage.store import ReviewInput, Store
 
 pytestmark = pytest.mark.slow
-START = datetime(2025, 1, 1, tzinfo=timezone.utc)
+START = datetime(2025, 1, 1, tzinfo=UTC)
 
 
 def test_replaying_a_100k_review_log_gives_every_stored_state(tmp_path, monkeypatch):

@@ -8,7 +8,7 @@ them. Everything else (catalog, store, grader, session) is real.
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -54,7 +54,7 @@ OUTCOMES = {
     "sum(range(10))": Outcome.failure("time limit of 5 s exceeded"),
 }
 
-NOW = datetime(2026, 11, 29, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 
 
 class FakeEngine:
@@ -66,7 +66,7 @@ class FakeEngine:
         self.jobs: list[object] = []
         self.gate: threading.Event | None = None
 
-    def start(self) -> "FakeEngine":
+    def start(self) -> FakeEngine:
         self.started = True
         return self
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from textual.widgets import DataTable, Label, ProgressBar
 
@@ -11,7 +11,7 @@ from quizapp.core.decks.registry import load_catalog
 from quizapp.core.storage.store import Store
 
 SIZE = (80, 24)
-NOW = datetime(2026, 11, 29, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 
 
 class Clock:
@@ -22,7 +22,7 @@ class Clock:
 class FakeEngine:
     """No card runs in these tests: the engine only has to start and close."""
 
-    def start(self) -> "FakeEngine":
+    def start(self) -> FakeEngine:
         return self
 
     def close(self) -> None:

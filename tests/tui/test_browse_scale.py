@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 import threading
+from datetime import UTC, datetime
 
 import pytest
 from textual.widgets import DataTable, Input
@@ -14,11 +13,11 @@ from quizapp.core.storage.store import Store
 from quizapp.tui.screens import browse
 
 SIZE = (80, 24)
-NOW = datetime(2026, 11, 29, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 
 
 class FakeEngine:
-    def start(self) -> "FakeEngine":
+    def start(self) -> FakeEngine:
         return self
 
     def close(self) -> None:

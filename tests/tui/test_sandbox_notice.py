@@ -5,11 +5,10 @@ from __future__ import annotations
 import asyncio
 
 
-
 class FakeEngine:
     """Starts and closes; these tests never run a card."""
 
-    def start(self) -> "FakeEngine":
+    def start(self) -> FakeEngine:
         return self
 
     def close(self) -> None:

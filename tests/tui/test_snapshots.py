@@ -125,7 +125,7 @@ STAGES = {"concept": concept, "question": question, "verdict_end": verdict_end, 
 
 
 class SnapEngine:
-    def start(self) -> "SnapEngine":
+    def start(self) -> SnapEngine:
         return self
 
     def run(self, job, limits=None) -> Outcome:  # noqa: ANN001

@@ -10,7 +10,6 @@ import threading
 
 from rich.console import Console
 from textual import events
-
 from textual.widgets import Input, LoadingIndicator, Static
 
 from quizapp.core.rating import Rating

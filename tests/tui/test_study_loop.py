@@ -72,7 +72,7 @@ class Engine:
     def __init__(self) -> None:
         self.jobs: list[object] = []
 
-    def start(self) -> "Engine":
+    def start(self) -> Engine:
         return self
 
     def run(self, job, limits=None) -> Outcome:  # noqa: ANN001

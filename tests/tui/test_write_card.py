@@ -63,7 +63,7 @@ class WriteEngine:
     def __init__(self) -> None:
         self.jobs: list = []
 
-    def start(self) -> "WriteEngine":
+    def start(self) -> WriteEngine:
         return self
 
     def run(self, job, limits=None) -> Outcome:  # noqa: ANN001

@@ -17,7 +17,6 @@ from quizapp.core.decks.loader import load_deck
 from quizapp.core.export import apkg
 
 
-
 def test_the_new_deck_template_passes_deck_check(engine, tmp_path):
     made = new.create_deck("Template", folder=tmp_path)
     report = check_decks([load_deck(made.path)], engine)

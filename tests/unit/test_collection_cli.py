@@ -4,7 +4,7 @@ through the real CLI (Typer's runner). Each "device" is its own QUIZAPP_HOME (it
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from typer.testing import CliRunner
@@ -16,7 +16,7 @@ from quizapp.core.settings import Settings
 from quizapp.core.storage.store import Store
 from quizapp.core.storage.tables import card_states
 
-NOW = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 DECK = Deck(id="d", title="D", cards=tuple(Card(deck="d", id=f"c{i}", kind=Kind.SHAPE, prompt="p", ask="x")
                                            for i in range(3)))
 

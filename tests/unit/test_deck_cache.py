@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import pickle
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,7 +13,7 @@ from quizapp.core.decks import cache, loader
 from quizapp.core.decks.model import DeckLoadError
 from quizapp.core.decks.registry import load_catalog
 
-NOW = datetime(2026, 1, 5, 12, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 5, 12, tzinfo=UTC)
 
 
 def deck_text(deck_id: str, prompts: list[str]) -> str:

@@ -6,14 +6,12 @@ Hostile snippets are in tests/integration/test_hostile.py.
 
 from __future__ import annotations
 
-
 import pytest
 
 from quizapp.core.decks.model import Card, Kind
 from quizapp.core.execution.engine import Engine, Job, job_for
 from quizapp.core.execution.limits import Limits
 from quizapp.core.execution.outcome import Outcome
-
 
 
 def run(engine: Engine, ask: str, kind: str = "value", setup: str | None = None, **limits: float) -> Outcome:

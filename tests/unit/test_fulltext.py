@@ -6,7 +6,7 @@ Every test takes ``store_url``; tests/integration/test_postgres_perf.py runs thi
 from __future__ import annotations
 
 import random
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -18,7 +18,7 @@ from quizapp.core.settings import Settings
 from quizapp.core.storage import fulltext, migrations
 from quizapp.core.storage.store import Store
 
-NOW = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 # A small alphabet, so random queries hit often; with LIKE's wildcards, quotes and FTS5 syntax in it.
 ALPHABET = "abAB _%\"'*(){}:\\-.x"
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import keyword
-
 import ast
+import keyword
 
 import pytest
 from hypothesis import given

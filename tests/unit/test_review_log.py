@@ -11,6 +11,7 @@ import random
 from datetime import timedelta
 
 import pytest
+from test_store_basic import NOW, make_deck  # noqa: I001  (tests/unit is on sys.path)
 
 from quizapp.core.rating import Rating
 from quizapp.core.settings import Settings
@@ -18,8 +19,6 @@ from quizapp.core.storage import doctor, syncing
 from quizapp.core.storage.errors import StoreError
 from quizapp.core.storage.store import Store
 from quizapp.core.storage.tables import card_states, review_buckets, reviews
-
-from test_store_basic import NOW, make_deck  # noqa: I001  (tests/unit is on sys.path)
 
 SETTINGS = Settings(leech_threshold=3)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
@@ -11,7 +11,7 @@ from quizapp.core.scheduling import days
 from quizapp.core.scheduling.fsrs_bridge import CardState, Phase, format_interval, preview, retrievability, review
 from quizapp.core.settings import Settings
 
-NOW = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 NO_FUZZ = Settings(fuzz=False)
 
 
@@ -105,5 +105,5 @@ def test_study_day_starts_at_the_configured_local_hour():
     assert days.study_date(early, 0, PLUS2) == date(2026, 3, 10)
     assert days.day_start(early, 4, PLUS2) == datetime(2026, 3, 9, 4, 0, tzinfo=PLUS2)
     assert days.next_day_start(early, 4, PLUS2) == datetime(2026, 3, 10, 4, 0, tzinfo=PLUS2)
-    assert days.next_day_start(early, 4, PLUS2).tzinfo == timezone.utc
+    assert days.next_day_start(early, 4, PLUS2).tzinfo == UTC
     assert days.utc_offset_seconds(NOW, PLUS2) == 7200

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fsrs.scheduler import DEFAULT_PARAMETERS
@@ -18,7 +18,7 @@ from quizapp.core.settings import Settings
 from quizapp.core.storage.store import ReviewInput, Store
 
 DAY = 86400.0
-START = datetime(2025, 1, 1, tzinfo=timezone.utc)
+START = datetime(2025, 1, 1, tzinfo=UTC)
 
 
 def test_eligible_reviews_count_only_reviews_a_day_or_more_apart():

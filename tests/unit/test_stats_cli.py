@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from typer.testing import CliRunner
@@ -29,7 +29,7 @@ def reviewed(home):
     catalog = load_catalog()
     deck = next(iter(catalog.decks.values()))
     key = deck.cards[0].key
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with Store.open(settings=Settings()) as store:
         store.sync_cards(catalog.decks.values(), now)
         store.record_review(key, Rating.AGAIN, answer="(2, 3)", correct=False, duration_s=6, now=now)

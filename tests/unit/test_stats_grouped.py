@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from quizapp.core import stats
 from quizapp.core.decks.model import Card, Deck, Kind
@@ -11,7 +11,7 @@ from quizapp.core.rating import Rating
 from quizapp.core.settings import Settings
 from quizapp.core.storage.store import Store
 
-NOW = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 
 
 def test_grouped_new_cards_give_the_same_stats_as_a_card_by_card_walk(tmp_path, monkeypatch):

@@ -6,7 +6,7 @@ file against a real PostgreSQL server by overriding that one fixture.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -18,7 +18,7 @@ from quizapp.core.settings import Settings
 from quizapp.core.storage.errors import StoreError
 from quizapp.core.storage.store import Store
 
-NOW = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 
 
 def make_deck(deck_id: str, n: int, *, prompt: str = "What is the shape of x{i}?", tags: tuple[str, ...] = ()) -> Deck:

@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
+from test_store_basic import NOW, make_deck  # noqa: I001
+from test_store_migrations import V1_DDL
 
 from quizapp.core.decks.model import Deck
 from quizapp.core.rating import Rating
@@ -17,9 +19,6 @@ from quizapp.core.settings import Settings
 from quizapp.core.storage import backups, buckets, migrations, opening
 from quizapp.core.storage.errors import StoreDamaged, StoreDiskFull, StoreError, StoreReadOnly, describe
 from quizapp.core.storage.store import Store
-
-from test_store_basic import NOW, make_deck  # noqa: I001
-from test_store_migrations import V1_DDL
 
 SETTINGS = Settings(fuzz=False)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -15,7 +15,7 @@ from quizapp.core.storage import backups, migrations, tables
 from quizapp.core.storage.errors import StoreError
 from quizapp.core.storage.store import Store
 
-NOW = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 
 # The schema quizapp's first release (schema version 1) wrote, spelled out by hand, with some progress.
 V1_DDL = """

@@ -4,7 +4,7 @@ undoing every rating brings every card back exactly to where it started."""
 from __future__ import annotations
 
 import itertools
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -15,7 +15,7 @@ from quizapp.core.rating import Rating
 from quizapp.core.settings import Settings
 from quizapp.core.storage.store import Store
 
-START = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
+START = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 _deck_numbers = itertools.count()
 
 operation = st.one_of(

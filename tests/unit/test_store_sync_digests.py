@@ -5,7 +5,7 @@ The PostgreSQL suite (tests/integration/test_postgres_perf.py) runs this file ag
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -14,7 +14,7 @@ from quizapp.core.decks.model import Card, Deck, Kind
 from quizapp.core.settings import Settings
 from quizapp.core.storage.store import Store
 
-NOW = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 
 
 def deck(deck_id: str, prompts: list[str]) -> Deck:

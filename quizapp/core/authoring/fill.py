@@ -143,7 +143,7 @@ def render_expect(value: str, col: int) -> list[str]:
 
 def _eol_comment_col(card_map: object, key: str, line: int) -> int | None:
     """Where the end-of-line comment after ``key``'s value starts, when it is on ``line``."""
-    items = getattr(card_map, "ca").items.get(key)
+    items = card_map.ca.items.get(key)
     if not items or len(items) < 3 or items[2] is None:
         return None
     token = items[2]
@@ -162,7 +162,7 @@ class _Edit:
 
 def _edit_for(lines: list[str], card_map: object, value: str) -> _Edit:
     """The text edit that sets ``expect: value`` in one card's mapping."""
-    lc = getattr(card_map, "lc")
+    lc = card_map.lc
     if "expect" in card_map:  # type: ignore[operator]
         key_line, key_col = lc.key("expect")
         end = _value_end(lines, key_line, key_col)

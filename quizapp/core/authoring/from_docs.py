@@ -22,7 +22,7 @@ import doctest
 import io
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -367,7 +367,7 @@ def render_deck(result: FromDocsResult) -> str:
     yaml.width = 1 << 20
     yaml.indent(mapping=2, sequence=4, offset=2)
     out = io.StringIO()
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d")
     out.write(f"# Made by `quizapp deck from-docs {' '.join(result.names)}` on {stamp}.\n"
               "# Every `expect` is what the example really gave when run; edit freely.\n")
     yaml.dump(deck, out)

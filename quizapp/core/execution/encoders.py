@@ -14,7 +14,8 @@ is in ``quizapp/core/kinds/``.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 ValueEncoder = Callable[[Any], dict[str, Any]]  # the child's bounded tree encoder (child.Encoder)
 Shower = Callable[[Any], str]  # the child's bounded repr

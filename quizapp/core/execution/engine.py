@@ -18,10 +18,11 @@ import os
 import subprocess
 import sys
 import threading
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from quizapp.core import locations
 from quizapp.core.decks.model import Card
@@ -253,7 +254,7 @@ class Engine:
         self._closed = False
 
     # --- life cycle
-    def start(self) -> "Engine":
+    def start(self) -> Engine:
         """Start the worker in the background (returns at once); harmless when already started."""
         self._current()
         return self
@@ -284,7 +285,7 @@ class Engine:
         if worker is not None:
             worker.stop()
 
-    def __enter__(self) -> "Engine":
+    def __enter__(self) -> Engine:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -298,7 +299,7 @@ class Engine:
             pass
 
     # --- running
-    def submit(self, job: Job, limits: Limits | None = None) -> "Future[Outcome]":
+    def submit(self, job: Job, limits: Limits | None = None) -> Future[Outcome]:
         """Queue ``job``; the future resolves to its Outcome (never to an exception)."""
         future: Future[Outcome] = Future()
         limits = limits or self.limits

@@ -33,7 +33,7 @@ class Limits:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Limits":
+    def from_dict(cls, data: dict[str, Any]) -> Limits:
         return cls(
             wall_seconds=float(data.get("wall_seconds", cls.wall_seconds)),
             memory_mb=int(data.get("memory_mb", cls.memory_mb)),

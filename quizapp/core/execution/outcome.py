@@ -83,19 +83,19 @@ class Outcome:
         return json.dumps(asdict(self), allow_nan=False)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Outcome":
+    def from_dict(cls, data: dict[str, Any]) -> Outcome:
         data = dict(data)
         data["error_types"] = tuple(data.get("error_types") or ())
         known = {f for f in cls.__dataclass_fields__}
         return cls(**{k: v for k, v in data.items() if k in known})
 
     @classmethod
-    def from_json(cls, text: str) -> "Outcome":
+    def from_json(cls, text: str) -> Outcome:
         return cls.from_dict(json.loads(text))
 
     @classmethod
     def from_report(cls, report: Any, *, seconds: float, output_bytes: int = 65536,
-                    escaped: bool = False) -> "Outcome":
+                    escaped: bool = False) -> Outcome:
         """Build an Outcome from what a card's child (or the worker) sent, trusting nothing about it.
 
         The whole report is checked and its text made printable by ``reply.outcome_fields``; anything
@@ -111,5 +111,5 @@ class Outcome:
         return cls(seconds=seconds, **fields)
 
     @classmethod
-    def failure(cls, reason: str, *, stdout: str = "", seconds: float = 0.0) -> "Outcome":
+    def failure(cls, reason: str, *, stdout: str = "", seconds: float = 0.0) -> Outcome:
         return cls(status="failed", display=reason, reason=reason, stdout=stdout, seconds=seconds)

@@ -144,7 +144,7 @@ def _shown(value: Any, limit: int, what: str, *, multiline: bool = True, scale: 
     return printable(_text(value, limit, what, scale), multiline=multiline)
 
 
-def _name(value: Any, what: str, budget: "_Budget") -> str:
+def _name(value: Any, what: str, budget: _Budget) -> str:
     """A one-line name (type, dtype, field): bounded and printable."""
     return _shown(value, MAX_NAME, what, multiline=False, scale=budget.scale)
 

@@ -16,8 +16,8 @@ from __future__ import annotations
 import ctypes
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 _libc = ctypes.CDLL(None, use_errno=True)
 

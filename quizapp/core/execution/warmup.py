@@ -69,8 +69,10 @@ def warm_up() -> None:
     y = torch.ones(2, requires_grad=True)
     (y * 2).sum().backward()
     repr(y * 2)
-    from quizapp.core.execution import child  # noqa: F401 - its imports, paid once
-    from quizapp.core.execution import preload
+    from quizapp.core.execution import (
+        child,  # noqa: F401 - its imports, paid once
+        preload,
+    )
 
     preload.import_declared()  # what the cards of this run import lazily (see preload.py), paid once
 

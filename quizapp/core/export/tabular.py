@@ -18,7 +18,7 @@ import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -81,7 +81,7 @@ class ExportResult:
 def _iso(ts: float | None) -> str | None:
     if ts is None:
         return None
-    return datetime.fromtimestamp(ts, tz=timezone.utc).isoformat(timespec="milliseconds")
+    return datetime.fromtimestamp(ts, tz=UTC).isoformat(timespec="milliseconds")
 
 
 # Label tables instead of enum lookups: the export formats a million rows.
@@ -150,7 +150,7 @@ def review_records(store: Store) -> Iterator[dict[str, Any]]:
     """The JSON export's reviews: as the CSV rows, but ``reviewed_at`` to the microsecond, so an import
     elsewhere holds exactly the same log (and replays to exactly the same states)."""
     for r in store.iter_reviews():
-        at = datetime.fromtimestamp(r.reviewed_at, tz=timezone.utc).isoformat(timespec="microseconds")
+        at = datetime.fromtimestamp(r.reviewed_at, tz=UTC).isoformat(timespec="microseconds")
         yield dict(zip(REVIEW_FIELDS, _review_row(r, at)))
 
 

@@ -13,8 +13,9 @@ Nothing here imports torch: the worker's half of a kind is an encoder in
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Literal, Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from quizapp.core.decks.model import Card

@@ -7,14 +7,14 @@ computed from the ``now`` the caller passes in; the results are timezone-aware U
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 
 def require_utc(now: datetime) -> datetime:
     """``now`` as UTC; a naive datetime is a programming error (we never guess a time zone)."""
     if now.tzinfo is None:
         raise ValueError("datetimes must be timezone-aware (UTC)")
-    return now.astimezone(timezone.utc)
+    return now.astimezone(UTC)
 
 
 def _to_local(moment: datetime, tz: tzinfo | None) -> datetime:
@@ -26,7 +26,7 @@ def _to_local(moment: datetime, tz: tzinfo | None) -> datetime:
 def _local_start(day: date, hour: int, tz: tzinfo | None) -> datetime:
     naive = datetime.combine(day, time(hour=hour))
     local = naive.replace(tzinfo=tz) if tz is not None else naive.astimezone()
-    return local.astimezone(timezone.utc)
+    return local.astimezone(UTC)
 
 
 def study_date(moment: datetime, day_starts_at_hour: int = 4, tz: tzinfo | None = None) -> date:

@@ -23,7 +23,7 @@ import sys
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import fsrs
 from fsrs.scheduler import DEFAULT_PARAMETERS
@@ -108,7 +108,7 @@ def evaluate(parameters: Sequence[float], log: Iterable[LogEntry]) -> Evaluation
     for card_id, entries in _by_card(log).items():
         card = None
         for entry in entries[:MAX_SEQUENCE]:
-            when = datetime.fromtimestamp(entry.reviewed_at, tz=timezone.utc)
+            when = datetime.fromtimestamp(entry.reviewed_at, tz=UTC)
             if card is None:
                 card = fsrs.Card(card_id=card_id, due=when)
             elif card.last_review is not None and (when - card.last_review).days > 0:

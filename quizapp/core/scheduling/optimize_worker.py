@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def main() -> int:
@@ -33,7 +33,7 @@ def main() -> int:
         ReviewLog(
             card_id=int(card),
             rating=Rating(int(rating)),
-            review_datetime=datetime.fromtimestamp(float(ts), tz=timezone.utc),
+            review_datetime=datetime.fromtimestamp(float(ts), tz=UTC),
             review_duration=int(ms),
         )
         for card, rating, ts, ms in rows

@@ -14,7 +14,7 @@ import re
 import sqlite3
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from quizapp.core.storage.errors import StoreError
@@ -43,7 +43,7 @@ def list_backups(folder: Path) -> list[Backup]:
         m = _NAME.match(path.name)
         if not m:
             continue
-        created = datetime.strptime(m.group(1), "%Y%m%d-%H%M%S-%f").replace(tzinfo=timezone.utc)
+        created = datetime.strptime(m.group(1), "%Y%m%d-%H%M%S-%f").replace(tzinfo=UTC)
         found.append(Backup(path, created, m.group(2), path.stat().st_size))
     return sorted(found, key=lambda b: b.created, reverse=True)
 
@@ -51,7 +51,7 @@ def list_backups(folder: Path) -> list[Backup]:
 def create_backup(db_file: Path, folder: Path, reason: str, now: datetime) -> Path:
     """Snapshot ``db_file`` into ``folder`` (written to a temp name, then renamed: never half a backup)."""
     folder.mkdir(parents=True, exist_ok=True)
-    stamp = now.astimezone(timezone.utc).strftime("%Y%m%d-%H%M%S-%f")
+    stamp = now.astimezone(UTC).strftime("%Y%m%d-%H%M%S-%f")
     final = folder / f"quizapp-{stamp}-{reason}.sqlite3"
     tmp = folder / f".{final.name}.part"
     _copy_database(lambda: sqlite3.connect(str(db_file), timeout=15), tmp, final,
@@ -136,7 +136,7 @@ def restore_backup(backup: Path, db_file: Path, folder: Path, now: datetime) -> 
         try:
             kept = create_backup(db_file, folder, "pre-restore", now)
         except StoreError:
-            stamp = now.astimezone(timezone.utc).strftime("%Y%m%d-%H%M%S")
+            stamp = now.astimezone(UTC).strftime("%Y%m%d-%H%M%S")
             kept = db_file.with_name(f"{db_file.name}.broken-{stamp}")
             os.replace(db_file, kept)
             for suffix in ("-wal", "-shm", "-journal"):

@@ -8,7 +8,7 @@ own UTC offset (zoneinfo), so a daylight-saving change never moves a review into
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timezone, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 import sqlalchemy as sa
@@ -88,7 +88,7 @@ def rebuild(conn: Connection, learner: str) -> None:
 
 
 def local_offset(stamp: float, tz: tzinfo | None) -> float:
-    moment = datetime.fromtimestamp(stamp, tz=timezone.utc)
+    moment = datetime.fromtimestamp(stamp, tz=UTC)
     local = moment.astimezone(tz) if tz is not None else moment.astimezone()
     offset = local.utcoffset()
     return offset.total_seconds() if offset else 0.0

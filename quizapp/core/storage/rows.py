@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from quizapp.core.scheduling.days import require_utc
@@ -19,7 +19,7 @@ def ts(moment: datetime | None) -> float | None:
 
 
 def dt(stamp: float | None) -> datetime | None:
-    return None if stamp is None else datetime.fromtimestamp(stamp, tz=timezone.utc)
+    return None if stamp is None else datetime.fromtimestamp(stamp, tz=UTC)
 
 
 def state_of(row: Mapping[str, Any]) -> CardState:
@@ -72,7 +72,7 @@ def card_info(row: Mapping[str, Any]) -> CardInfo:
         suspended=bool(row["suspended"]),
         leech=bool(row["leech"]),
         buried_until=dt(row["buried_until"]),
-        added_at=dt(row["added_at"]) or datetime.fromtimestamp(0, tz=timezone.utc),
+        added_at=dt(row["added_at"]) or datetime.fromtimestamp(0, tz=UTC),
     )
 
 

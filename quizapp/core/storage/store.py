@@ -16,7 +16,7 @@ locks the learner's row of the card it changes. Lock and busy errors are retried
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
@@ -91,7 +91,7 @@ class Store:
         """
         url = url or locations.db_url()
         settings = settings if settings is not None else settings_mod.load()
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         learner = learner or locations.learner()
         device = device or locations.device_id()
         backups_dir = locations.backups_dir()
@@ -174,7 +174,7 @@ class Store:
             raise StoreError(
                 f"{self._where()} is not a SQLite file: back a server database up with its own tools (pg_dump)"
             )
-        path = backups_mod.create_backup(self.db_file, self.backups_dir, reason, now or datetime.now(timezone.utc))
+        path = backups_mod.create_backup(self.db_file, self.backups_dir, reason, now or datetime.now(UTC))
         backups_mod.prune(self.backups_dir, self.settings.backups_to_keep)
         return path
 
@@ -414,7 +414,7 @@ class Store:
         Never conflicts, never drops a review, idempotent. Returns how many were new here."""
         from quizapp.core.storage import merging
 
-        return merging.merge(self, records, (now or datetime.now(timezone.utc)).timestamp())
+        return merging.merge(self, records, (now or datetime.now(UTC)).timestamp())
 
     def mark_shared(self, review_ids: Iterable[str]) -> None:
         """Record that these reviews left this collection (after which undo refuses them)."""

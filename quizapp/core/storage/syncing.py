@@ -16,7 +16,7 @@ import json
 import os
 import tempfile
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +25,8 @@ import sqlalchemy as sa
 from quizapp.core import locations
 from quizapp.core import settings as settings_mod
 from quizapp.core.storage.errors import StoreError
-from quizapp.core.storage.streams import ReviewRecord
 from quizapp.core.storage.store import Store
+from quizapp.core.storage.streams import ReviewRecord
 from quizapp.core.storage.tables import meta
 
 REVIEWS_SUFFIX = ".reviews.jsonl"
@@ -140,7 +140,7 @@ def _settle(store: Store, candidates: list[tuple[float, str, dict[str, Any]]]) -
         store.settings = _adopt_settings(newest[2], newest[0])
     except settings_mod.SettingsError as exc:
         return f"settings from device {newest[1][:8]} ignored ({exc})"
-    when = datetime.fromtimestamp(newest[0], tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    when = datetime.fromtimestamp(newest[0], tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
     return f"settings: took device {newest[1][:8]}'s, changed {when} (last writer wins)"
 
 

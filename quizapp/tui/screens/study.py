@@ -39,8 +39,8 @@ from quizapp.core.execution.outcome import Outcome
 from quizapp.core.rating import Rating
 from quizapp.tui import format as fmt
 from quizapp.tui.screens.study_actions import CardActions
-from quizapp.tui.screens.study_grading import Grading
 from quizapp.tui.screens.study_dialogs import ConceptScreen, concept_renderable
+from quizapp.tui.screens.study_grading import Grading
 from quizapp.tui.widgets.answer_input import AnswerInput, placeholder_for
 from quizapp.tui.widgets.code_editor import WriteStage, shown_setup, variants_note
 from quizapp.tui.widgets.code_editor import writes_code as _writes
