@@ -73,3 +73,14 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     """One warm engine per test module (10 s per card: generous on a busy machine)."""
     with running_engine(tmp_path_factory.mktemp("home"), Limits(wall_seconds=10)) as eng:
         yield eng
+
+
+# Fixtures that start the real sandboxed worker (torch imported in a separate process): a test that
+# asks for one is slow by nature, and `-m "not slow"` (make fast) leaves it out.
+_WORKER_FIXTURES = {"engine", "engine_factory"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if _WORKER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

@@ -155,7 +155,7 @@ def test_two_processes_writing_at_once_lose_nothing_and_never_see_locked(tmp_pat
         for seed in (1, 2)
     ]
     outputs = [p.communicate(timeout=300) for p in procs]
-    for proc, (out, err) in zip(procs, outputs):
+    for proc, (out, err) in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, err
         assert "locked" not in err.lower()
         assert out.strip().endswith("done")

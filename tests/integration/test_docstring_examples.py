@@ -169,7 +169,7 @@ def changed(want: str) -> str | None:
 
 def test_printed_output_is_accepted(examples: list[dict], outcomes: list) -> None:
     problems = []
-    for example, outcome in zip(examples, outcomes):
+    for example, outcome in zip(examples, outcomes, strict=True):
         assert outcome.ok, f"{example['name']}: {example['ask']} -> {outcome.display}"
         verdict = grade("value", outcome, example["want"])
         if not verdict.correct:
@@ -180,7 +180,7 @@ def test_printed_output_is_accepted(examples: list[dict], outcomes: list) -> Non
 def test_changed_output_is_rejected(examples: list[dict], outcomes: list) -> None:
     problems = []
     checked = 0
-    for example, outcome in zip(examples, outcomes):
+    for example, outcome in zip(examples, outcomes, strict=True):
         wrong = changed(example["want"])
         if wrong is None:
             continue
@@ -244,7 +244,7 @@ def test_the_engines_own_display_is_a_right_answer(tmp_path_factory: pytest.Temp
         else:
             os.environ["QUIZAPP_HOME"] = old
     problems = []
-    for (kind, _, ask), outcome in zip(DISPLAYED, outcomes):
+    for (kind, _, ask), outcome in zip(DISPLAYED, outcomes, strict=True):
         assert not outcome.failed, f"{ask}: {outcome.reason}"
         shown = outcome.display if outcome.ok else outcome.error_type
         verdict = grade(kind, outcome, shown)

@@ -241,7 +241,7 @@ def test_the_documented_shape_notations_parse_as_documented() -> None:
     rows = [line for line in table.splitlines() if line.startswith("| `")]
     assert len(rows) == 7
     expected = [(2, 3), (2, 3), (2, 3), (2, 3), (2, 3), (7,), ()]
-    for row, dims in zip(rows, expected):
+    for row, dims in zip(rows, expected, strict=True):
         for written in re.findall(r"`([^`]+)`", row.split("|")[1]):
             assert parse_answer("shape", written) == Shape(dims), written
 

@@ -51,7 +51,7 @@ def read_package(path: Path) -> tuple[list[dict], dict[int, str]]:
         notes = []
         for note_id, guid, mid, tags, flds in conn.execute("select id, guid, mid, tags, flds from notes"):
             names = [f["name"] for f in models[str(mid)]["flds"]]
-            note = dict(zip(names, flds.split("\x1f")))
+            note = dict(zip(names, flds.split("\x1f"), strict=True))
             did = conn.execute("select did from cards where nid = ?", (note_id,)).fetchone()[0]
             note.update(guid=guid, tags=tags.split(), deck=deck_names[did])
             notes.append(note)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlite3
 import zipfile
 
+import pytest
 from typer.testing import CliRunner
 
 from quizapp.core.authoring import fill, new
@@ -59,6 +60,7 @@ def test_fill_replaces_a_wrong_expect_only_with_the_flag(engine, tmp_path):
     assert check_decks([load_deck(path)], engine).exit_code == 0
 
 
+@pytest.mark.slow  # runs the real worker through the CLI
 def test_cli_fill_without_a_terminal_shows_the_diff_and_writes_nothing(tmp_path, monkeypatch):
     monkeypatch.setenv("QUIZAPP_HOME", str(tmp_path))
     from quizapp.cli.main import app

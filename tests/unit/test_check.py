@@ -146,6 +146,7 @@ def quizapp(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
                           env=env, timeout=300)
 
 
+@pytest.mark.slow  # runs the real worker through the CLI
 def test_cli_json_and_exit_status_1_for_a_failed_card(home: Path, tmp_path: Path) -> None:
     deck = tmp_path / "demo.yaml"
     deck.write_text(DECK)
@@ -157,6 +158,7 @@ def test_cli_json_and_exit_status_1_for_a_failed_card(home: Path, tmp_path: Path
     assert "Traceback" not in proc.stderr
 
 
+@pytest.mark.slow  # runs the real worker through the CLI
 def test_cli_exit_0_and_a_summary_for_people(home: Path, tmp_path: Path) -> None:
     deck = tmp_path / "fine.yaml"
     deck.write_text(textwrap.dedent("""
@@ -171,6 +173,7 @@ def test_cli_exit_0_and_a_summary_for_people(home: Path, tmp_path: Path) -> None
     assert "ok" in proc.stdout and "slowest cards" in proc.stdout and "fine/a" in proc.stdout
 
 
+@pytest.mark.slow  # runs the real worker through the CLI
 def test_cli_broken_deck_exits_2_with_one_line_per_problem(home: Path, tmp_path: Path) -> None:
     broken = tmp_path / "broken.yaml"
     broken.write_text("deck: broken\ntitle: Broken\ncards:\n  - id: a\n    kind: shape\n    ask: x\n    expcet: (1,)\n")
@@ -192,6 +195,7 @@ def test_cli_deck_list(home: Path, tmp_path: Path) -> None:
     assert rows["demo"]["cards"] == 6 and rows["demo"]["recall"] == 1 and rows["demo"]["executable"] == 5
 
 
+@pytest.mark.slow  # runs the real worker through the CLI
 def test_cli_shows_each_mismatch_with_expected_actual_and_why(home: Path, tmp_path: Path) -> None:
     pytest.importorskip("quizapp.core.grading.verdict")
     deck = tmp_path / "wrong.yaml"
@@ -216,6 +220,7 @@ def test_cli_shows_each_mismatch_with_expected_actual_and_why(home: Path, tmp_pa
     assert card["reason"] and data["summary"]["mismatch"] == 1
 
 
+@pytest.mark.slow  # runs the real worker through the CLI
 def test_cli_unknown_deck_id_and_broken_deck_in_list(home: Path, tmp_path: Path) -> None:
     unknown = quizapp(home, "deck", "check", "no-such-deck")
     assert unknown.returncode == 2

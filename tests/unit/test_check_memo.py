@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from quizapp.core.check import OutcomeMemo, check_decks, preload_for
 from quizapp.core.decks.loader import parse_deck
 from quizapp.core.execution import preload
@@ -88,6 +90,7 @@ def test_preload_is_chosen_from_the_cards_and_the_declaration(monkeypatch):
     assert preload.import_declared() == ["json"]
 
 
+@pytest.mark.slow  # starts the real worker
 def test_the_worker_imports_the_preloaded_modules(engine_factory, tmp_path: Path):
     from quizapp.core.execution.engine import Job
 

@@ -15,6 +15,8 @@ import pytest
 
 from quizapp.core.decks.torchver import installed_torch_version
 
+pytestmark = pytest.mark.slow  # runs deck check under another interpreter
+
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "check_torch_versions.py"
 
 DECK = textwrap.dedent("""\

@@ -42,6 +42,7 @@ def test_an_unusable_time_limit_is_one_clear_error(monkeypatch: pytest.MonkeyPat
         user_limits()
 
 
+@pytest.mark.slow  # runs the real worker through the CLI
 def test_deck_check_kills_a_card_at_the_users_time_limit(home: Path, tmp_path: Path) -> None:
     deck = tmp_path / "slow.yaml"
     deck.write_text(

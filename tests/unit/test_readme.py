@@ -20,7 +20,18 @@ def test_the_quick_start_is_exactly_two_commands() -> None:
     assert len(commands) == 2, commands
     install_and_launch, install_and_test = commands
     assert "torch==2.13.0" in install_and_launch and install_and_launch.endswith("quizapp")
-    assert '".[dev]"' in install_and_test and "pytest" in install_and_test
+    assert '".[dev]"' in install_and_test and install_and_test.endswith("make check")
+
+
+def test_make_check_runs_every_gate() -> None:
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    check = re.search(r"^check:(.*)$", makefile, flags=re.M)
+    assert check, "the Makefile has a check target"
+    steps = check.group(1).split()
+    bodies = {name: re.search(rf"^{name}:.*\n\t(.+)$", makefile, flags=re.M) for name in steps}
+    commands = " ".join(body.group(1) for body in bodies.values() if body)
+    for tool in ("ruff check", "mypy", "lint-imports", "pytest"):
+        assert tool in commands, f"make check does not run {tool}"
 
 
 def test_ci_runs_the_readmes_test_command_verbatim() -> None:

@@ -104,6 +104,7 @@ def test_too_little_history_says_how_much_more_is_needed(home):
 
 
 @pytest.mark.slow
+@pytest.mark.slow  # fits FSRS in the optimizer's own child process (imports torch)
 def test_optimize_fits_in_a_child_process_and_saves_on_yes(home):
     # fsrs's optimizer needs pandas and tqdm besides torch (the "fsrs[optimizer]" extra).
     pytest.importorskip("pandas", reason="fsrs's optimizer needs pandas: pip install 'fsrs[optimizer]'")

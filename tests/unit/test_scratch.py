@@ -11,7 +11,7 @@ from quizapp.core.execution import scratch
 def deep_tree(root: Path, depth: int) -> None:
     root.mkdir()
     fd = os.open(root, os.O_RDONLY)
-    for i in range(depth):
+    for _i in range(depth):
         (Path(f"/proc/self/fd/{fd}") / "f").write_text("x")
         os.mkdir("d", dir_fd=fd)
         inner = os.open("d", os.O_RDONLY, dir_fd=fd)

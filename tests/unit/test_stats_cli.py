@@ -82,6 +82,7 @@ def test_export_deck_arguments_are_for_apkg_only(home):
     assert result.exit_code == 2 and "apkg" in result.output
 
 
+@pytest.mark.slow  # runs the real worker through the CLI
 def test_export_apkg_writes_an_anki_package_of_the_chosen_deck(home):
     import zipfile
 

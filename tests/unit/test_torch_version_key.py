@@ -198,6 +198,7 @@ def test_the_default_compares_with_the_installed_torch() -> None:
     assert report.cards[0].status == "skipped" and installed in (report.cards[0].reason or "")
 
 
+@pytest.mark.slow  # runs the real worker through the CLI
 def test_cli_reports_skipped_cards_in_json_and_for_people(tmp_path: Path) -> None:
     # new-only expects 3 for 1 + 1: run, it would be a mismatch; excluded, it is skipped and the exit is 0.
     path = tmp_path / "versions.yaml"
