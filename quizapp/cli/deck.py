@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -21,6 +21,7 @@ from quizapp.core.kinds import registry as kinds
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.progress import Progress
 
     from quizapp.core.check import CheckReport, OutcomeMemo
     from quizapp.core.execution.engine import Engine
@@ -173,25 +174,24 @@ def _indent(text: str, width: int) -> str:
 class _progress:
     """A rich progress bar on stderr (only for a terminal); a no-op callback otherwise."""
 
-    def __init__(self, console: object, enabled: bool) -> None:
+    def __init__(self, console: Console, enabled: bool) -> None:
         self.console = console
         self.enabled = enabled
-        self.bar = None
-        self.task = None
+        self.bar: Progress | None = None
 
-    def __enter__(self):  # type: ignore[no-untyped-def]
+    def __enter__(self) -> Callable[[Any, int, int], None]:
         if not self.enabled:
             return lambda check, done, total: None
         from rich.markup import escape as escape_markup
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-        self.bar = Progress(TextColumn("checking"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                            TextColumn("{task.description}"), console=self.console, transient=True)
-        self.bar.start()
-        self.task = self.bar.add_task("", total=None)
+        bar = self.bar = Progress(TextColumn("checking"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                                  TextColumn("{task.description}"), console=self.console, transient=True)
+        bar.start()
+        task = bar.add_task("", total=None)
 
-        def advance(check, done: int, total: int) -> None:  # type: ignore[no-untyped-def]
-            self.bar.update(self.task, completed=done, total=total, description=escape_markup(_printable(check.label)))
+        def advance(check: Any, done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total, description=escape_markup(_printable(check.label)))
 
         return advance
 
@@ -233,7 +233,7 @@ def list_command(
 
     # Summaries, not decks: a cached file's cards are never built just to be counted.
     summaries, problems = list_decks(paths or [])
-    rows = []
+    rows: list[dict[str, Any]] = []
     for deck in summaries:
         origin = "bundled" if deck.bundled else (str(deck.source) if deck.source else "")
         rows.append({"deck": deck.id, "title": deck.title, "cards": deck.cards,

@@ -48,13 +48,13 @@ def tidy_command(command: Any, ctx: typer.Context) -> None:
 class QuizGroup(TyperGroup):
     """A Typer group whose commands' help shows no type names (see the module docstring)."""
 
-    def get_command(self, ctx: typer.Context, cmd_name: str) -> Any:
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
         command = super().get_command(ctx, cmd_name)
         if command is not None:
             tidy_command(command, ctx)
         return command
 
-    def get_params(self, ctx: typer.Context) -> Any:
+    def get_params(self, ctx: Any) -> Any:
         params = super().get_params(ctx)
         for param in params:
             tidy(param)

@@ -105,9 +105,12 @@ def stats(
 
 
 def export(
-    fmt: ExportFormat = typer.Option(..., "--format", "-f", help="csv, json, or apkg (an Anki package of the decks)."),
-    output: Path = typer.Option(..., "-o", "--output", metavar="FILE", help="File to write (csv also writes FILE-cards.csv)."),
-    decks: list[str] | None = typer.Argument(None, metavar="DECK", help="apkg only: deck ids or files (default: all decks)."),
+    fmt: ExportFormat = typer.Option(
+        ..., "--format", "-f", help="csv, json, or apkg (an Anki package of the decks)."),
+    output: Path = typer.Option(
+        ..., "-o", "--output", metavar="FILE", help="File to write (csv also writes FILE-cards.csv)."),
+    decks: list[str] | None = typer.Argument(
+        None, metavar="DECK", help="apkg only: deck ids or files (default: all decks)."),
 ) -> None:
     """Export the review log and card states (csv, json), or the decks as an Anki package (apkg)."""
     from quizapp.core.export import tabular
