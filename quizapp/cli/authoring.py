@@ -120,7 +120,7 @@ def fill_command(
 
 def from_docs_command(
     names: list[str] = typer.Argument(
-        ..., metavar="NAME...", help="Importable objects, e.g. torch.cumsum torch.gather."),
+        ..., metavar="NAME", help="Importable objects, e.g. torch.cumsum torch.gather."),
     output: Path | None = typer.Option(None, "-o", "--output", metavar="FILE",
                                           help="Deck file to write (default: <decks folder>/<deck id>.yaml)."),
     timeout: float | None = typer.Option(None, "--timeout", min=0.1, metavar="SECONDS",

@@ -56,7 +56,7 @@ def root_callback(
     made = Root.from_environment(db=db, learner=learner, verbose=verbose)
     use_root(made, ctx)
     logs.setup(made.paths.log_dir, verbose=verbose)
-    logs.log.info("%s: quizapp %s", logs.describe_platform(), ctx.invoked_subcommand or "(home screen)")
+    logs.log.info("start: %s; command: %s", logs.describe_platform(), ctx.invoked_subcommand or "(home screen)")
     logs.log.debug("database %s; settings %s", logs.redact(made.paths.db_url), made.paths.settings_path)
     if ctx.invoked_subcommand is None:
         from quizapp.cli.study import open_home
