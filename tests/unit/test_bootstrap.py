@@ -63,7 +63,7 @@ def test_settings_are_loaded_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 
     monkeypatch.setattr(settings_mod, "load", counting)
     root = Root.from_environment(environ={"QUIZAPP_HOME": str(tmp_path)})
-    root.settings
+    assert root.settings.new_per_day == Settings().new_per_day
     root.limits()
     with root.open_store(backups=False):
         pass
