@@ -1,24 +1,26 @@
-"""CLI commands for deck authors and for taking progress along.
+"""CLI commands for deck authors: ``deck new``, ``deck fill`` and ``deck from-docs``.
 
-``deck new``, ``deck fill`` and ``deck from-docs`` join the ``deck`` group (``quizapp.cli.deck.deck_app``);
-``report`` is a top-level command. Every problem a user can fix is one line on stderr with exit status 2.
+They join the ``deck`` group (``quizapp.cli.deck.deck_app``). Every problem a user can fix is one line on
+stderr with exit status 2.
 """
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from quizapp.cli.progress import _fail  # one way to say "quizapp: <problem>" and exit 2
+from quizapp.cli.common import fail, guarded, root
 
-
-def _engine(timeout: float | None):  # type: ignore[no-untyped-def]
+if TYPE_CHECKING:
     from quizapp.core.execution.engine import Engine
-    from quizapp.core.execution.limits import user_limits
 
-    return Engine(user_limits(timeout)).start()
+
+def _engine(timeout: float | None) -> Engine:
+    with guarded():  # an unreadable settings file is one line
+        return root().start_engine(timeout)
 
 
 def _print_diff(diff: str) -> None:
@@ -41,11 +43,11 @@ def new_command(
     from quizapp.core.authoring.new import DeckExistsError, create_deck
 
     try:
-        made = create_deck(name)
+        made = create_deck(name, folder=root().paths.user_decks_dir)
     except (DeckExistsError, ValueError) as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     except OSError as exc:
-        raise _fail(f"cannot write the deck: {exc.strerror or exc}: {exc.filename or ''}") from None
+        raise fail(f"cannot write the deck: {exc.strerror or exc}: {exc.filename or ''}") from None
     typer.echo(str(made.path))
     typer.echo(f"deck '{made.deck_id}' created; edit it, then: quizapp deck check --watch {made.path}", err=True)
 
@@ -69,16 +71,16 @@ def fill_command(
     from quizapp.core.authoring.fill import FillError, plan_fill, write_plan
 
     if path.is_dir():
-        raise _fail(f"{path} is a folder; `deck fill` takes one deck file")
+        raise fail(f"{path} is a folder; `deck fill` takes one deck file")
     if not path.is_file():
-        raise _fail(f"{path}: no such deck file")
+        raise fail(f"{path}: no such deck file")
     engine = _engine(timeout)
     try:
         plan = plan_fill(path, engine, overwrite_mismatches=overwrite_mismatches)
     except FillError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     except OSError as exc:
-        raise _fail(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise fail(f"cannot read {path}: {exc.strerror or exc}") from None
     finally:
         engine.close()
 
@@ -106,9 +108,9 @@ def fill_command(
     try:
         write_plan(plan)
     except FillError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     except OSError as exc:
-        raise _fail(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise fail(f"cannot write {path}: {exc.strerror or exc}") from None
     typer.echo(f"wrote {path} ({plan.summary()})")
     raise typer.Exit(1 if problems else 0)
 
@@ -117,8 +119,9 @@ def fill_command(
 
 
 def from_docs_command(
-    names: list[str] = typer.Argument(..., metavar="NAME...", help="Importable objects, e.g. torch.cumsum torch.gather."),
-    output: Path | None = typer.Option(None, "-o", "--output",
+    names: list[str] = typer.Argument(
+        ..., metavar="NAME", help="Importable objects, e.g. torch.cumsum torch.gather."),
+    output: Path | None = typer.Option(None, "-o", "--output", metavar="FILE",
                                           help="Deck file to write (default: <decks folder>/<deck id>.yaml)."),
     timeout: float | None = typer.Option(None, "--timeout", min=0.1, metavar="SECONDS",
                                             help="Time limit per example (default 5)."),
@@ -130,11 +133,11 @@ def from_docs_command(
 
     bad = [n for n in names if not from_docs.DOTTED_NAME.match(n)]
     if bad:
-        raise _fail(f"{bad[0]!r} is not a dotted Python name (like torch.cumsum)")
+        raise fail(f"{bad[0]!r} is not a dotted Python name (like torch.cumsum)")
     deck_id = None
     if output is not None:
         if output.exists():  # say so before spending time on the examples
-            raise _fail(f"{output} already exists; choose another file with -o")
+            raise fail(f"{output} already exists; choose another file with -o")
         deck_id = slug(output.stem) or None
     engine = _engine(timeout)
     try:
@@ -143,55 +146,28 @@ def from_docs_command(
         engine.close()
 
     for kept in result.kept:
-        typer.echo(f"kept     {kept.card_id}: {from_docs.one_line(kept.example.ask)} -> {from_docs.one_line(kept.expect)}")
+        ask, expect = from_docs.one_line(kept.example.ask), from_docs.one_line(kept.expect)
+        typer.echo(f"kept     {kept.card_id}: {ask} -> {expect}")
     for skipped in result.skipped:
         typer.echo(f"skipped  {skipped}")
     typer.echo(f"{len(result.kept)} examples kept, {len(result.skipped)} skipped")
     if not result.kept:
         typer.echo("no example reproduced, so no deck was written", err=True)
         raise typer.Exit(1)
-    path = output if output is not None else locations.ensure(locations.user_decks_dir()) / f"{result.deck_id}.yaml"
+    path = output if output is not None else locations.ensure(root().paths.user_decks_dir) / f"{result.deck_id}.yaml"
     try:
         from_docs.write_deck(result, path)
     except (from_docs.DeckFileExists, ValueError) as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     except OSError as exc:
-        raise _fail(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise fail(f"cannot write {path}: {exc.strerror or exc}") from None
     typer.echo(f"wrote {path}")
 
 
-# ------------------------------------------------------------------------------------------ report
-
-
-def report_command(
-    output: Path = typer.Option(..., "-o", "--output", help="The HTML file to write."),
-    for_class: bool = typer.Option(False, "--class", help="A teacher's report on every learner in the collection."),
-) -> None:
-    """Write a self-contained HTML progress report (charts, retention, forecast, mastery), readable offline."""
-    from quizapp.cli.progress import _guarded, _now, _open_store
-    from quizapp.core.export import class_report
-    from quizapp.core.export.report import write_report
-
-    with _guarded():
-        store = _open_store(read_only_ok=True)
-        try:
-            if for_class:
-                result = class_report.compute(store, _now())
-                class_report.write(result, output, _now())
-                for line in class_report.render_text(result):
-                    typer.echo(line)
-            else:
-                write_report(store, output, _now())
-        finally:
-            store.close()
-    typer.echo(f"wrote {output}")
-
-
 def register(app: typer.Typer) -> None:
-    """Add ``deck new/fill/from-docs`` to the ``deck`` group and ``report`` to the root app."""
+    """Add ``deck new/fill/from-docs`` to the ``deck`` group."""
     from quizapp.cli.deck import deck_app
 
     deck_app.command("new")(new_command)
     deck_app.command("fill")(fill_command)
     deck_app.command("from-docs")(from_docs_command)
-    app.command("report")(report_command)

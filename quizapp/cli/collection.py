@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from quizapp.cli.progress import _fail, _guarded, _open_store
+from quizapp.cli.common import fail, guarded, open_store
 
 
 def sync_command(
@@ -18,8 +18,8 @@ def sync_command(
     """Merge your reviews with a sync folder or a hub database; never conflicts, safe to repeat."""
     from quizapp.core.storage.syncing import sync
 
-    with _guarded():
-        store = _open_store()
+    with guarded():
+        store = open_store()
         try:
             result = sync(store, target)
         finally:
@@ -34,9 +34,9 @@ def import_command(
     from quizapp.core.storage.syncing import import_file
 
     if not file.is_file():
-        raise _fail(f"no file {file}")
-    with _guarded():
-        store = _open_store()
+        raise fail(f"no file {file}")
+    with guarded():
+        store = open_store()
         try:
             added = import_file(store, file)
         finally:
@@ -50,8 +50,8 @@ def doctor_command(
     """Check the collection: integrity, and card states and totals against the review log."""
     from quizapp.core.storage import doctor
 
-    with _guarded():
-        store = _open_store(sync=False)
+    with guarded():
+        store = open_store(sync=False)
         try:
             integrity = store.integrity_check()
             report = store.run_read(lambda conn: doctor.verify(conn, store.settings))
@@ -66,19 +66,20 @@ def doctor_command(
     if len(report.mismatched) > 20:
         typer.echo(f"  ... and {len(report.mismatched) - 20} more")
     typer.echo(f"card states: {len(report.mismatched)} differ from the review log")
-    typer.echo(f"review totals: {'differ for ' + ', '.join(report.bucket_learners) if report.bucket_learners else 'ok'}")
+    totals = "differ for " + ", ".join(report.bucket_learners) if report.bucket_learners else "ok"
+    typer.echo(f"review totals: {totals}")
     if report.rebuilt:
         typer.echo("rebuilt from the review log")
     elif not report.healthy and report.integrity == "ok":
         typer.echo("run `quizapp doctor --rebuild` to rebuild them from the review log")
     if report.integrity != "ok":
-        raise _fail("the database file is damaged: restore a backup with `quizapp restore`")
+        raise fail("the database file is damaged: restore a backup with `quizapp restore`")
 
 
 def learners_command() -> None:
     """List the learners in this collection (choose one with --learner or QUIZAPP_LEARNER)."""
-    with _guarded():
-        store = _open_store(sync=False)
+    with guarded():
+        store = open_store(sync=False)
         try:
             names, me = store.learners(), store.learner
         finally:

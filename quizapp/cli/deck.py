@@ -10,61 +10,40 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable
-from pathlib import Path
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from quizapp.core.decks.model import Deck, DeckLoadError, Problem
+from quizapp.cli.help import QuizGroup
+from quizapp.core.decks.model import Deck, Problem
 from quizapp.core.kinds import registry as kinds
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.progress import Progress
 
     from quizapp.core.check import CheckReport, OutcomeMemo
     from quizapp.core.execution.engine import Engine
 
-deck_app = typer.Typer(name="deck", help="Check, list and write decks.", no_args_is_help=True,
+deck_app = typer.Typer(name="deck", help="Check, list and write decks.", cls=QuizGroup, no_args_is_help=True,
                        add_completion=False, pretty_exceptions_enable=False)
 
 
 def register(app: typer.Typer) -> None:
     """Add the ``deck`` command group to the root app."""
+    deck_app.command("check")(check_command)
+    deck_app.command("list")(list_command)
     app.add_typer(deck_app, name="deck")
 
 
 def load_decks(names: Iterable[str]) -> tuple[list[Deck], list[Problem]]:
-    """The decks the user named (paths, folders or deck ids; all known decks when none), and the problems.
+    """The decks the user named (paths, folders or deck ids; all known decks when none), and the problems
+    (:func:`quizapp.core.decks.selection.load_named`: the one meaning of a deck name)."""
+    from quizapp.core.decks.selection import load_named
 
-    Paths load on their own, so a broken deck elsewhere (say in the user's folder) does not fail a
-    check of the one file an author is working on; the full catalog is loaded only to resolve ids.
-    """
-    from quizapp.core.decks.registry import load_catalog
-
-    names = list(names)
-    if not names:
-        catalog = load_catalog()
-        return list(catalog.decks.values()), list(catalog.problems)
-    decks: list[Deck] = []
-    problems: list[Problem] = []
-    full = None
-    for name in names:
-        if Path(name).expanduser().exists():
-            catalog = load_catalog([name], bundled=False, user=False)
-            decks += catalog.decks.values()
-            problems += catalog.problems
-            continue
-        if full is None:
-            full = load_catalog()
-        try:
-            decks += full.resolve(name)
-        except DeckLoadError as exc:
-            problems += exc.problems
-    unique: dict[str, Deck] = {}
-    for deck in decks:
-        unique.setdefault(deck.id, deck)
-    return list(unique.values()), problems
+    selection = load_named(names)
+    return selection.decks, selection.problems
 
 
 def run_check(paths: Iterable[str], *, as_json: bool = False, timeout: float | None = None,
@@ -195,25 +174,24 @@ def _indent(text: str, width: int) -> str:
 class _progress:
     """A rich progress bar on stderr (only for a terminal); a no-op callback otherwise."""
 
-    def __init__(self, console: object, enabled: bool) -> None:
+    def __init__(self, console: Console, enabled: bool) -> None:
         self.console = console
         self.enabled = enabled
-        self.bar = None
-        self.task = None
+        self.bar: Progress | None = None
 
-    def __enter__(self):  # type: ignore[no-untyped-def]
+    def __enter__(self) -> Callable[[Any, int, int], None]:
         if not self.enabled:
             return lambda check, done, total: None
         from rich.markup import escape as escape_markup
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-        self.bar = Progress(TextColumn("checking"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                            TextColumn("{task.description}"), console=self.console, transient=True)
-        self.bar.start()
-        self.task = self.bar.add_task("", total=None)
+        bar = self.bar = Progress(TextColumn("checking"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                                  TextColumn("{task.description}"), console=self.console, transient=True)
+        bar.start()
+        task = bar.add_task("", total=None)
 
-        def advance(check, done: int, total: int) -> None:  # type: ignore[no-untyped-def]
-            self.bar.update(self.task, completed=done, total=total, description=escape_markup(_printable(check.label)))
+        def advance(check: Any, done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total, description=escape_markup(_printable(check.label)))
 
         return advance
 
@@ -222,13 +200,13 @@ class _progress:
             self.bar.stop()
 
 
-@deck_app.command("check")
 def check_command(
     paths: list[str] | None = typer.Argument(
         None, metavar="PATH", help="Deck files, folders of decks, or deck ids (default: all known decks)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object (cards and summary) on stdout."),
     timeout: float | None = typer.Option(
-        None, "--timeout", min=0.1, metavar="SECONDS", help="Time limit per card (default: the card_time_limit_seconds setting, 5)."),
+        None, "--timeout", min=0.1, metavar="SECONDS",
+        help="Time limit per card (default: the card_time_limit_seconds setting, 5)."),
     watch: bool = typer.Option(False, "--watch", help="Check again on every save of the deck files (Ctrl-C stops)."),
 ) -> None:
     """Run every card and compare its outcome with its `expect`: exit 0 all ok, 1 mismatch/failed, 2 unloadable deck."""
@@ -246,7 +224,6 @@ def check_command(
     raise typer.Exit(run_check(paths or [], as_json=as_json, timeout=timeout))
 
 
-@deck_app.command("list")
 def list_command(
     paths: list[str] | None = typer.Argument(None, metavar="PATH", help="Also load these deck files or folders."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
@@ -256,7 +233,7 @@ def list_command(
 
     # Summaries, not decks: a cached file's cards are never built just to be counted.
     summaries, problems = list_decks(paths or [])
-    rows = []
+    rows: list[dict[str, Any]] = []
     for deck in summaries:
         origin = "bundled" if deck.bundled else (str(deck.source) if deck.source else "")
         rows.append({"deck": deck.id, "title": deck.title, "cards": deck.cards,

@@ -1,4 +1,4 @@
-"""CLI commands about progress: ``stats``, ``export``, ``optimize``, ``backup``, ``restore``.
+"""CLI commands about progress: ``stats``, ``export``, ``optimize``, ``backup``, ``restore``, ``report``.
 
 Every failure the user can act on (a damaged database, a bad settings file, too little history) is
 one line on stderr and exit status 2; nothing here prints a traceback.
@@ -8,77 +8,18 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 import typer
 
-from quizapp.core import locations
+from quizapp.cli.common import fail, guarded, now, open_store, root
 
 
-class ExportFormat(str, Enum):
+class ExportFormat(StrEnum):
     csv = "csv"
     json = "json"
     apkg = "apkg"
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"quizapp: {message}", err=True)
-    return typer.Exit(2)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-@contextmanager
-def _guarded() -> Iterator[None]:
-    """Turn the errors a user can fix into one line and exit status 2."""
-    from quizapp.core.settings import SettingsError
-    from quizapp.core.storage.errors import StoreError
-
-    try:
-        yield
-    except (StoreError, SettingsError) as exc:
-        raise _fail(str(exc)) from None
-    except OSError as exc:
-        raise _fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")) from None
-
-
-def _open_store(*, sync: bool = True, read_only_ok: bool = False):  # type: ignore[no-untyped-def]
-    """Open the collection; with ``sync``, register the catalog's cards first (text, deck order).
-
-    ``read_only_ok`` (stats, export, report): a collection that cannot be written is opened read-only
-    instead, without registering the cards (what the file holds is shown)."""
-    from quizapp.core.storage.errors import StoreReadOnly
-    from quizapp.core.storage.store import Store
-
-    try:
-        store = Store.open()
-    except StoreReadOnly:
-        if not read_only_ok:
-            raise
-        store = Store.open(read_only=True)
-        store.notices.append(f"{store.location} is read-only: showing it as it is")
-    for notice in store.notices:
-        typer.echo(f"quizapp: note: {notice}", err=True)
-    if sync and not store.read_only:
-        from quizapp.core.decks.registry import load_catalog, source_digests
-
-        try:
-            # Hashing the deck files is enough to know nothing changed since the last sync; only then
-            # is loading every deck (seconds for a big catalogue) skipped.
-            if not store.cards_synced(source_digests()):
-                catalog = load_catalog()
-                store.sync_cards(catalog.decks.values(), _now(), digests=catalog.digests)
-        except StoreReadOnly:
-            if not read_only_ok:
-                store.close()
-                raise
-    return store
 
 
 # ------------------------------------------------------------------------------------------ stats
@@ -147,10 +88,10 @@ def stats(
     """Show progress: reviews, retention, streak, due cards, per-deck mastery."""
     from quizapp.core import stats as stats_mod
 
-    with _guarded():
-        store = _open_store(read_only_ok=True)
+    with guarded():
+        store = open_store(read_only_ok=True)
         try:
-            result = stats_mod.compute(store, _now())
+            result = stats_mod.compute(store, now())
             location = store.location
         finally:
             store.close()
@@ -164,22 +105,25 @@ def stats(
 
 
 def export(
-    fmt: ExportFormat = typer.Option(..., "--format", "-f", help="csv, json, or apkg (an Anki package of the decks)."),
-    output: Path = typer.Option(..., "-o", "--output", help="File to write (csv also writes FILE-cards.csv)."),
-    decks: list[str] | None = typer.Argument(None, help="apkg only: deck ids or files (default: all decks)."),
+    fmt: ExportFormat = typer.Option(
+        ..., "--format", "-f", help="csv, json, or apkg (an Anki package of the decks)."),
+    output: Path = typer.Option(
+        ..., "-o", "--output", metavar="FILE", help="File to write (csv also writes FILE-cards.csv)."),
+    decks: list[str] | None = typer.Argument(
+        None, metavar="DECK", help="apkg only: deck ids or files (default: all decks)."),
 ) -> None:
     """Export the review log and card states (csv, json), or the decks as an Anki package (apkg)."""
     from quizapp.core.export import tabular
 
-    with _guarded():
+    with guarded():
         if fmt is ExportFormat.apkg:
             _export_apkg(output, decks or [])
             return
         if decks:
-            raise _fail("deck arguments only apply to --format apkg; csv and json export everything")
-        store = _open_store(read_only_ok=True)
+            raise fail("deck arguments only apply to --format apkg; csv and json export everything")
+        store = open_store(read_only_ok=True)
         try:
-            writer: Callable = tabular.write_csv if fmt is ExportFormat.csv else tabular.write_json
+            writer = tabular.write_csv if fmt is ExportFormat.csv else tabular.write_json
             result = writer(store, output)
         finally:
             store.close()
@@ -188,18 +132,16 @@ def export(
 
 
 def _export_apkg(output: Path, names: list[str]) -> None:
-    from quizapp.core.decks.model import DeckLoadError
     from quizapp.core.decks.registry import load_catalog
+    from quizapp.core.decks.selection import resolve_names
     from quizapp.core.export.apkg import write_apkg
 
     catalog = load_catalog()
     if names:
-        chosen = []
-        for name in names:
-            try:
-                chosen.extend(catalog.resolve(name))
-            except DeckLoadError as exc:
-                raise _fail(str(exc).splitlines()[0] if str(exc) else f"no deck {name!r}") from None
+        selection = resolve_names(catalog, names)
+        if selection.problems:
+            raise fail(str(selection.problems[0]))
+        chosen = selection.decks
     else:
         chosen = list(catalog.decks.values())
     typer.echo(f"running {sum(len(d.cards) for d in chosen)} cards for their outcomes...", err=True)
@@ -219,9 +161,10 @@ def optimize(
     from quizapp.core import settings as settings_mod
     from quizapp.core.scheduling import optimize as opt
 
-    with _guarded():
-        settings = settings_mod.load()
-        store = _open_store(sync=False)
+    made = root()
+    with guarded():
+        settings = made.settings
+        store = open_store(sync=False)
         try:
             log = opt.review_log((r.deck, r.card_id, r.reviewed_at, r.rating, r.duration_s)
                                  for r in store.iter_reviews())
@@ -247,12 +190,12 @@ def optimize(
         try:
             new = opt.fit(sample)
         except opt.OptimizeError as exc:
-            raise _fail(str(exc)) from None
+            raise fail(str(exc)) from None
         old = list(settings.fsrs_parameters or DEFAULT_PARAMETERS)
         before, after = opt.evaluate(old, sample), opt.evaluate(new, sample)
 
     typer.echo("\n  #   current      fitted")
-    for i, (a, b) in enumerate(zip(old, new)):
+    for i, (a, b) in enumerate(zip(old, new, strict=True)):
         typer.echo(f"{i:>3}  {a:>8.4f}  {b:>10.4f}{'  *' if abs(a - b) > 1e-4 else ''}")
     typer.echo(
         f"\nPrediction error on your history (log loss, lower is better): {before.log_loss:.4f} -> {after.log_loss:.4f}"
@@ -269,8 +212,10 @@ def optimize(
         if not typer.confirm("Save the fitted parameters?", default=True):
             typer.echo("Not saved.")
             raise typer.Exit(0)
-    with _guarded():
-        path = settings_mod.save(settings_mod.updated(settings, fsrs_parameters=tuple(new)))
+    with guarded():
+        fitted = settings_mod.updated(settings, fsrs_parameters=tuple(new))
+        path = settings_mod.save(fitted, made.paths.settings_path)
+        made.settings_saved(fitted)
     typer.echo(f"Saved to {path}; they apply from each card's next review.")
 
 
@@ -279,8 +224,8 @@ def optimize(
 
 def backup() -> None:
     """Back the collection up now (SQLite's online backup: safe while quizapp is running)."""
-    with _guarded():
-        store = _open_store(sync=False)
+    with guarded():
+        store = open_store(sync=False)
         try:
             path = store.backup()
         finally:
@@ -295,7 +240,8 @@ def restore(
     """List backups, or replace the collection with one (the current one is kept as a backup first)."""
     from quizapp.core.storage import backups as backups_mod
 
-    folder = locations.backups_dir()
+    paths = root().paths
+    folder = paths.backups_dir
     found = backups_mod.list_backups(folder)
     if name is None:
         if not found:
@@ -305,30 +251,57 @@ def restore(
         for b in found:
             typer.echo(f"  {b.describe()}")
         return
-    db_url = locations.db_url()
+    db_url = paths.db_url
     if not db_url.startswith("sqlite:///"):
-        raise _fail("restore works on a SQLite collection; restore a server database with its own tools")
+        raise fail("restore works on a SQLite collection; restore a server database with its own tools")
     db_file = Path(db_url[len("sqlite:///") :]).expanduser()
     candidate = Path(name).expanduser()
     if not candidate.exists():
         candidate = folder / name
     if not candidate.exists():
-        raise _fail(f"no backup {name!r}; `quizapp restore` lists them")
+        raise fail(f"no backup {name!r}; `quizapp restore` lists them")
     if not yes:
         if not sys.stdin.isatty():
-            raise _fail("restoring replaces your collection: run again with --yes to confirm")
+            raise fail("restoring replaces your collection: run again with --yes to confirm")
         typer.confirm(f"Replace {db_file} with {candidate.name}?", abort=True)
-    with _guarded():
-        kept = backups_mod.restore_backup(candidate, db_file, folder, _now())
+    with guarded():
+        kept = backups_mod.restore_backup(candidate, db_file, folder, now())
     typer.echo(
         f"restored {candidate.name} to {db_file}" + (f"; the previous collection is kept at {kept}" if kept else "")
     )
 
 
+# ------------------------------------------------------------------------------------------ report
+
+
+def report(
+    output: Path = typer.Option(..., "-o", "--output", metavar="FILE", help="The HTML file to write."),
+    for_class: bool = typer.Option(False, "--class", help="A teacher's report on every learner in the collection."),
+) -> None:
+    """Write a self-contained HTML progress report (charts, retention, forecast, mastery), readable offline."""
+    from quizapp.core.export import class_report
+    from quizapp.core.export.report import write_report
+
+    with guarded():
+        store = open_store(read_only_ok=True)
+        try:
+            if for_class:
+                result = class_report.compute(store, now())
+                class_report.write(result, output, now())
+                for line in class_report.render_text(result):
+                    typer.echo(line)
+            else:
+                write_report(store, output, now())
+        finally:
+            store.close()
+    typer.echo(f"wrote {output}")
+
+
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the root app."""
+    """Add this module's commands to the root app (``report`` last: it came after ``restore`` before)."""
     app.command("stats")(stats)
     app.command("export")(export)
     app.command("optimize")(optimize)
     app.command("backup")(backup)
     app.command("restore")(restore)
+    app.command("report")(report)

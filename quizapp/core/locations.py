@@ -2,20 +2,27 @@
 
 ``QUIZAPP_HOME`` (environment) moves everything; by default data lives in the platform's user data
 dir. ``QUIZAPP_DB`` overrides the database URL (any SQLAlchemy URL). ``QUIZAPP_CACHE`` moves the
-cache (rebuildable data, safe to delete: parsed decks).
+cache (rebuildable data, safe to delete: parsed decks). The log file goes to the platform's user log
+dir (``QUIZAPP_HOME/logs`` when QUIZAPP_HOME is set).
+
+Each function reads ``environ`` (default ``os.environ``) when called. The composition root
+(:mod:`quizapp.bootstrap`) reads them once into a :class:`Paths` and passes that on, so what a command
+uses is fixed when it starts.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 APP_NAME = "quizapp"
 
 
-def home() -> Path:
+def home(environ: Mapping[str, str] | None = None) -> Path:
     """The root of the user's quizapp data: decks, database, backups, settings."""
-    env = os.environ.get("QUIZAPP_HOME")
+    env = (os.environ if environ is None else environ).get("QUIZAPP_HOME")
     if env:
         return Path(env).expanduser()
     from platformdirs import user_data_path
@@ -28,24 +35,24 @@ def user_decks_dir() -> Path:
     return home() / "decks"
 
 
-def db_path() -> Path:
-    return home() / "quizapp.sqlite3"
+def db_path(environ: Mapping[str, str] | None = None) -> Path:
+    return home(environ) / "quizapp.sqlite3"
 
 
-def db_url() -> str:
+def db_url(environ: Mapping[str, str] | None = None) -> str:
     """The database URL: ``QUIZAPP_DB`` when set, else SQLite in :func:`home`."""
-    env = os.environ.get("QUIZAPP_DB")
+    env = (os.environ if environ is None else environ).get("QUIZAPP_DB")
     if env:
         return env
-    return f"sqlite:///{db_path()}"
+    return f"sqlite:///{db_path(environ)}"
 
 
 def backups_dir() -> Path:
     return home() / "backups"
 
 
-def settings_path() -> Path:
-    return home() / "settings.json"
+def settings_path(environ: Mapping[str, str] | None = None) -> Path:
+    return home(environ) / "settings.json"
 
 
 def scratch_root() -> Path:
@@ -67,6 +74,16 @@ def cache_dir() -> Path:
     return user_cache_path(APP_NAME, appauthor=False)
 
 
+def log_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """Where ``quizapp.log`` is written: ``QUIZAPP_HOME/logs`` when QUIZAPP_HOME is set (a redirected
+    home, as in tests, never writes the real log), else the platform's user log dir."""
+    if (os.environ if environ is None else environ).get("QUIZAPP_HOME"):
+        return home(environ) / "logs"
+    from platformdirs import user_log_path
+
+    return user_log_path(APP_NAME, appauthor=False)
+
+
 def bundled_decks_dir() -> Path:
     """The decks shipped with quizapp.
 
@@ -86,9 +103,9 @@ def ensure(path: Path) -> Path:
     return path
 
 
-def learner() -> str:
+def learner(environ: Mapping[str, str] | None = None) -> str:
     """Who is studying: ``QUIZAPP_LEARNER`` (or ``--learner``), else the OS user name."""
-    env = os.environ.get("QUIZAPP_LEARNER", "").strip()
+    env = (os.environ if environ is None else environ).get("QUIZAPP_LEARNER", "").strip()
     if env:
         return env
     import getpass
@@ -99,14 +116,14 @@ def learner() -> str:
         return "default"
 
 
-def device_id() -> str:
+def device_id(root: Path | None = None) -> str:
     """This installation's id, stamped on every review it records (sync keys its file on it).
 
-    Made once and kept in ``QUIZAPP_HOME/device-id``. A home that cannot be written gets an id
-    derived from the host name, stable across runs."""
+    Made once and kept in ``device-id`` in ``root`` (default :func:`home`). A home that cannot be
+    written gets an id derived from the host name, stable across runs."""
     import uuid
 
-    path = home() / "device-id"
+    path = (root if root is not None else home()) / "device-id"
     try:
         text = path.read_text(encoding="utf-8").strip()
         if text:
@@ -124,3 +141,30 @@ def device_id() -> str:
         import socket
 
         return str(uuid.uuid5(uuid.NAMESPACE_DNS, socket.gethostname()))
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Where one run of quizapp reads and writes, fixed when it starts (see :mod:`quizapp.bootstrap`)."""
+
+    home: Path
+    db_url: str
+    learner: str
+    settings_path: Path
+    log_dir: Path
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str], *, db: str | None = None,
+                     learner_name: str | None = None) -> Paths:
+        """Read ``environ`` once; an explicit ``db`` / ``learner_name`` (``--db``, ``--learner``) wins."""
+        return cls(home=home(environ), db_url=db or db_url(environ),
+                   learner=(learner_name or "").strip() or learner(environ),
+                   settings_path=settings_path(environ), log_dir=log_dir(environ))
+
+    @property
+    def backups_dir(self) -> Path:
+        return self.home / "backups"
+
+    @property
+    def user_decks_dir(self) -> Path:
+        return self.home / "decks"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
@@ -104,7 +105,7 @@ def _parameters_ok(parameters: tuple[float, ...] | None) -> bool:
     from fsrs.scheduler import LOWER_BOUNDS_PARAMETERS, UPPER_BOUNDS_PARAMETERS
 
     return len(parameters) == len(LOWER_BOUNDS_PARAMETERS) and all(
-        lo <= p <= hi for p, lo, hi in zip(parameters, LOWER_BOUNDS_PARAMETERS, UPPER_BOUNDS_PARAMETERS)
+        lo <= p <= hi for p, lo, hi in zip(parameters, LOWER_BOUNDS_PARAMETERS, UPPER_BOUNDS_PARAMETERS, strict=True)
     )
 
 
@@ -155,17 +156,19 @@ def _coerce(name: str, annotation: str, raw: Any) -> Any:
     raise SettingsError(f"setting {name} has an unreadable value {raw!r}")
 
 
-def _env_overrides() -> dict[str, Any]:
+def _env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for f in fields(Settings):
-        raw = os.environ.get(ENV_PREFIX + f.name.upper())
+        raw = environ.get(ENV_PREFIX + f.name.upper())
         if raw is not None:
             out[f.name] = _coerce(f.name, str(f.type), raw)
     return out
 
 
-def load(path: Path | None = None, *, env: bool = True) -> Settings:
-    """Read the settings file (defaults when it does not exist), then apply environment overrides."""
+def load(path: Path | None = None, *, env: bool = True, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read the settings file (defaults when it does not exist), then apply environment overrides.
+
+    ``environ`` (default ``os.environ``) is where the overrides are read; ``env=False`` skips them."""
     path = path or locations.settings_path()
     values: dict[str, Any] = {}
     if path.exists():
@@ -185,7 +188,7 @@ def load(path: Path | None = None, *, env: bool = True) -> Settings:
                 except SettingsError as exc:
                     raise SettingsError(f"{path}: {exc}; fix it or delete it for the defaults") from None
     if env:
-        values.update(_env_overrides())
+        values.update(_env_overrides(os.environ if environ is None else environ))
     try:
         return Settings(**values).validated()
     except SettingsError as exc:

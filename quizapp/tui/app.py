@@ -1,7 +1,10 @@
 """The quizapp Textual app: one factory shared by the CLI and the tests.
 
 Everything the app works with is passed in (dependency injection): the deck catalog, the store and
-the execution engine. The CLI builds the real ones; Pilot tests pass small real ones or fakes.
+the execution engine. The CLI builds the real ones (through :mod:`quizapp.bootstrap`); Pilot tests pass
+small real ones or fakes. The app owns the settings (:class:`~quizapp.tui.services.SettingsService`) and
+hands screens typed :class:`~quizapp.tui.services.Services`. Every warning or error it shows is also
+written to the log file (:mod:`quizapp.core.logs`), and so is the traceback of an uncaught error.
 
 Launch is kept fast: the engine's worker (which imports torch) warms up in the background from
 ``on_mount`` while the first screen is already drawn, and screens other than home/study import
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import logging
 import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -23,15 +27,20 @@ from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 
+from quizapp.core.logs import log
 from quizapp.core.session import StudySession, utc_now
 from quizapp.tui.commands import QuizCommands
+from quizapp.tui.services import Services, SettingsService
+from quizapp.tui.themes import apply_theme
 
 if TYPE_CHECKING:
     from quizapp.core.decks.registry import Catalog
+    from quizapp.core.settings import Settings
     from quizapp.core.storage.store import Store
 
-DEFAULT_THEME = "textual-dark"
+_LOG_LEVEL = {"information": logging.DEBUG, "warning": logging.WARNING, "error": logging.ERROR}
 
 
 class QuizApp(App[None]):
@@ -53,9 +62,11 @@ class QuizApp(App[None]):
         engine: Any = None,
         deck_ids: Sequence[str] | None = None,
         study: bool = False,
-        catalog_loader: Callable[[], Catalog] | None = None,
+        catalog_loader: Callable[..., Catalog] | None = None,
         clock: Callable[[], datetime] = utc_now,
+        settings: Settings | None = None,
         settings_path: Path | None = None,
+        on_settings_saved: Callable[[Settings], None] | None = None,
         grader: Callable[..., Any] | None = None,
     ) -> None:
         super().__init__()
@@ -70,8 +81,16 @@ class QuizApp(App[None]):
         self.study_at_launch = study
         self.catalog_loader = catalog_loader
         self.clock = clock
-        self.settings_path = settings_path
         self.grader = grader  # None: the real grader (tests may pass another)
+        # The app's one copy of the settings (default: the ones the store was opened with); a save
+        # reaches the store, the composition root (``on_settings_saved``) and the theme.
+        if settings is not None:
+            store.settings = settings
+        self.settings = SettingsService(settings or store.settings, settings_path, store)
+        self.settings.subscribe(lambda new: self.apply_theme(new.theme))
+        if on_settings_saved is not None:
+            self.settings.subscribe(on_settings_saved)
+        self.services = Services(store=store, clock=clock, settings=self.settings, decks=self)
 
     def on_mount(self) -> None:
         if self.engine is not None:
@@ -79,7 +98,7 @@ class QuizApp(App[None]):
             # A daemon thread, not a Textual worker: it waits for torch to load, and quitting before
             # that must not wait for it.
             threading.Thread(target=self._report_sandbox_gaps, name="sandbox-gaps", daemon=True).start()
-        self.apply_theme(self.store.settings.theme)
+        self.apply_theme(self.settings.current.theme)
         self._apply_keymap()
         # A theme picked anywhere (the palette's "Change theme", Ctrl+P > toggle) is kept for next time.
         self.theme_changed_signal.subscribe(self, self._save_theme)
@@ -186,12 +205,12 @@ class QuizApp(App[None]):
         from quizapp.tui.screens.home import HomeScreen
 
         if not any(isinstance(screen, HomeScreen) for screen in self.screen_stack):
-            self.push_screen(HomeScreen())
+            self.push_screen(HomeScreen(self.services))
 
     @property
     def user_keymap(self) -> dict[str, str]:
         """The ``keymap`` setting: binding id -> keys."""
-        return dict(getattr(self.store.settings, "keymap", ()) or ())
+        return dict(self.settings.current.keymap)
 
     def _apply_keymap(self) -> None:
         from quizapp.tui.keys import unknown_ids
@@ -206,23 +225,32 @@ class QuizApp(App[None]):
         self.set_keymap({k: v for k, v in keymap.items() if k not in unknown})
 
     def _save_theme(self, theme: Any) -> None:
-        from quizapp.core import settings as settings_mod
+        from quizapp.core.settings import SettingsError
         from quizapp.tui.screens.settings import SettingsScreen
 
         name = getattr(theme, "name", str(theme))
-        if name == self.store.settings.theme or name != self.theme or isinstance(self.screen, SettingsScreen):
+        if name == self.settings.current.theme or name != self.theme or isinstance(self.screen, SettingsScreen):
             return  # unchanged, stale, or a preview on the settings screen (which saves on its own)
         try:
-            new = settings_mod.updated(self.store.settings, theme=name)
-            settings_mod.save(new, self.settings_path)
-        except (settings_mod.SettingsError, OSError) as exc:
+            self.settings.save(theme=name)
+        except (SettingsError, OSError) as exc:
             self.notify(f"Could not save the theme: {exc}", severity="warning")
-            return
-        self.store.settings = new
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """A toast, and for a warning or an error a line in the log file too (a bug report needs it)."""
+        log.log(_LOG_LEVEL.get(severity, logging.INFO), "tui %s: %s%s", severity, f"{title}: " if title else "",
+                message)
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    def _handle_exception(self, error: Exception) -> None:
+        # Textual prints the traceback when the app exits; the log file keeps it for the bug report.
+        log.error("tui: uncaught %s", error.__class__.__name__, exc_info=error)
+        super()._handle_exception(error)
 
     def apply_theme(self, name: str) -> None:
         """Use the theme ``name``; an unknown name (a typo in settings.json) falls back to the default."""
-        self.theme = name if name in self.available_themes else DEFAULT_THEME
+        apply_theme(self, name)
 
     def _sync(self) -> None:
         try:
@@ -249,7 +277,7 @@ class QuizApp(App[None]):
         except Exception as exc:
             self.notify(f"Could not start the session: {exc}", severity="error")
             return
-        self.push_screen(StudyScreen(session, title=title), callback=then)
+        self.push_screen(StudyScreen(session, self.services, title=title), callback=then)
 
     def reload_catalog(self) -> Catalog | None:
         """Load the decks again from disk (after an edit); problems are shown, the old catalog kept on failure."""
@@ -276,17 +304,17 @@ class QuizApp(App[None]):
     def action_browse(self) -> None:
         from quizapp.tui.screens.browse import BrowseScreen
 
-        self.push_screen(BrowseScreen())
+        self.push_screen(BrowseScreen(self.services))
 
     def action_stats(self) -> None:
         from quizapp.tui.screens.stats import StatsScreen
 
-        self.push_screen(StatsScreen())
+        self.push_screen(StatsScreen(self.services))
 
     def action_settings(self) -> None:
         from quizapp.tui.screens.settings import SettingsScreen
 
-        self.push_screen(SettingsScreen())
+        self.push_screen(SettingsScreen(self.services))
 
     def action_toggle_dark(self) -> None:
         self.apply_theme("textual-light" if self.current_theme.dark else "textual-dark")

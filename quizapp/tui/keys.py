@@ -51,7 +51,8 @@ def key_names(keys: str) -> str:
             out.append(names[key])
         elif "+" in key:
             mods, _, last = key.rpartition("+")
-            out.append("+".join(m.capitalize() for m in mods.split("+")) + "+" + (last.upper() if len(last) == 1 else last.capitalize()))
+            shown_last = last.upper() if len(last) == 1 else last.capitalize()
+            out.append("+".join(m.capitalize() for m in mods.split("+")) + "+" + shown_last)
         elif key.startswith("f") and key[1:].isdigit():
             out.append(key.upper())
         else:

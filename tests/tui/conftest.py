@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from quizapp.core.decks.registry import load_catalog
 from quizapp.core.execution.outcome import Outcome
 from quizapp.core.storage.store import Store
 
@@ -106,21 +105,24 @@ class Clock:
 
 @pytest.fixture
 def make_app(home: Path, deck_file: Path):  # noqa: ANN201
-    """Build a QuizApp on the tiny deck with a real store; returns (app, store, engine)."""
-    from quizapp.tui.app import QuizApp
+    """Build a QuizApp on the tiny deck with a real store; returns (app, store, engine).
+
+    Built by the composition root, as ``quizapp`` builds it: the environment a test set up (say
+    ``QUIZAPP_NEW_PER_DAY``) is read once, when the app is made."""
+    from quizapp.bootstrap import Root
 
     made: list[Store] = []
 
     def build(*, study: bool = False, deck_ids=None, extra_decks=(), clock=None, engine=None):  # noqa: ANN001
-        paths = [deck_file, *extra_decks]
-        loader = lambda: load_catalog(paths, bundled=False, user=False)  # noqa: E731
-        store = Store.open(f"sqlite:///{home / 'test.sqlite3'}", backups=False, now=NOW)
+        root = Root.from_environment(db=f"sqlite:///{home / 'test.sqlite3'}")
+        loader = root.catalog_loader([deck_file, *extra_decks], bundled=False, user=False)
+        store = root.open_store(backups=False, now=NOW)
         made.append(store)
         engine = engine or FakeEngine()
         catalog = loader()
         store.sync_cards(catalog.decks.values(), NOW)  # so a test can record reviews before launching
-        app = QuizApp(catalog=catalog, store=store, engine=engine, deck_ids=deck_ids, study=study,
-                      catalog_loader=loader, clock=clock or Clock())
+        app = root.make_app(catalog=catalog, store=store, engine=engine, deck_ids=deck_ids, study=study,
+                            catalog_loader=loader, clock=clock or Clock())
         return app, store, engine
 
     yield build

@@ -20,16 +20,16 @@ DOCS = Path(__file__).resolve().parents[2] / "docs"
 async def _shoot(svg: Path) -> None:
     from textual.widgets import Input
 
-    from quizapp.core.decks.registry import load_catalog
+    from quizapp.bootstrap import Root
     from quizapp.core.execution.engine import Engine
-    from quizapp.core.storage.store import Store
-    from quizapp.tui.app import QuizApp
 
-    catalog = load_catalog(user=False)
-    store = Store.open(backups=False)
-    with Engine() as engine:
-        app = QuizApp(catalog=catalog, store=store, engine=engine, deck_ids=["broadcasting"], study=True,
-                      catalog_loader=lambda: load_catalog(user=False))
+    root = Root.from_environment()  # built as `quizapp study broadcasting` builds it
+    loader = root.catalog_loader(user=False)
+    catalog = loader()
+    store = root.open_store(backups=False)
+    with Engine(root.limits()) as engine:
+        app = root.make_app(catalog=catalog, store=store, engine=engine, deck_ids=["broadcasting"], study=True,
+                            catalog_loader=loader)
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.pause()
             screen = app.screen

@@ -10,7 +10,6 @@ from rich.console import Console
 from textual.widgets import DataTable, Input, Select, Static
 
 from quizapp.core.rating import Rating
-from quizapp.tui.screens.browse import Query, QueryError, parse_query
 from quizapp.tui.widgets.heatmap import calendar_heatmap, level
 
 SIZE = (80, 24)
@@ -93,19 +92,6 @@ async def test_home_a_studies_all_decks(make_app) -> None:  # noqa: ANN001
 
 
 # ------------------------------------------------------------------------------------------- browse
-
-
-def test_parse_query_filters_and_text() -> None:
-    assert parse_query("view  deck:strides tag:t state:Review due:3 lapses:2") == Query(
-        text="view", deck="strides", tag="t", state="review", due_days=3.0, lapses=2)
-    assert parse_query("a:b plain") == Query(text="a:b plain")
-    for bad in ("state:soon", "due:x", "lapses:-1", "deck:"):
-        try:
-            parse_query(bad)
-        except QueryError as exc:
-            assert str(exc)
-        else:
-            raise AssertionError(bad)
 
 
 async def test_browse_search_and_history(make_app) -> None:  # noqa: ANN001

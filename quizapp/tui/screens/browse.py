@@ -1,7 +1,8 @@
 """The browse screen: search cards by text, deck, tag, state, due and lapses; see a card's full history.
 
 The search box takes free text plus filters, e.g. ``view deck:strides state:review lapses:2 due:3``
-(``due:N``: due within N days). Filters map one-to-one onto ``Store.search``.
+(``due:N``: due within N days): the language is :mod:`quizapp.core.search_query`'s, and its filters map
+one-to-one onto ``Store.search``.
 
 At scale (a catalogue of more than ``SYNC_SEARCH_BELOW`` cards) each search runs off the UI thread
 (the full-text index keeps it fast, but a count over 100,000 cards still takes tens of milliseconds)
@@ -16,7 +17,6 @@ the next page loading when the cursor reaches the last row. A small catalogue is
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -30,75 +30,18 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from quizapp.core.decks.model import CardKey
-from quizapp.core.storage.store import SEARCH_STATES
+from quizapp.core.search_query import Query, QueryError, is_short_text, parse_query
 from quizapp.tui import format as fmt
 
 if TYPE_CHECKING:
     from quizapp.core.storage.records import CardInfo
-    from quizapp.tui.app import QuizApp
+    from quizapp.tui.services import Services
 
-FILTERS = ("deck", "tag", "state", "due", "lapses")
 PAGE = 200  # rows fetched (and drawn) at a time: a screen shows about ten
 # At scale, text shorter than the index's trigrams is a scan of every card: such a search waits this
 # long for more typing first (a word typed quickly never scans on its first letters).
 SHORT_TEXT_PAUSE = 0.3
 SYNC_SEARCH_BELOW = 5000  # catalogue size under which a search is quick enough to run on every keystroke
-EXAMPLES = {"deck": "strides", "tag": "view", "state": "new", "due": "3", "lapses": "2"}
-
-
-class QueryError(ValueError):
-    """A filter the user typed cannot be used; the message says what is accepted."""
-
-
-@dataclass(frozen=True)
-class Query:
-    text: str | None = None
-    deck: str | None = None
-    tag: str | None = None
-    state: str | None = None
-    due_days: float | None = None
-    lapses: int | None = None
-
-
-def parse_query(raw: str) -> Query:
-    """``'view deck:strides due:3'`` -> Query. Unknown ``name:`` words are searched as text."""
-    words: list[str] = []
-    found: dict[str, Any] = {}
-    for word in raw.split():
-        name, sep, value = word.partition(":")
-        if not sep or name.lower() not in FILTERS:
-            words.append(word)
-            continue
-        name = name.lower()
-        if not value:
-            raise QueryError(f"'{word}' needs a value, e.g. {name}:{EXAMPLES[name]}")
-        if name == "state":
-            if value.lower() not in SEARCH_STATES:
-                raise QueryError(f"state:{value}? choose from {', '.join(SEARCH_STATES)}")
-            found["state"] = value.lower()
-        elif name == "due":
-            try:
-                found["due_days"] = float(value)
-            except ValueError:
-                raise QueryError(f"due:{value}? give a number of days, e.g. due:0 (due today) or due:7") from None
-        elif name == "lapses":
-            if not value.isdigit():
-                raise QueryError(f"lapses:{value}? give a whole number, e.g. lapses:2 (at least 2 lapses)")
-            found["lapses"] = int(value)
-        else:
-            found[name] = value
-    return Query(text=" ".join(words) or None, **found)
-
-
-def _is_short(raw: str) -> bool:
-    """Free text too short for the full-text index (filters alone are not: they use ordinary indexes)."""
-    from quizapp.core.storage.fulltext import MIN_INDEXED
-
-    try:
-        text = parse_query(raw).text
-    except QueryError:
-        return False
-    return text is not None and len(text) < MIN_INDEXED
 
 
 def state_of(info: CardInfo, now: datetime | None = None) -> str:
@@ -129,8 +72,9 @@ class BrowseScreen(Screen[None]):
         Binding("escape", "app.pop_screen", "Back", id="back", tooltip="Back to the previous screen"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, services: Services) -> None:
         super().__init__()
+        self.services = services
         self._generation = 0  # bumped by every search: results of an older one are dropped
         self._search_running = False  # a background search is in flight
         self._typed_meanwhile: str | None = None  # the newest text typed meanwhile, searched when it lands
@@ -141,12 +85,8 @@ class BrowseScreen(Screen[None]):
         self._paging = False
 
     @property
-    def quiz(self) -> QuizApp:
-        return self.app  # type: ignore[return-value]
-
-    @property
     def at_scale(self) -> bool:
-        return sum(len(d.cards) for d in self.quiz.catalog.decks.values()) >= SYNC_SEARCH_BELOW
+        return sum(len(d.cards) for d in self.services.decks.catalog.decks.values()) >= SYNC_SEARCH_BELOW
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -173,7 +113,7 @@ class BrowseScreen(Screen[None]):
             self._short_timer = None
         if self._search_running:
             self._typed_meanwhile = event.value
-        elif _is_short(event.value):
+        elif is_short_text(event.value):
             value = event.value
             self._short_timer = self.set_timer(SHORT_TEXT_PAUSE, lambda: self.search(value))
         else:
@@ -200,12 +140,14 @@ class BrowseScreen(Screen[None]):
     def _fetch(self, q: Query, offset: int) -> tuple[list[CardInfo] | str, int, datetime, int]:
         """(a page of results or what went wrong, the total count, the moment used, the offset).
         Runs in a thread at scale: it touches no widget."""
-        now = self.quiz.clock()
-        filters = dict(deck=q.deck, tag=q.tag, state=q.state, lapses=q.lapses, now=now,
-                       due=now + timedelta(days=q.due_days) if q.due_days is not None else None)
+        now = self.services.clock()
+        store = self.services.store
+        due = now + timedelta(days=q.due_days) if q.due_days is not None else None
         try:
-            found = self.quiz.store.search(q.text, **filters, limit=PAGE, offset=offset)
-            total = len(found) + offset if len(found) < PAGE else self.quiz.store.search_count(q.text, **filters)
+            found = store.search(q.text, deck=q.deck, tag=q.tag, state=q.state, lapses=q.lapses, due=due, now=now,
+                                 limit=PAGE, offset=offset)
+            total = len(found) + offset if len(found) < PAGE else store.search_count(
+                q.text, deck=q.deck, tag=q.tag, state=q.state, lapses=q.lapses, due=due, now=now)
         except Exception as exc:
             return f"Search failed: {exc}", 0, now, offset
         return found, total, now, offset
@@ -288,13 +230,14 @@ class BrowseScreen(Screen[None]):
             self.show_history(key)
 
     def show_history(self, key: CardKey) -> None:
-        store = self.quiz.store
+        store = self.services.store
         info = store.card_info(key)
         panel = self.query_one("#history", Static)
         if info is None:
             panel.update("")
             return
-        head = Text.assemble((f"{key[0]}/{key[1]}", "bold"), f"  {state_of(info, self.quiz.clock())} · reviews {info.reps} · "
+        state = state_of(info, self.services.clock())
+        head = Text.assemble((f"{key[0]}/{key[1]}", "bold"), f"  {state} · reviews {info.reps} · "
                              f"lapses {info.lapses} · due {fmt.moment(info.due)}")
         if info.tags:
             head.append(f" · tags {' '.join(info.tags)}")
@@ -320,11 +263,11 @@ class BrowseScreen(Screen[None]):
         key = self._selected()
         if key is None:
             return
-        store = self.quiz.store
+        store = self.services.store
         info = store.card_info(key)
         if info is None:
             return
-        now = self.quiz.clock()
+        now = self.services.clock()
         try:
             if info.buried_until is not None and info.buried_until > now:
                 store.unbury(key)
@@ -344,7 +287,7 @@ class BrowseScreen(Screen[None]):
         key = self._selected()
         if key is None:
             return
-        store = self.quiz.store
+        store = self.services.store
         info = store.card_info(key)
         if info is None:
             return

@@ -19,7 +19,7 @@ from textual.widgets import DataTable, Footer, Header, Label, ProgressBar, Stati
 from quizapp.core.storage.records import DeckCounts
 
 if TYPE_CHECKING:
-    from quizapp.tui.app import QuizApp
+    from quizapp.tui.services import Services
 
 ALL = "*all*"  # the row key of the "All decks" row
 
@@ -39,9 +39,9 @@ class HomeScreen(Screen[None]):
         Binding("q", "app.quit", "Quit", id="quit", tooltip="Leave quizapp"),
     ]
 
-    @property
-    def quiz(self) -> QuizApp:
-        return self.app  # type: ignore[return-value]
+    def __init__(self, services: Services) -> None:
+        super().__init__()
+        self.services = services
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -75,15 +75,15 @@ class HomeScreen(Screen[None]):
     def refresh_decks(self, counts: dict[str, DeckCounts] | None = None) -> None:
         """Show the catalog's decks with ``counts`` (read now when not given; the catalog may have been
         reloaded by an edit in a session). While the catalogue is still loading, only the progress shows."""
-        catalog = self.quiz.catalog
+        catalog = self.services.decks.catalog
         table = self.query_one("#decks", DataTable)
-        loading = getattr(self.quiz, "catalog_loading", False)
+        loading = self.services.decks.catalog_loading
         self.query_one("#loading").display = loading
         if loading:
             return
         if counts is None:
             try:
-                counts = self.quiz.store.deck_counts(list(catalog.decks), self.quiz.clock())
+                counts = self.services.store.deck_counts(list(catalog.decks), self.services.clock())
             except Exception as exc:
                 self.notify(f"Could not read the counts: {exc}", severity="error")
                 counts = {}
@@ -92,7 +92,7 @@ class HomeScreen(Screen[None]):
         # The daily limits are shared by all decks: each deck's counts already respect them, and the
         # "All decks" row must too, with what is left of them today (not the limits themselves).
         try:
-            new_left, reviews_left = self.quiz.store.left_today(self.quiz.clock())
+            new_left, reviews_left = self.services.store.left_today(self.services.clock())
         except Exception:  # the counts above already said what went wrong
             new_left, reviews_left = 0, 0
         total = DeckCounts(min(sum(c.new for c in counts.values()), new_left),
@@ -120,7 +120,7 @@ class HomeScreen(Screen[None]):
                 Text(str(c.due), style="green" if c.due else "dim"))
 
     def _show_problems(self) -> None:
-        problems = self.quiz.catalog.problems
+        problems = self.services.decks.catalog.problems
         panel = self.query_one("#problems", Static)
         panel.display = bool(problems)
         if problems:
@@ -150,4 +150,4 @@ class HomeScreen(Screen[None]):
     def _study(self, key: str | None) -> None:
         if key is None:
             return
-        self.quiz.start_study(None if key == ALL else [key])
+        self.services.decks.start_study(None if key == ALL else [key])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from textual import on
 from textual.app import ComposeResult
@@ -11,12 +11,13 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Select
 
-from quizapp.core import settings as settings_mod
+from quizapp.core.settings import SettingsError
+from quizapp.tui.themes import apply_theme
 
 if TYPE_CHECKING:
-    from quizapp.tui.app import QuizApp
+    from quizapp.tui.services import Services
 
-FIELDS = (
+FIELDS: tuple[tuple[str, str, Literal["integer", "number"]], ...] = (
     ("desired_retention", "Desired retention (0.7-0.99)", "number"),
     ("new_per_day", "New cards per day", "integer"),
     ("reviews_per_day", "Reviews per day", "integer"),
@@ -29,12 +30,12 @@ class SettingsScreen(Screen[None]):
         Binding("escape", "app.pop_screen", "Back", id="back", tooltip="Leave without saving"),
     ]
 
-    @property
-    def quiz(self) -> QuizApp:
-        return self.app  # type: ignore[return-value]
+    def __init__(self, services: Services) -> None:
+        super().__init__()
+        self.services = services
 
     def compose(self) -> ComposeResult:
-        current = self.quiz.store.settings
+        current = self.services.settings.current
         yield Header()
         with VerticalScroll(id="settings-form"):
             for name, label, kind in FIELDS:
@@ -60,10 +61,9 @@ class SettingsScreen(Screen[None]):
 
     @on(Button.Pressed, "#save")
     def action_save(self) -> None:
-        current = self.quiz.store.settings
         changes: dict[str, object] = {}
         try:
-            for name, label, kind in FIELDS:
+            for name, label, kind in FIELDS:  # noqa: B007 (label and kind name the field that failed)
                 raw = self.query_one(f"#{name}", Input).value.strip()
                 changes[name] = float(raw) if kind == "number" else int(raw)
         except ValueError:
@@ -73,13 +73,10 @@ class SettingsScreen(Screen[None]):
         if isinstance(theme, str):
             changes["theme"] = theme
         try:
-            new = settings_mod.updated(current, **changes)
-            settings_mod.save(new, self.quiz.settings_path)
-        except (settings_mod.SettingsError, OSError) as exc:
+            self.services.settings.save(**changes)  # the app re-applies the theme
+        except (SettingsError, OSError) as exc:
             self.notify(str(exc), severity="error")
             return
-        self.quiz.store.settings = new
-        self.quiz.apply_theme(new.theme)
         self.notify("Settings saved.")
         self.app.pop_screen()
 
@@ -88,4 +85,4 @@ class SettingsScreen(Screen[None]):
         self.app.pop_screen()
 
     def on_unmount(self) -> None:
-        self.quiz.apply_theme(self.quiz.store.settings.theme)  # undo a previewed theme that was not saved
+        apply_theme(self.app, self.services.settings.current.theme)  # undo a previewed theme that was not saved

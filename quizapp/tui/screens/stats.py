@@ -6,8 +6,8 @@ textual-plotext, the calendar with rich text.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import work
@@ -22,7 +22,7 @@ from quizapp.tui import format as fmt
 from quizapp.tui.widgets.heatmap import calendar_heatmap
 
 if TYPE_CHECKING:
-    from quizapp.tui.app import QuizApp
+    from quizapp.tui.services import Services
 
 DAYS_SHOWN = 30
 
@@ -30,9 +30,9 @@ DAYS_SHOWN = 30
 class StatsScreen(Screen[None]):
     BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="back", tooltip="Back to the previous screen")]
 
-    @property
-    def quiz(self) -> QuizApp:
-        return self.app  # type: ignore[return-value]
+    def __init__(self, services: Services) -> None:
+        super().__init__()
+        self.services = services
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -47,19 +47,19 @@ class StatsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#stats-summary", Static).update(Text("Computing statistics...", style="dim"))
-        self._compute(self.quiz.clock())
+        self._compute(self.services.clock())
 
     @work(thread=True, exclusive=True)
     def _compute(self, now: datetime) -> None:
         """A large collection takes a moment to sum up: do it off the UI thread."""
         try:
-            result = stats_mod.compute(self.quiz.store, now)
+            result = stats_mod.compute(self.services.store, now)
         except Exception as exc:
             self.app.call_from_thread(self.notify, f"Could not compute the statistics: {exc}", severity="error")
             return
         self.app.call_from_thread(self._show, result, now)
 
-    def _plot(self, name: str):  # noqa: ANN202
+    def _plot(self, name: str) -> Any:  # plotext's module-like plotting object (untyped)
         """A new plot in tab ``name``; made once the numbers are known (plotext fixes its axes at first draw)."""
         plot = PlotextPlot(id=f"plot-{name}")
         self.query_one(f"#tab-{name}", TabPane).mount(plot)
@@ -113,8 +113,8 @@ class StatsScreen(Screen[None]):
         _date_ticks(plt, days)
         plt.title("Share of reviews not rated Again, % per day")
 
-        counts = {d.date: d.reviews for d in result.per_day}
-        self.query_one("#heatmap", Static).update(calendar_heatmap(counts, today, weeks=26))
+        per_date = {d.date: d.reviews for d in result.per_day}
+        self.query_one("#heatmap", Static).update(calendar_heatmap(per_date, today, weeks=26))
 
 
 
@@ -124,13 +124,13 @@ def count_ticks(highest: int, most: int = 5) -> list[int]:
     return list(range(0, max(highest, 1) + step, step))
 
 
-def _count_ticks(plt, counts: list[int]) -> None:  # noqa: ANN001
+def _count_ticks(plt: Any, counts: list[int]) -> None:
     ticks = count_ticks(max(counts, default=0))
     plt.yticks(ticks, [str(t) for t in ticks])
     plt.ylim(0, ticks[-1])
 
 
-def _date_ticks(plt, days: list) -> None:  # noqa: ANN001
+def _date_ticks(plt: Any, days: list[date]) -> None:
     """About five readable date labels along the x axis."""
     step = max(1, len(days) // 5)
     positions = list(range(0, len(days), step))

@@ -51,7 +51,7 @@ from quizapp.tui.widgets.try_pane import TryPane
 if TYPE_CHECKING:
     from quizapp.core.grading.verdict import Verdict
     from quizapp.core.session import StudySession
-    from quizapp.tui.app import QuizApp
+    from quizapp.tui.services import Services
 
 STAGES = ("concept", "question", "grading", "failed", "rating", "shown", "try", "done")
 
@@ -76,8 +76,10 @@ class StudyScreen(Grading, CardActions, Screen[None]):
         Binding("ctrl+n,n", "skip", "Skip", id="skip", tooltip="Skip a card that could not run (nothing recorded)"),
         Binding("ctrl+z,u", "undo", "Undo", id="undo", tooltip="Take back the last rating, bury or suspend"),
         Binding("ctrl+b,b", "bury", "Bury", id="bury", tooltip="Hide this card until tomorrow"),
-        Binding("ctrl+t,s", "suspend", "Suspend", id="suspend", tooltip="Take this card out of study (Browse can bring it back)"),
-        Binding("ctrl+o,e", "edit", "Edit", id="edit", show=False, tooltip="Open the card in $EDITOR at its line, then reload"),
+        Binding("ctrl+t,s", "suspend", "Suspend", id="suspend",
+                tooltip="Take this card out of study (Browse can bring it back)"),
+        Binding("ctrl+o,e", "edit", "Edit", id="edit", show=False,
+                tooltip="Open the card in $EDITOR at its line, then reload"),
         Binding("ctrl+r,r", "reload", "Reload", id="reload", show=False, tooltip="Reload the decks from disk"),
         Binding("m", "study_more", "Study more", id="study-more",
                 tooltip="Daily limit reached: allow more new cards today, in this session"),
@@ -87,14 +89,17 @@ class StudyScreen(Grading, CardActions, Screen[None]):
         Binding("up", "scroll_body('up')", "Scroll up", id="scroll-up", show=False),
         Binding("end", "scroll_body('end')", "To the end", id="scroll-end", show=False),
         Binding("home", "scroll_body('home')", "To the top", id="scroll-home", show=False),
-        Binding("escape", "leave", "Leave", id="leave", tooltip="End the session (asks first when an answer is unrated)"),
+        Binding("escape", "leave", "Leave", id="leave",
+                tooltip="End the session (asks first when an answer is unrated)"),
     ]
 
     stage: reactive[str] = reactive("", init=False)  # set by the first card (a watcher must see the change)
 
-    def __init__(self, session: StudySession, *, title: str = "", quit_on_leave: bool = False) -> None:
+    def __init__(self, session: StudySession, services: Services, *, title: str = "",
+                 quit_on_leave: bool = False) -> None:
         super().__init__()
         self.session = session
+        self.services = services
         self.heading = title
         self.quit_on_leave = quit_on_leave
         self.card: Card | None = None
@@ -108,10 +113,6 @@ class StudyScreen(Grading, CardActions, Screen[None]):
         self.dont_know = False
         self._try_return = "rating"  # the stage the try-it pane goes back to
         self._banner: Text | None = None  # a notice that stays on the next card (a new leech)
-
-    @property
-    def quiz(self) -> QuizApp:
-        return self.app  # type: ignore[return-value]
 
     # ----------------------------------------------------------------------------------- layout
 
@@ -194,7 +195,7 @@ class StudyScreen(Grading, CardActions, Screen[None]):
 
     def _limit_reached(self) -> bool:
         try:
-            return self.session.limit_reached()
+            return bool(self.session.limit_reached())
         except Exception:  # a database problem: the key is a nicety
             return False
 
@@ -419,8 +420,10 @@ class StudyScreen(Grading, CardActions, Screen[None]):
             if summary.leeches:
                 lines.append(f"New leeches     {', '.join('/'.join(k) for k in summary.leeches)}\n")
         if self._limit_reached():
-            per_day = self.session.store.settings.new_per_day
-            lines.append(f"\nDaily limit reached: {per_day} new card{'' if per_day == 1 else 's'} a day (Settings changes it). ", style="bold")
+            per_day = self.services.settings.current.new_per_day
+            plural = "" if per_day == 1 else "s"
+            lines.append(f"\nDaily limit reached: {per_day} new card{plural} a day (Settings changes it). ",
+                         style="bold")
             lines.append("Press m to study more new cards today, in this session.\n")
         lines.append(f"\nNext card due {fmt.when(summary.next_due, now)}.")
         self.query_one("#summary", Static).update(lines)

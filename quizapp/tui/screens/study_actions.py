@@ -115,7 +115,7 @@ class CardActions:
 
     def action_reload(self) -> None:
         """Reload the decks from disk and show the current card's new text."""
-        catalog = self.quiz.reload_catalog()
+        catalog = self.services.decks.reload_catalog()
         if catalog is None:
             return
         self.session.reload(catalog)

@@ -12,12 +12,26 @@ import shlex
 import shutil
 import subprocess
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from quizapp.core import locations
 
 if TYPE_CHECKING:
-    from quizapp.tui.screens.study import StudyScreen
+    from quizapp.core.decks.model import Card
+
+
+class EditingScreen(Protocol):
+    """What :func:`edit_card` needs of the study screen (its card-actions mixin is one)."""
+
+    card: Card | None
+
+    @property
+    def app(self) -> Any: ...
+
+    def notify(self, message: str, *, title: str = "", severity: Any = "information", timeout: float | None = None,
+               markup: bool = True) -> None: ...
+
+    def action_reload(self) -> None: ...
 
 
 def is_bundled(path: Path) -> bool:
@@ -38,7 +52,7 @@ def editable_copy(path: Path) -> tuple[Path, bool]:
     return target, True
 
 
-def edit_card(screen: StudyScreen) -> None:
+def edit_card(screen: EditingScreen) -> None:
     card = screen.card
     if card is None or card.source is None:
         screen.notify("This card has no file to edit.", severity="warning")

@@ -31,8 +31,11 @@ class CodeView(Static):
 
     def on_mount(self) -> None:
         # After a theme change the new background is known only once styles are refreshed.
-        self.watch(self.app, "theme", lambda _theme: self.call_after_refresh(self._render_code), init=False)
+        self.watch(self.app, "theme", self._theme_changed, init=False)
         self._render_code()
+
+    def _theme_changed(self, _theme: object) -> None:
+        self.call_after_refresh(self._render_code)
 
     def show(self, code: str) -> None:
         self._code = code

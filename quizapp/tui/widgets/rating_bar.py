@@ -8,11 +8,13 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Button
+from textual.widgets.button import ButtonVariant
 
 from quizapp.core.rating import Rating
 from quizapp.tui.format import interval
 
-VARIANTS = {Rating.AGAIN: "error", Rating.HARD: "warning", Rating.GOOD: "success", Rating.EASY: "primary"}
+VARIANTS: dict[Rating, ButtonVariant] = {Rating.AGAIN: "error", Rating.HARD: "warning", Rating.GOOD: "success",
+                                         Rating.EASY: "primary"}
 
 
 class RatingBar(Horizontal):
