@@ -104,7 +104,7 @@ def _parameters_ok(parameters: tuple[float, ...] | None) -> bool:
     from fsrs.scheduler import LOWER_BOUNDS_PARAMETERS, UPPER_BOUNDS_PARAMETERS
 
     return len(parameters) == len(LOWER_BOUNDS_PARAMETERS) and all(
-        lo <= p <= hi for p, lo, hi in zip(parameters, LOWER_BOUNDS_PARAMETERS, UPPER_BOUNDS_PARAMETERS)
+        lo <= p <= hi for p, lo, hi in zip(parameters, LOWER_BOUNDS_PARAMETERS, UPPER_BOUNDS_PARAMETERS, strict=True)
     )
 
 

@@ -127,7 +127,7 @@ def run_outcomes(cards: Sequence[Card], engine: Engine) -> dict[CardKey, Outcome
 
     runnable = [c for c in cards if kinds.of(c).predicts]
     results = engine.run_many([job_for(c) for c in runnable])
-    return {c.key: o for c, o in zip(runnable, results)}
+    return {c.key: o for c, o in zip(runnable, results, strict=True)}
 
 
 def write_apkg(decks: Iterable[Deck], path: Path | str, *, run: bool = True, engine: Engine | None = None,

@@ -102,8 +102,8 @@ def render_html(report: ClassReport, *, generated: datetime) -> str:
         "<style>body{font-family:sans-serif;margin:2em;color:#1d2330}table{border-collapse:collapse;margin:1em 0}"
         "td,th{border:1px solid #ccd;padding:4px 8px;text-align:right}td:first-child,th:first-child{text-align:left}"
         "</style></head><body>",
-        f"<h1>Class report</h1><p>{len(report.learners)} learner(s); generated {e(generated.strftime('%Y-%m-%d %H:%M'))}"
-        " UTC</p>",
+        f"<h1>Class report</h1><p>{len(report.learners)} learner(s); "
+        f"generated {e(generated.strftime('%Y-%m-%d %H:%M'))} UTC</p>",
         "<h2>Hardest cards</h2>",
     ]
     if report.hardest:

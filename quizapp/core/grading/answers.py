@@ -432,7 +432,7 @@ class _Reader:
         if isinstance(node, ast.Dict):
             if any(k is None for k in node.keys):
                 raise self.fail("`**` is not allowed in an answer")
-            return Mapping(tuple((self.value(k), self.value(v)) for k, v in zip(node.keys, node.values)))
+            return Mapping(tuple((self.value(k), self.value(v)) for k, v in zip(node.keys, node.values, strict=True)))
         if isinstance(node, (ast.Name, ast.Attribute)):
             return self.name(node)
         if isinstance(node, ast.Call):

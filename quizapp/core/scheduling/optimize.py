@@ -15,6 +15,7 @@ free of torch. Everything else here is plain Python:
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import statistics
@@ -96,7 +97,7 @@ def eligible_reviews(log: Iterable[LogEntry]) -> int:
     count = 0
     for entries in _by_card(log).values():
         seq = entries[:MAX_SEQUENCE]
-        count += sum(1 for prev, cur in zip(seq, seq[1:]) if _gap_days(prev.reviewed_at, cur.reviewed_at) > 0)
+        count += sum(1 for prev, cur in itertools.pairwise(seq) if _gap_days(prev.reviewed_at, cur.reviewed_at) > 0)
     return count
 
 

@@ -141,10 +141,12 @@ class ReviewBucketRow(_Base, table=True):
     seconds: float = 0.0
 
 
-cards = CardRow.__table__
-card_states = CardStateRow.__table__
-learners = LearnerRow.__table__
-reviews = ReviewRow.__table__
-meta = MetaRow.__table__
-schema_version = SchemaVersionRow.__table__
-review_buckets = ReviewBucketRow.__table__
+# The Core tables every query uses (by name from our MetaData: sqlmodel sets ``__table__`` at class
+# creation, which type checkers cannot see).
+cards = metadata.tables["cards"]
+card_states = metadata.tables["card_states"]
+learners = metadata.tables["learners"]
+reviews = metadata.tables["reviews"]
+meta = metadata.tables["quizapp_meta"]
+schema_version = metadata.tables["schema_version"]
+review_buckets = metadata.tables["review_buckets"]
