@@ -20,8 +20,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from quizapp.core.scheduling.days import next_day_start, require_utc, study_date
-from quizapp.core.scheduling.fsrs_bridge import Phase, forgetting_curve
+from quizapp.core.scheduling.days import DAY_SECONDS, next_day_start, require_utc, study_date
+from quizapp.core.scheduling.fsrs_bridge import forgetting_curve
+from quizapp.core.scheduling.state import Phase
 from quizapp.core.storage.store import MATURE_DAYS, Store
 
 EPOCH = date(1970, 1, 1)
@@ -132,7 +133,7 @@ def compute(store: Store, now: datetime, *, forecast_days: int = 30) -> Stats:
     recall_sum: dict[str, float] = defaultdict(float)
     forecast = [0] * forecast_days
     counts = {"cards": 0, "new": 0, "learning": 0, "review": 0, "mature": 0, "suspended": 0, "leeches": 0, "due": 0}
-    mature_seconds = MATURE_DAYS * 86400.0
+    mature_seconds = MATURE_DAYS * DAY_SECONDS
     new, review = int(Phase.NEW), int(Phase.REVIEW)
     phase_key = {
         int(Phase.NEW): "new",
@@ -147,7 +148,7 @@ def compute(store: Store, now: datetime, *, forecast_days: int = 30) -> Stats:
         suspended = bool(suspended)
         recall = 0.0
         if phase != new and stability and last_review is not None:
-            recall = curve(stability, (now_ts - last_review) // 86400)
+            recall = curve(stability, (now_ts - last_review) // DAY_SECONDS)
         is_mature = (
             phase == review and due is not None and last_review is not None and due - last_review >= mature_seconds
         )
@@ -174,7 +175,7 @@ def compute(store: Store, now: datetime, *, forecast_days: int = 30) -> Stats:
             setattr(g, key, getattr(g, key) + n)
             recall_sum[g.name if g is group else "\0" + g.name] += n * recall
         if not suspended and due is not None and phase != new:
-            offset = 0 if due < end_of_today else int((due - end_of_today) // 86400) + 1
+            offset = 0 if due < end_of_today else int((due - end_of_today) // DAY_SECONDS) + 1
             if offset < forecast_days:
                 forecast[offset] += n
     for name, g in decks.items():

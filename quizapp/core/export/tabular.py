@@ -20,55 +20,65 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, overload
 
 import sqlalchemy as sa
 
 from quizapp.core.rating import Rating
+from quizapp.core.scheduling.days import DAY_SECONDS
 from quizapp.core.scheduling.state import Phase
 from quizapp.core.storage import streams
 from quizapp.core.storage.store import Store
 
-REVIEW_FIELDS = (
-    "deck",
-    "card_id",
-    "reviewed_at",
-    "answer",
-    "correct",
-    "rating",
-    "rating_label",
-    "duration_s",
-    "interval_days",
-    "stability",
-    "difficulty",
-    "state_before",
-    "state_after",
-    "scheduled_days",
-    "review_id",
-    "device",
-    "learner",
-    "fixed_interval_days",
-)
-CARD_FIELDS = (
-    "deck",
-    "card_id",
-    "kind",
-    "state",
-    "due",
-    "interval_days",
-    "stability",
-    "difficulty",
-    "reps",
-    "lapses",
-    "suspended",
-    "leech",
-    "buried_until",
-    "hidden",
-    "last_review",
-    "added_at",
-    "tags",
-    "prompt",
-)
+
+class ReviewRow(NamedTuple):
+    """One review as the export writes it (the CSV columns, in order; the JSON entry's keys)."""
+
+    deck: str
+    card_id: str
+    reviewed_at: str
+    answer: str
+    correct: bool | None
+    rating: int
+    rating_label: str
+    duration_s: float
+    interval_days: float
+    stability: float | None
+    difficulty: float | None
+    state_before: str
+    state_after: str
+    scheduled_days: float
+    review_id: str
+    device: str
+    learner: str
+    fixed_interval_days: float | None
+
+
+class CardRow(NamedTuple):
+    """One card's current state as the export writes it."""
+
+    deck: str
+    card_id: str
+    kind: str
+    state: str
+    due: str | None
+    interval_days: float | None
+    stability: float | None
+    difficulty: float | None
+    reps: int
+    lapses: int
+    suspended: bool
+    leech: bool
+    buried_until: str | None
+    hidden: bool
+    last_review: str | None
+    added_at: str
+    tags: str
+    prompt: str
+
+
+REVIEW_FIELDS = ReviewRow._fields
+CARD_FIELDS = CardRow._fields
 
 
 @dataclass(frozen=True)
@@ -78,6 +88,10 @@ class ExportResult:
     cards: int
 
 
+@overload
+def _iso(ts: float) -> str: ...
+@overload
+def _iso(ts: float | None) -> str | None: ...
 def _iso(ts: float | None) -> str | None:
     if ts is None:
         return None
@@ -89,9 +103,9 @@ _RATING = {int(r): r.label for r in Rating}
 _PHASE = {int(p): p.label for p in Phase}
 
 
-def _review_row(r: streams.ReviewRecord, at: str | None) -> tuple[Any, ...]:
+def _review_row(r: streams.ReviewRecord, at: str) -> ReviewRow:
     # Numbers go out exactly as stored (rounding a million rows' floats costs seconds and loses data).
-    return (
+    return ReviewRow(
         r.deck,
         r.card_id,
         at,
@@ -113,18 +127,18 @@ def _review_row(r: streams.ReviewRecord, at: str | None) -> tuple[Any, ...]:
     )
 
 
-def review_tuples(store: Store) -> Iterator[tuple[Any, ...]]:
-    """The learner's review log as tuples in :data:`REVIEW_FIELDS` order, oldest first."""
+def review_tuples(store: Store) -> Iterator[ReviewRow]:
+    """The learner's review log, oldest first."""
     for r in store.iter_reviews():
         yield _review_row(r, _iso(r.reviewed_at))
 
 
-def card_tuples(store: Store) -> Iterator[tuple[Any, ...]]:
-    """Every card's current state (this learner's) as tuples in :data:`CARD_FIELDS` order, in deck order."""
+def card_tuples(store: Store) -> Iterator[CardRow]:
+    """Every card's current state (this learner's), in deck order."""
     iso, phase_label = _iso, _PHASE
     for c in store.iter_cards():
-        interval = None if c.due is None or c.last_review is None else (c.due - c.last_review) / 86400
-        yield (
+        interval = None if c.due is None or c.last_review is None else (c.due - c.last_review) / DAY_SECONDS
+        yield CardRow(
             c.deck,
             c.card_id,
             c.kind,
@@ -151,12 +165,12 @@ def review_records(store: Store) -> Iterator[dict[str, Any]]:
     elsewhere holds exactly the same log (and replays to exactly the same states)."""
     for r in store.iter_reviews():
         at = datetime.fromtimestamp(r.reviewed_at, tz=UTC).isoformat(timespec="microseconds")
-        yield dict(zip(REVIEW_FIELDS, _review_row(r, at)))
+        yield _review_row(r, at)._asdict()
 
 
 def card_records(store: Store) -> Iterator[dict[str, Any]]:
     for row in card_tuples(store):
-        yield dict(zip(CARD_FIELDS, row))
+        yield row._asdict()
 
 
 class _Counter:

@@ -64,7 +64,7 @@ def _count(n: int, word: str) -> str:
 def match_value(answer: Any, actual: dict[str, Any], where: str = "") -> list[str]:
     """Compare any parsed value answer with an encoded value; ``where`` prefixes messages ("item 0: ")."""
     t = actual.get("t")
-    handler = _HANDLERS.get(t)
+    handler = _HANDLERS.get(t) if isinstance(t, str) else None
     if handler is None:
         return [f"{where}it is {describe(actual)}, which I cannot compare"]
     return handler(answer, actual, where)
@@ -391,9 +391,10 @@ def _shape_of(data: Any) -> tuple[int, ...] | None:
     shapes = {_shape_of(d) for d in data}
     if not data:
         return (0,)
-    if len(shapes) != 1 or None in shapes:
+    inner = shapes.pop() if len(shapes) == 1 else None
+    if inner is None:
         return None
-    return (len(data), *shapes.pop())
+    return (len(data), *inner)
 
 
 def _index(index: tuple[int, ...]) -> str:

@@ -12,6 +12,7 @@ same, but floating-point elements within ``torch.allclose``'s defaults (|a - b| 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from typing import Any
 
 RTOL, ATOL = 1e-5, 1e-8  # torch.allclose's defaults
@@ -112,7 +113,7 @@ def _tensor(wanted: dict[str, Any], got: dict[str, Any], compare: str, where: st
     return out
 
 
-def _flatten(data: Any, index: tuple[int, ...]):  # noqa: ANN202 - a generator of (index, element)
+def _flatten(data: Any, index: tuple[int, ...]) -> Iterator[tuple[tuple[int, ...], Any]]:
     # A complex element is encoded as [re, im]: flattening treats it as one more dimension of two
     # real numbers, which compares it part by part.
     if isinstance(data, list):
@@ -135,7 +136,7 @@ def _number(x: Any) -> float | None:
 def _same_number(w: Any, g: Any, close: bool) -> bool:
     a, b = _number(g), _number(w)
     if a is None or b is None:
-        return w == g
+        return bool(w == g)
     if math.isnan(a) or math.isnan(b):
         return math.isnan(a) and math.isnan(b)
     if math.isinf(a) or math.isinf(b):

@@ -29,6 +29,8 @@ from datetime import UTC, datetime
 import fsrs
 from fsrs.scheduler import DEFAULT_PARAMETERS
 
+from quizapp.core.scheduling.days import DAY_SECONDS
+
 MIN_REVIEWS = 512  # fsrs.optimizer's mini-batch size: with fewer eligible reviews it returns the defaults
 MAX_SEQUENCE = 64  # fsrs.optimizer uses at most the first 64 reviews of each card
 # fsrs's optimizer steps through reviews one by one in Python (about 8 ms each on a small 2-core
@@ -76,7 +78,7 @@ def _by_card(log: Iterable[LogEntry]) -> dict[int, list[LogEntry]]:
 
 def _gap_days(a: float, b: float) -> int:
     # fsrs counts whole days between datetimes (timedelta.days), so do the same.
-    return math.floor((b - a) / 86400)
+    return math.floor((b - a) / DAY_SECONDS)
 
 
 def sample_for_fit(log: Sequence[LogEntry], max_reviews: int = MAX_FIT_REVIEWS) -> list[LogEntry]:

@@ -14,12 +14,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from quizapp.core.scheduling.days import DAY_SECONDS
 from quizapp.core.storage.migrations import BUCKET_SECONDS, bucket_delta
 from quizapp.core.storage.rows import RowLike
 from quizapp.core.storage.tables import review_buckets, reviews
 
 COLUMNS = ("reviews", "passed", "mature", "mature_passed", "seconds")
-DAY_SECONDS = 86400
 Deltas = dict[int, list[float]]
 
 
