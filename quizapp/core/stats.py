@@ -76,8 +76,8 @@ class Stats:
     forecast: list[tuple[date, int]] = field(default_factory=list)  # (day, cards due), today first
 
     def to_json(self) -> dict[str, Any]:
-        """One JSON-able object (``quizapp stats --json``)."""
-        data = asdict(self)
+        """One JSON-able object (``quizapp stats --json``), led by its format name and version."""
+        data: dict[str, Any] = {"format": STATS_FORMAT, "version": STATS_VERSION, **asdict(self)}
         data["decks"] = [{"deck": g.pop("name"), **g} for g in data["decks"]]
         data["tags"] = [{"tag": g.pop("name"), **g} for g in data["tags"]]
         data["per_day"] = [
@@ -89,6 +89,12 @@ class Stats:
         for group in data["decks"] + data["tags"]:
             group["mastery"] = round(group["mastery"], 4)
         return data
+
+
+# ``quizapp stats --json`` is read by scripts: a key removed or changed in meaning takes a new version
+# (a key added does not).
+STATS_FORMAT = "quizapp-stats"
+STATS_VERSION = 1
 
 
 def streak(days_with_reviews: set[date], today: date) -> int:

@@ -31,6 +31,11 @@ from quizapp.core.storage import streams
 from quizapp.core.storage.store import Store
 
 
+# The JSON export's top level: ``quizapp import`` checks both (version 2: every review carries its id).
+EXPORT_FORMAT = "quizapp-export"
+EXPORT_VERSION = 2
+
+
 class ReviewRow(NamedTuple):
     """One review as the export writes it (the CSV columns, in order; the JSON entry's keys)."""
 
@@ -305,7 +310,8 @@ def write_json(store: Store, path: Path) -> ExportResult:
     tmp = _atomic(path)
     counts = []
     with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(f'{{"format": "quizapp-export", "version": 2, "learner": {json.dumps(store.learner)}')
+        fh.write(f'{{"format": {json.dumps(EXPORT_FORMAT)}, "version": {EXPORT_VERSION}, '
+                 f'"learner": {json.dumps(store.learner)}')
         for name, rows in (("reviews", review_records(store)), ("cards", card_records(store))):
             fh.write(f',\n"{name}": [')
             n = 0
