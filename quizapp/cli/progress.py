@@ -219,6 +219,9 @@ def optimize(
     from quizapp.core import settings as settings_mod
     from quizapp.core.scheduling import optimize as opt
 
+    missing = opt.missing_optimizer()
+    if missing is not None:
+        raise _fail(missing)
     with _guarded():
         settings = settings_mod.load()
         store = _open_store(sync=False)

@@ -136,7 +136,9 @@ def compute(store: Store, now: datetime, *, forecast_days: int = 30) -> Stats:
     curve = forgetting_curve(settings)
     decks: dict[str, GroupStats] = {}
     tags: dict[str, GroupStats] = {}
-    recall_sum: dict[str, float] = defaultdict(float)
+    # summed recall by group name, decks and tags apart (a tag may be named like a deck)
+    deck_recall: dict[str, float] = defaultdict(float)
+    tag_recall: dict[str, float] = defaultdict(float)
     forecast = [0] * forecast_days
     counts = {"cards": 0, "new": 0, "learning": 0, "review": 0, "mature": 0, "suspended": 0, "leeches": 0, "due": 0}
     mature_seconds = MATURE_DAYS * DAY_SECONDS
@@ -179,15 +181,15 @@ def compute(store: Store, now: datetime, *, forecast_days: int = 30) -> Stats:
             g.due_today += n * due_today
             g.mature += n * is_mature
             setattr(g, key, getattr(g, key) + n)
-            recall_sum[g.name if g is group else "\0" + g.name] += n * recall
+            (deck_recall if g is group else tag_recall)[g.name] += n * recall
         if not suspended and due is not None and phase != new:
             offset = 0 if due < end_of_today else int((due - end_of_today) // DAY_SECONDS) + 1
             if offset < forecast_days:
                 forecast[offset] += n
     for name, g in decks.items():
-        g.mastery = recall_sum[name] / g.cards if g.cards else 0.0
+        g.mastery = deck_recall[name] / g.cards if g.cards else 0.0
     for name, g in tags.items():
-        g.mastery = recall_sum["\0" + name] / g.cards if g.cards else 0.0
+        g.mastery = tag_recall[name] / g.cards if g.cards else 0.0
 
     return Stats(
         reviews=total,

@@ -1,6 +1,6 @@
 """The strict deck loader: a YAML file -> :class:`Deck`, or :class:`DeckLoadError` listing every problem.
 
-The format is /work/shared/deck-format.md (public: authors run ``quizapp deck check`` in their own CI),
+The format is docs/deck-format.md (public: authors run ``quizapp deck check`` in their own CI),
 extended compatibly with parametric cards (docs/deck-format.md). Strict means a typo never passes
 silently: unknown keys, wrong types, keys that do not apply to a card's kind, code that is not Python.
 Every problem is one ``path:line: message`` line, and all problems of a file are collected, not only the

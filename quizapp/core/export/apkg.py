@@ -75,6 +75,7 @@ class ApkgResult:
 
 def _stable_int(*parts: str) -> int:
     """A positive 31-bit id from text: the same text always gives the same id (Anki ids are ints)."""
+    # NUL separates the parts (ids and names never hold one); changing it would change every note's id
     digest = hashlib.sha256("\0".join(parts).encode()).digest()
     return 1 << 30 | int.from_bytes(digest[:4], "big") >> 2
 

@@ -30,13 +30,12 @@ from quizapp.core.scheduling.state import Phase
 from quizapp.core.storage import streams
 from quizapp.core.storage.store import Store
 
-
 # The JSON export's top level: ``quizapp import`` checks both (version 2: every review carries its id).
 EXPORT_FORMAT = "quizapp-export"
 EXPORT_VERSION = 2
 
 
-class ReviewRow(NamedTuple):
+class ExportedReview(NamedTuple):
     """One review as the export writes it (the CSV columns, in order; the JSON entry's keys)."""
 
     deck: str
@@ -59,7 +58,7 @@ class ReviewRow(NamedTuple):
     fixed_interval_days: float | None
 
 
-class CardRow(NamedTuple):
+class ExportedCard(NamedTuple):
     """One card's current state as the export writes it."""
 
     deck: str
@@ -82,8 +81,8 @@ class CardRow(NamedTuple):
     prompt: str
 
 
-REVIEW_FIELDS = ReviewRow._fields
-CARD_FIELDS = CardRow._fields
+REVIEW_FIELDS = ExportedReview._fields
+CARD_FIELDS = ExportedCard._fields
 
 
 @dataclass(frozen=True)
@@ -108,9 +107,9 @@ _RATING = {int(r): r.label for r in Rating}
 _PHASE = {int(p): p.label for p in Phase}
 
 
-def _review_row(r: streams.ReviewRecord, at: str) -> ReviewRow:
+def _review_row(r: streams.ReviewRecord, at: str) -> ExportedReview:
     # Numbers go out exactly as stored (rounding a million rows' floats costs seconds and loses data).
-    return ReviewRow(
+    return ExportedReview(
         r.deck,
         r.card_id,
         at,
@@ -132,18 +131,18 @@ def _review_row(r: streams.ReviewRecord, at: str) -> ReviewRow:
     )
 
 
-def review_tuples(store: Store) -> Iterator[ReviewRow]:
+def review_tuples(store: Store) -> Iterator[ExportedReview]:
     """The learner's review log, oldest first."""
     for r in store.iter_reviews():
         yield _review_row(r, _iso(r.reviewed_at))
 
 
-def card_tuples(store: Store) -> Iterator[CardRow]:
+def card_tuples(store: Store) -> Iterator[ExportedCard]:
     """Every card's current state (this learner's), in deck order."""
     iso, phase_label = _iso, _PHASE
     for c in store.iter_cards():
         interval = None if c.due is None or c.last_review is None else (c.due - c.last_review) / DAY_SECONDS
-        yield CardRow(
+        yield ExportedCard(
             c.deck,
             c.card_id,
             c.kind,

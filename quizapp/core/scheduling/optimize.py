@@ -15,6 +15,7 @@ free of torch. Everything else here is plain Python:
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import json
 import math
@@ -126,6 +127,20 @@ def evaluate(parameters: Sequence[float], log: Iterable[LogEntry]) -> Evaluation
         median_stability_days=statistics.median(stabilities) if stabilities else float("nan"),
         scored=len(losses),
     )
+
+
+INSTALL_HINT = "install it with: pip install 'quizapp[optimizer]'"
+# What fsrs.optimizer imports beyond fsrs itself (torch is a dependency of quizapp anyway).
+_OPTIMIZER_MODULES = ("torch", "pandas", "tqdm")
+
+
+def missing_optimizer() -> str | None:
+    """One line saying how to install the optimizer extra, or None when it is installed. Looks the
+    modules up without importing them (this process never imports torch)."""
+    missing = [m for m in _OPTIMIZER_MODULES if importlib.util.find_spec(m) is None]
+    if not missing:
+        return None
+    return f"the optimizer needs {', '.join(missing)}: {INSTALL_HINT}"
 
 
 def fit(log: Sequence[LogEntry], *, timeout: float | None = None) -> list[float]:
