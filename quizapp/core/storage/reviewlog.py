@@ -275,10 +275,6 @@ def mismatched_cards(conn: Connection, settings: Settings, learner: str) -> list
     return out
 
 
-def records_for(rows: Iterable[RowLike]) -> list[LoggedRating]:
-    return [_logged(r) for r in rows]
-
-
 def append_many(conn: Connection, settings: Settings, learner: str, device: str, chunk: list[ReviewInput]) -> None:
     """:func:`append` for many reviews at once (imports, benchmarks): same results, fewer round trips."""
     from quizapp.core.storage.catalogue import joined, joined_columns
