@@ -109,7 +109,7 @@ def test_the_fast_csv_paths_parse_to_the_same_values_as_the_record_path(store, t
     with open(fast_file, newline="", encoding="utf-8") as a, open(slow_file, newline="", encoding="utf-8") as b:
         fast, slow = list(csv.DictReader(a)), list(csv.DictReader(b))
     assert len(fast) == len(slow) == 8
-    for f, s in zip(fast, slow):
+    for f, s in zip(fast, slow, strict=True):
         for name in tabular.REVIEW_FIELDS:
             if name == "reviewed_at":
                 assert abs((dt.fromisoformat(f[name]) - dt.fromisoformat(s[name])).total_seconds()) <= 0.001
