@@ -161,6 +161,9 @@ def optimize(
     from quizapp.core import settings as settings_mod
     from quizapp.core.scheduling import optimize as opt
 
+    missing = opt.missing_optimizer()
+    if missing is not None:
+        raise fail(missing)
     made = root()
     with guarded():
         settings = made.settings

@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from quizapp.core.decks import params as P
 from quizapp.core.decks import torchver
@@ -40,6 +40,7 @@ from quizapp.core.seen_concepts import SeenConcepts, default_path
 
 if TYPE_CHECKING:  # only for annotations: importing them here would load the grader/engine at launch
     from quizapp.core.decks.registry import Catalog
+    from quizapp.core.execution.engine import Engine
     from quizapp.core.grading.verdict import Verdict
     from quizapp.core.storage.records import DeckCounts, ReviewResult
     from quizapp.core.storage.store import Store
@@ -117,7 +118,7 @@ class StudySession:
         self,
         catalog: Catalog,
         store: Store,
-        engine: Any,
+        engine: Engine,
         deck_ids: Sequence[str] | None = None,
         clock: Callable[[], datetime] = utc_now,
         *,
@@ -317,7 +318,9 @@ class StudySession:
             outcome = Outcome.failure(f"the card could not be run: {exc}")
         grader = self._grader
         if grader is None:
-            from quizapp.core.grading.verdict import grade as grader
+            from quizapp.core.grading.verdict import grade
+
+            grader = grade
         return outcome, grader(card.kind.value, outcome, answer)
 
     @staticmethod

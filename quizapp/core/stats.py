@@ -20,8 +20,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from quizapp.core.scheduling.days import next_day_start, require_utc, study_date
-from quizapp.core.scheduling.fsrs_bridge import Phase, forgetting_curve
+from quizapp.core.scheduling.days import DAY_SECONDS, next_day_start, require_utc, study_date
+from quizapp.core.scheduling.fsrs_bridge import forgetting_curve
+from quizapp.core.scheduling.state import Phase
 from quizapp.core.storage.store import MATURE_DAYS, Store
 
 EPOCH = date(1970, 1, 1)
@@ -75,8 +76,8 @@ class Stats:
     forecast: list[tuple[date, int]] = field(default_factory=list)  # (day, cards due), today first
 
     def to_json(self) -> dict[str, Any]:
-        """One JSON-able object (``quizapp stats --json``)."""
-        data = asdict(self)
+        """One JSON-able object (``quizapp stats --json``), led by its format name and version."""
+        data: dict[str, Any] = {"format": STATS_FORMAT, "version": STATS_VERSION, **asdict(self)}
         data["decks"] = [{"deck": g.pop("name"), **g} for g in data["decks"]]
         data["tags"] = [{"tag": g.pop("name"), **g} for g in data["tags"]]
         data["per_day"] = [
@@ -88,6 +89,12 @@ class Stats:
         for group in data["decks"] + data["tags"]:
             group["mastery"] = round(group["mastery"], 4)
         return data
+
+
+# ``quizapp stats --json`` is read by scripts: a key removed or changed in meaning takes a new version
+# (a key added does not).
+STATS_FORMAT = "quizapp-stats"
+STATS_VERSION = 1
 
 
 def streak(days_with_reviews: set[date], today: date) -> int:
@@ -129,10 +136,12 @@ def compute(store: Store, now: datetime, *, forecast_days: int = 30) -> Stats:
     curve = forgetting_curve(settings)
     decks: dict[str, GroupStats] = {}
     tags: dict[str, GroupStats] = {}
-    recall_sum: dict[str, float] = defaultdict(float)
+    # summed recall by group name, decks and tags apart (a tag may be named like a deck)
+    deck_recall: dict[str, float] = defaultdict(float)
+    tag_recall: dict[str, float] = defaultdict(float)
     forecast = [0] * forecast_days
     counts = {"cards": 0, "new": 0, "learning": 0, "review": 0, "mature": 0, "suspended": 0, "leeches": 0, "due": 0}
-    mature_seconds = MATURE_DAYS * 86400.0
+    mature_seconds = MATURE_DAYS * DAY_SECONDS
     new, review = int(Phase.NEW), int(Phase.REVIEW)
     phase_key = {
         int(Phase.NEW): "new",
@@ -147,7 +156,7 @@ def compute(store: Store, now: datetime, *, forecast_days: int = 30) -> Stats:
         suspended = bool(suspended)
         recall = 0.0
         if phase != new and stability and last_review is not None:
-            recall = curve(stability, (now_ts - last_review) // 86400)
+            recall = curve(stability, (now_ts - last_review) // DAY_SECONDS)
         is_mature = (
             phase == review and due is not None and last_review is not None and due - last_review >= mature_seconds
         )
@@ -172,15 +181,15 @@ def compute(store: Store, now: datetime, *, forecast_days: int = 30) -> Stats:
             g.due_today += n * due_today
             g.mature += n * is_mature
             setattr(g, key, getattr(g, key) + n)
-            recall_sum[g.name if g is group else "\0" + g.name] += n * recall
+            (deck_recall if g is group else tag_recall)[g.name] += n * recall
         if not suspended and due is not None and phase != new:
-            offset = 0 if due < end_of_today else int((due - end_of_today) // 86400) + 1
+            offset = 0 if due < end_of_today else int((due - end_of_today) // DAY_SECONDS) + 1
             if offset < forecast_days:
                 forecast[offset] += n
     for name, g in decks.items():
-        g.mastery = recall_sum[name] / g.cards if g.cards else 0.0
+        g.mastery = deck_recall[name] / g.cards if g.cards else 0.0
     for name, g in tags.items():
-        g.mastery = recall_sum["\0" + name] / g.cards if g.cards else 0.0
+        g.mastery = tag_recall[name] / g.cards if g.cards else 0.0
 
     return Stats(
         reviews=total,

@@ -90,8 +90,25 @@ def test_a_missing_optimizer_dependency_is_one_clear_line(home, monkeypatch):
     blocker.mkdir()
     (blocker / "pandas.py").write_text("raise ImportError('No module named pandas')\n")
     monkeypatch.setenv("PYTHONPATH", str(blocker))
-    with pytest.raises(opt.OptimizeError, match="pip install 'fsrs\\[optimizer\\]'"):
+    with pytest.raises(opt.OptimizeError, match="pip install 'quizapp\\[optimizer\\]'"):
         opt.fit([opt.LogEntry(1, 3, 0.0, 0)])
+
+
+def test_without_the_optimizer_extra_optimize_says_how_to_install_it_in_one_line(home, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "pandas" else real(name, *a))
+    assert opt.missing_optimizer() == "the optimizer needs pandas: install it with: pip install 'quizapp[optimizer]'"
+    result = CliRunner().invoke(app, ["optimize", "--yes"])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [f"quizapp: {opt.missing_optimizer()}"]
+
+
+def test_with_the_optimizer_extra_installed_nothing_is_missing():
+    pytest.importorskip("pandas")
+    pytest.importorskip("tqdm")
+    assert opt.missing_optimizer() is None
 
 
 def test_too_little_history_says_how_much_more_is_needed(home):

@@ -94,6 +94,8 @@ def test_forecast_and_json_shape(store):
     assert forecast[study_date(NOW, 0)] == 1
     assert forecast[study_date(first.state.due, 0)] == 1
     data = result.to_json()
+    assert list(data)[:2] == ["format", "version"]
+    assert (data["format"], data["version"]) == ("quizapp-stats", stats.STATS_VERSION) == ("quizapp-stats", 1)
     for key in ("reviews", "cards", "due_today", "retention", "streak_days", "decks"):
         assert key in data
     assert data["decks"][0]["deck"] == "alpha"

@@ -67,7 +67,8 @@ def test_csv_writes_the_review_log_and_the_cards(store, tmp_path):
 def test_json_is_one_object_with_reviews_and_cards(store, tmp_path):
     result = tabular.write_json(store, tmp_path / "progress.json")
     data = json.loads(result.files[0].read_text())
-    assert data["format"] == "quizapp-export"
+    assert data["format"] == "quizapp-export" and data["version"] == tabular.EXPORT_VERSION == 2
+    assert list(data) == ["format", "version", "learner", "reviews", "cards"]
     assert [r["rating"] for r in data["reviews"]] == [1, 3]
     assert set(data["reviews"][0]) == set(tabular.REVIEW_FIELDS)
     assert {c["card_id"] for c in data["cards"]} == {"v1", "v2"}

@@ -32,3 +32,16 @@ def test_grouped_new_cards_give_the_same_stats_as_a_card_by_card_walk(tmp_path, 
         one_by_one = stats.compute(store, later)
     assert grouped.new > 0 and grouped.review + grouped.learning > 0
     assert grouped.to_json() == one_by_one.to_json()
+
+
+def test_a_tag_named_like_a_deck_keeps_its_own_mastery(tmp_path, monkeypatch):
+    monkeypatch.setenv("QUIZAPP_HOME", str(tmp_path / "home"))
+    studied = Deck(id="b", title="b", cards=(Card(deck="b", id="c0", kind=Kind.RECALL, prompt="p", answer="a"),))
+    tagged = Deck(id="a", title="a", cards=(Card(deck="a", id="c0", kind=Kind.RECALL, prompt="p", answer="a",
+                                                 tags=("b",)),))
+    with Store.open(f"sqlite:///{tmp_path / 'c.sqlite3'}", settings=Settings(fuzz=False)) as store:
+        store.sync_cards([studied, tagged], NOW)
+        store.record_review(("b", "c0"), Rating.EASY, now=NOW)
+        result = stats.compute(store, NOW + timedelta(hours=1))
+    assert {g.name: g.mastery for g in result.decks}["b"] > 0.5
+    assert {g.name: g.mastery for g in result.tags} == {"b": 0.0}

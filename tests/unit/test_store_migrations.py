@@ -222,3 +222,33 @@ def test_a_url_with_an_unknown_driver_is_one_line_without_the_password():
     with pytest.raises(StoreError) as err:
         Store.open("postgresql+nosuchdriver://bob:hunter2@db.example/quizapp", settings=Settings())
     assert "hunter2" not in str(err.value) and "bob:***@" in str(err.value)
+
+
+def test_migrations_are_frozen_they_import_no_quizapp_code():
+    # A migration that calls live code would migrate an old database differently once that code changes.
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(migrations))
+    imported = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+    imported += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+    assert not [m for m in imported if m.startswith("quizapp")]
+
+
+def test_the_frozen_full_text_migration_makes_what_search_reads(tmp_path):
+    from quizapp.core.storage import fulltext
+
+    ddl = " ".join(migrations._V6_SQLITE_DDL)
+    assert f"CREATE VIRTUAL TABLE {fulltext.FTS_TABLE} USING fts5({', '.join(fulltext.TEXT_COLUMNS)}," in ddl
+    assert {name for name in fulltext.PG_INDEXES} == {s.split()[2] for s in migrations._V6_PG_DDL[1:]}
+    # A schema 1 database migrates through the frozen migration 6 to a working index.
+    path = tmp_path / "v1.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.executescript(V1_DDL)
+    conn.close()
+    with Store.open(url(path), settings=Settings()) as store:
+        assert store.schema_version() == migrations.LATEST
+        with store.engine.connect() as c:
+            assert fulltext.fts_available(c)
+            rows = c.exec_driver_sql(f"SELECT rowid FROM {fulltext.FTS_TABLE} WHERE {fulltext.FTS_TABLE} MATCH 'views'").all()
+        assert [tuple(r) for r in rows] == [(1,)]

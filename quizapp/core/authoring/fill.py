@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Literal
 from quizapp.core.decks.model import Card, Deck
 
 if TYPE_CHECKING:
+    from ruamel.yaml.comments import CommentedMap
+
     from quizapp.core.execution.engine import Engine
     from quizapp.core.execution.outcome import Outcome
 
@@ -141,7 +143,7 @@ def render_expect(value: str, col: int) -> list[str]:
     return lines
 
 
-def _eol_comment_col(card_map: object, key: str, line: int) -> int | None:
+def _eol_comment_col(card_map: CommentedMap, key: str, line: int) -> int | None:
     """Where the end-of-line comment after ``key``'s value starts, when it is on ``line``."""
     items = card_map.ca.items.get(key)
     if not items or len(items) < 3 or items[2] is None:
@@ -150,7 +152,8 @@ def _eol_comment_col(card_map: object, key: str, line: int) -> int | None:
     mark = getattr(token, "start_mark", None)
     if mark is None or mark.line != line or not token.value.lstrip().startswith("#"):
         return None
-    return mark.column
+    column: int = mark.column  # ruamel's comment tokens are untyped
+    return column
 
 
 @dataclass(frozen=True)
@@ -160,10 +163,10 @@ class _Edit:
     lines: list[str]
 
 
-def _edit_for(lines: list[str], card_map: object, value: str) -> _Edit:
+def _edit_for(lines: list[str], card_map: CommentedMap, value: str) -> _Edit:
     """The text edit that sets ``expect: value`` in one card's mapping."""
     lc = card_map.lc
-    if "expect" in card_map:  # type: ignore[operator]
+    if "expect" in card_map:
         key_line, key_col = lc.key("expect")
         end = _value_end(lines, key_line, key_col)
         new = render_expect(value, key_col)
@@ -242,7 +245,7 @@ def plan_fill(path: Path | str, engine: Engine, *, overwrite_mismatches: bool = 
     lines = original.splitlines(keepends=True)
     edits: list[_Edit] = []
     intended: dict[str, str] = {}
-    for card, outcome in zip(runnable, outcomes):
+    for card, outcome in zip(runnable, outcomes, strict=True):
         text = answer_text(outcome)
         if text is None:
             results.append(CardResult(card.id, "failed", card.expect, None, outcome.reason or outcome.display))

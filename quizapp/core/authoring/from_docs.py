@@ -99,9 +99,6 @@ class FromDocsResult:
     skipped: list[Skipped] = field(default_factory=list)
     summaries: dict[str, str] = field(default_factory=dict)  # name -> first sentence(s) of its docstring
 
-    def yaml_text(self) -> str:
-        return render_deck(self)
-
 
 def one_line(text: str, width: int = 60) -> str:
     line = " ".join(text.split())
@@ -289,7 +286,7 @@ def build(names: list[str], engine: Engine, *, deck_id: str | None = None,
             result.skipped.append(Skipped(name, None, None, "not a dotted Python name (like torch.cumsum)"))
     docs = engine.run_many([docstring_job(n) for n in valid]) if valid else []
     candidates: list[DocExample] = []
-    for name, outcome in zip(valid, docs):
+    for name, outcome in zip(valid, docs, strict=True):
         try:
             doc = docstring_from(outcome)
         except ValueError as exc:

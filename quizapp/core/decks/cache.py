@@ -98,6 +98,7 @@ def code_fingerprint() -> str:
 
 def _entry_path(path: Path, bundled: bool) -> Path:
     # The path as given matters (cards remember it as their source), and so does its absolute form.
+    # NUL separates the parts of the hashed key: no path can contain it, so parts never run together
     key = f"{path}\0{os.path.abspath(path)}\0{int(bundled)}"
     return cache_folder() / (hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
                              + ".pickle")

@@ -1,6 +1,6 @@
 """The strict deck loader: a YAML file -> :class:`Deck`, or :class:`DeckLoadError` listing every problem.
 
-The format is /work/shared/deck-format.md (public: authors run ``quizapp deck check`` in their own CI),
+The format is docs/deck-format.md (public: authors run ``quizapp deck check`` in their own CI),
 extended compatibly with parametric cards (docs/deck-format.md). Strict means a typo never passes
 silently: unknown keys, wrong types, keys that do not apply to a card's kind, code that is not Python.
 Every problem is one ``path:line: message`` line, and all problems of a file are collected, not only the
@@ -17,6 +17,7 @@ import difflib
 import functools
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from quizapp.core.decks import torchver
 from quizapp.core.decks.model import Card, Deck, DeckLoadError, Kind, Problem
 from quizapp.core.decks.yamlsafe import Map, Node, Scalar, Seq, YamlError, parse_bytes, read_tree
 from quizapp.core.kinds import registry as kinds
+from quizapp.core.kinds.base import CodeMode
 
 DECK_KEYS = ("deck", "title", "description", "tags", "concepts", "torch", "cards")
 COMMON_KEYS = ("id", "kind", "prompt", "explain", "tags", "concept", "torch")  # every kind; the rest is the kind's
@@ -265,12 +267,14 @@ class _DeckReader:
 
         texts = {name: self.text(entries.get(name), name, flow_ok=(name == "expect")) for name in TEXT_FIELDS}
         for name in TEXT_FIELDS:
-            if name != "expect" and texts[name] is not None and not texts[name].strip():
+            text = texts[name]
+            if name != "expect" and text is not None and not text.strip():
                 texts[name] = None
         tags = self.tags(entries.get("tags"))
         concept = self.concept(entries.get("concept"), concepts, where)
         torch_range = torchver.both(deck_torch, self.torch_range(entries.get("torch"), where))
-        params, declared = None, set()
+        params: dict[str, tuple[Any, ...]] | None = None
+        declared: set[str] = set()
         if plugin is not None and "params" in plugin.keys:
             params, declared = self.params(entries.get("params"), where)
         extra: dict[str, Any] = {}
@@ -370,8 +374,8 @@ class _DeckReader:
         if not node.items:
             self.problem(f"'params' is empty{where}", node.line)
         total = 1
-        for values in out.values():
-            total *= len(values)
+        for choices in out.values():
+            total *= len(choices)
         if total > P.MAX_VARIANTS:
             self.problem(f"params{where} make {total:,} combinations, more than the limit of {P.MAX_VARIANTS:,}",
                          key.line)
@@ -421,7 +425,7 @@ class _DeckReader:
     # -- code ----------------------------------------------------------------------------------
 
     def check_python(self, entries: dict[str, tuple[Scalar, Node]], texts: dict[str, str | None],
-                     params: dict[str, tuple[Any, ...]], where: str, modes: dict[str, str]) -> None:
+                     params: dict[str, tuple[Any, ...]], where: str, modes: Mapping[str, CodeMode]) -> None:
         """Each code field must parse in its kind's mode (for every param value): ``setup`` statements,
         ``ask`` one expression, a ``solution`` statements ending in an expression."""
         for bindings in P.spanning_bindings(params):
@@ -449,7 +453,7 @@ def _absent_or_empty(entry: tuple[Scalar, Node] | None) -> bool:
 
 
 @functools.lru_cache(maxsize=4096)  # reloading the catalog (after an edit) re-checks the same code
-def _python_error(code: str, mode: str) -> tuple[str, int] | None:
+def _python_error(code: str, mode: CodeMode) -> tuple[str, int] | None:
     """None when ``code`` parses in ``mode``, else (message, 1-based line within the code)."""
     if mode == "program":
         from quizapp.core.kinds.program import ProgramError, parse_program

@@ -7,14 +7,16 @@ under (so editing a card's text keeps its history, changing its id starts afresh
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from quizapp.core.decks.torchver import TorchRange
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
+    # StrEnum, not (str, Enum): members format as their value ("shape"), where (str, Enum) printed
+    # "Kind.SHAPE". Every user-facing text already goes through ``.value``, so no output changes.
     SHAPE = "shape"
     STRIDE = "stride"
     DTYPE = "dtype"

@@ -1,10 +1,10 @@
 """Parametric cards: one card, many variants, so a learner learns the rule instead of the answer.
 
 A card declares ``params: {n: [2, 3, 4], dim: [0, 1]}`` and writes ``$n`` or ``${n}`` in ``setup``,
-``ask``, ``prompt``, ``explain``, ``expect`` and a write card's ``solution`` (:data:`TEMPLATED_FIELDS`). The semantics are Python's
-:class:`string.Template`: ``$$`` is a literal ``$``. A value is written into the text as Python would
-spell it (``3``, ``2.5``, ``True``; a string as it is, so ``dtype: [float32, int64]`` with
-``torch.$dtype`` gives ``torch.float32``).
+``ask``, ``prompt``, ``explain``, ``expect`` and a write card's ``solution`` (:data:`TEMPLATED_FIELDS`).
+The semantics are Python's :class:`string.Template`: ``$$`` is a literal ``$``. A value is written into
+the text as Python would spell it (``3``, ``2.5``, ``True``; a string as it is, so
+``dtype: [float32, int64]`` with ``torch.$dtype`` gives ``torch.float32``).
 
 Every variant keeps the card's key (deck, id): progress is shared by all variants of a card.
 
@@ -86,7 +86,7 @@ def variants(card: Card) -> list[dict[str, Any]]:
     """
     params = card.params or {}
     names = list(params)
-    return [dict(zip(names, combo)) for combo in itertools.product(*(params[n] for n in names))]
+    return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*(params[n] for n in names))]
 
 
 def sample(card: Card, rng: random.Random) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
 from yaml import nodes as ynodes
@@ -237,7 +237,7 @@ class _Walker:
         tree = self._node(root, 0)
         return tree, self.problems
 
-    def _fail(self, message: str, node: ynodes.Node) -> None:
+    def _fail(self, message: str, node: ynodes.Node) -> NoReturn:
         # Fatal problems (size, depth) stop the walk at once: the tree is useless anyway.
         raise YamlError([Problem(self.display, message, node.start_mark.line + 1)])
 
@@ -266,6 +266,9 @@ class _Walker:
             if node.flow_style:
                 flow = _one_line(self.text[node.start_mark.index:node.end_mark.index])
             return Seq(items, line, flow)
+        if not isinstance(node, ynodes.MappingNode):
+            # the composer makes only these three node types; anything else is a bug, reported as a problem
+            self._fail(f"unexpected YAML node {type(node).__name__}", node)
         if node.tag != _MAP_TAG:
             self.problems.append(Problem(self.display, f"tag '{_tag_shown(node.tag)}' is not allowed: "
                                          "decks hold plain data only", line))

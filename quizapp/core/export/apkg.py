@@ -75,6 +75,7 @@ class ApkgResult:
 
 def _stable_int(*parts: str) -> int:
     """A positive 31-bit id from text: the same text always gives the same id (Anki ids are ints)."""
+    # NUL separates the parts (ids and names never hold one); changing it would change every note's id
     digest = hashlib.sha256("\0".join(parts).encode()).digest()
     return 1 << 30 | int.from_bytes(digest[:4], "big") >> 2
 
@@ -127,7 +128,7 @@ def run_outcomes(cards: Sequence[Card], engine: Engine) -> dict[CardKey, Outcome
 
     runnable = [c for c in cards if kinds.of(c).predicts]
     results = engine.run_many([job_for(c) for c in runnable])
-    return {c.key: o for c, o in zip(runnable, results)}
+    return {c.key: o for c, o in zip(runnable, results, strict=True)}
 
 
 def write_apkg(decks: Iterable[Deck], path: Path | str, *, run: bool = True, engine: Engine | None = None,

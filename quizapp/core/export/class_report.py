@@ -8,6 +8,7 @@ the study streak, the last review). Rendered as one self-contained HTML file (ev
 
 from __future__ import annotations
 
+import functools
 import html
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from quizapp.core.scheduling.days import study_date
 from quizapp.core.storage.tables import cards, reviews
@@ -83,8 +85,7 @@ def compute(store: Store, now: datetime) -> ClassReport:
         for group in result.decks:
             report.mastery.setdefault(group.name, {})[learner] = group.mastery
         week_start = study_date(now, store.settings.day_starts_at_hour) - timedelta(days=6)
-        last = view.run_read(lambda conn, name=learner: conn.execute(
-            sa.select(sa.func.max(reviews.c.reviewed_at)).where(reviews.c.learner == name)).scalar())
+        last = view.run_read(functools.partial(_last_review_at, learner=learner))
         report.activity.append(Activity(
             learner=learner,
             reviews=result.reviews,
@@ -95,6 +96,12 @@ def compute(store: Store, now: datetime) -> ClassReport:
     return report
 
 
+def _last_review_at(conn: Connection, learner: str) -> float | None:
+    last: float | None = conn.execute(
+        sa.select(sa.func.max(reviews.c.reviewed_at)).where(reviews.c.learner == learner)).scalar()
+    return last
+
+
 def render_html(report: ClassReport, *, generated: datetime) -> str:
     e = html.escape
     parts = [
@@ -102,8 +109,8 @@ def render_html(report: ClassReport, *, generated: datetime) -> str:
         "<style>body{font-family:sans-serif;margin:2em;color:#1d2330}table{border-collapse:collapse;margin:1em 0}"
         "td,th{border:1px solid #ccd;padding:4px 8px;text-align:right}td:first-child,th:first-child{text-align:left}"
         "</style></head><body>",
-        f"<h1>Class report</h1><p>{len(report.learners)} learner(s); generated {e(generated.strftime('%Y-%m-%d %H:%M'))}"
-        " UTC</p>",
+        f"<h1>Class report</h1><p>{len(report.learners)} learner(s); "
+        f"generated {e(generated.strftime('%Y-%m-%d %H:%M'))} UTC</p>",
         "<h2>Hardest cards</h2>",
     ]
     if report.hardest:

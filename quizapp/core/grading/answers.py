@@ -386,7 +386,8 @@ def parse_value(text: str, hint: str = HINTS["value"]) -> Answer:
     # PyTorch prints `grad_fn=<AddBackward0>`, which is not an expression: make the name a string.
     text = _GRAD_FN.sub(lambda m: f"grad_fn='{m.group(1)}'", text)
     node = _parse_expression(text, hint)
-    return _Reader(text, hint).value(node)
+    answer: Answer = _Reader(text, hint).value(node)
+    return answer
 
 
 def _parse_expression(text: str, hint: str) -> ast.expr:
@@ -430,9 +431,12 @@ class _Reader:
         if isinstance(node, ast.Tuple):
             return Seq(tuple(self.value(e) for e in node.elts), "tuple")
         if isinstance(node, ast.Dict):
-            if any(k is None for k in node.keys):
-                raise self.fail("`**` is not allowed in an answer")
-            return Mapping(tuple((self.value(k), self.value(v)) for k, v in zip(node.keys, node.values)))
+            pairs = []
+            for k, v in zip(node.keys, node.values, strict=True):
+                if k is None:  # {**other}
+                    raise self.fail("`**` is not allowed in an answer")
+                pairs.append((self.value(k), self.value(v)))
+            return Mapping(tuple(pairs))
         if isinstance(node, (ast.Name, ast.Attribute)):
             return self.name(node)
         if isinstance(node, ast.Call):

@@ -1,7 +1,8 @@
 """Match a parsed answer against an encoded outcome value (see ``quizapp.core.execution.outcome``).
 
 Every ``match_*`` function returns the differences it found as short sentences, most useful first; an
-empty list means the answer is right. The rules (documented for deck authors in the README, "How answers are written and matched"):
+empty list means the answer is right. The rules (documented for deck authors in the README, "How answers are
+written and matched"):
 
 - numbers match to the precision written: half a unit of the last digit (`0.3333` and `0.33` are right
   for 1/3); a whole number written without decimals (`3`, `3.`) must be whole to PyTorch's 4 printed
@@ -46,7 +47,7 @@ def match_dims(answer: tuple[int, ...], actual: tuple[int, ...], what: str = "sh
     if len(answer) != len(actual):
         written, real = f"{_count(len(answer), 'dim')} {_dims(answer)}", f"{_count(len(actual), 'dim')} {_dims(actual)}"
         return [f"you gave {written}, it has {real}"]
-    return [f"dim {i}: you said {a}, it is {b}" for i, (a, b) in enumerate(zip(answer, actual)) if a != b]
+    return [f"dim {i}: you said {a}, it is {b}" for i, (a, b) in enumerate(zip(answer, actual, strict=True)) if a != b]
 
 
 def _dims(dims: tuple[int, ...] | list[int]) -> str:
@@ -63,7 +64,7 @@ def _count(n: int, word: str) -> str:
 def match_value(answer: Any, actual: dict[str, Any], where: str = "") -> list[str]:
     """Compare any parsed value answer with an encoded value; ``where`` prefixes messages ("item 0: ")."""
     t = actual.get("t")
-    handler = _HANDLERS.get(t)
+    handler = _HANDLERS.get(t) if isinstance(t, str) else None
     if handler is None:
         return [f"{where}it is {describe(actual)}, which I cannot compare"]
     return handler(answer, actual, where)
@@ -147,7 +148,7 @@ def _sequence(answer: Any, actual: dict[str, Any], where: str) -> list[str]:
         return [f"{where}you gave {_count(len(written), 'item')}, it has {_count(len(items), 'item')}"]
     labels = fields if fields and len(fields) == len(items) else [f"item {i}" for i in range(len(items))]
     problems = []
-    for label, a, b in zip(labels, written, items):
+    for label, a, b in zip(labels, written, items, strict=True):
         problems += match_value(a, b, f"{where}{label}: ")
     return problems
 
@@ -225,7 +226,8 @@ def _ellipsis_problem(data: Any, shape: tuple[int, ...], where: str) -> str | No
         return (f"{where}`...` hides elements, but PyTorch prints this tensor in full ({_count(numel, 'element')}): "
                 "write them all")
     if not _shows_elements(data):
-        return f"{where}your answer shows no elements: `...` stands for the ones PyTorch leaves out, beside those it shows"
+        return (f"{where}your answer shows no elements: `...` stands for the ones PyTorch leaves out, "
+                "beside those it shows")
     return None
 
 
@@ -389,9 +391,10 @@ def _shape_of(data: Any) -> tuple[int, ...] | None:
     shapes = {_shape_of(d) for d in data}
     if not data:
         return (0,)
-    if len(shapes) != 1 or None in shapes:
+    inner = shapes.pop() if len(shapes) == 1 else None
+    if inner is None:
         return None
-    return (len(data), *shapes.pop())
+    return (len(data), *inner)
 
 
 def _index(index: tuple[int, ...]) -> str:

@@ -173,7 +173,8 @@ def _as_encoded(printed: Any) -> dict[str, Any] | None:
         data = _plain_leaves(printed.data)
         if data is None:
             return None
-        dtype = printed.dtype.name if printed.dtype else ("torch.float64" if _any_float(printed.data) else "torch.int64")
+        default = "torch.float64" if _any_float(printed.data) else "torch.int64"
+        dtype = printed.dtype.name if printed.dtype else default
         return {"t": "tensor", "dtype": dtype, "shape": list(_shape(printed.data)), "values": data,
                 "requires_grad": False, "grad_fn": None}
     return None

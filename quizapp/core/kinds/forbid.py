@@ -92,7 +92,7 @@ class _Finder(ast.NodeVisitor):
             self.hit("uses a comprehension (a for loop)", node)
         self.generic_visit(node)
 
-    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _comprehension  # type: ignore[assignment]
+    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _comprehension
 
     # names
     def visit_Name(self, node: ast.Name) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from quizapp.core.kinds.base import CardKind, CheckResult, CheckWork
+from quizapp.core.kinds.base import CardKind, CheckResult, CheckStatus, CheckWork
 
 if TYPE_CHECKING:
     from quizapp.core.decks.model import Card
@@ -73,17 +73,20 @@ class PredictedKind(CardKind):
 
         def judge(outcomes: list[Outcome]) -> CheckResult:
             outcome = outcomes[0]
-            common = dict(expected=card.expect, seconds=outcome.seconds, stdout=outcome.stdout)
+
+            def result(status: CheckStatus, actual: str | None, reason: str | None) -> CheckResult:
+                return CheckResult(status, expected=card.expect, actual=actual, reason=reason,
+                                   seconds=outcome.seconds, stdout=outcome.stdout)
+
             if outcome.failed:
-                return CheckResult("failed", actual=None, reason=outcome.reason or outcome.display, **common)
+                return result("failed", None, outcome.reason or outcome.display)
             if card.expect is None:
-                return CheckResult("ok", actual=outcome.display, reason=None, **common)
+                return result("ok", outcome.display, None)
             verdict = self.grade(outcome, card.expect)
             if not verdict.readable:
-                return CheckResult("mismatch", actual=outcome.display,
-                                   reason=f"could not read expect: {verdict.message}", **common)
-            return CheckResult("ok" if verdict.correct else "mismatch", actual=outcome.display,
-                               reason=None if verdict.correct else verdict.message, **common)
+                return result("mismatch", outcome.display, f"could not read expect: {verdict.message}")
+            return result("ok" if verdict.correct else "mismatch", outcome.display,
+                          None if verdict.correct else verdict.message)
 
         return CheckWork([job_for(card)], judge)
 

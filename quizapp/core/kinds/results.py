@@ -12,6 +12,7 @@ same, but floating-point elements within ``torch.allclose``'s defaults (|a - b| 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from typing import Any
 
 RTOL, ATOL = 1e-5, 1e-8  # torch.allclose's defaults
@@ -49,7 +50,7 @@ def _diff(wanted: dict[str, Any], got: dict[str, Any], compare: str, where: str)
         if len(items_w) != len(items_g):
             return [f"it returned a {tw} of {len(items_g)} items{_at(where)}, wanted {len(items_w)}"]
         out: list[str] = []
-        for i, (w, g) in enumerate(zip(items_w, items_g)):
+        for i, (w, g) in enumerate(zip(items_w, items_g, strict=True)):
             out += _diff(w, g, compare, f"{where}[{i}]")
         return out
     if tw == "dict":
@@ -58,7 +59,7 @@ def _diff(wanted: dict[str, Any], got: dict[str, Any], compare: str, where: str)
         if keys_w != keys_g:
             return [f"it returned a dict with other keys{_at(where)}"]
         out = []
-        for (_, w), (_, g) in zip(wanted.get("items") or [], got.get("items") or []):
+        for (_, w), (_, g) in zip(wanted.get("items") or [], got.get("items") or [], strict=True):
             out += _diff(w, g, compare, where + "[...]")
         return out
     if tw == "float":
@@ -68,7 +69,8 @@ def _diff(wanted: dict[str, Any], got: dict[str, Any], compare: str, where: str)
         return [f"it returned {shown_g}{_at(where)}, wanted {shown_w}"]
     if tw == "complex":
         close = compare == "close"
-        if _same_number(wanted.get("re"), got.get("re"), close) and _same_number(wanted.get("im"), got.get("im"), close):
+        same_re = _same_number(wanted.get("re"), got.get("re"), close)
+        if same_re and _same_number(wanted.get("im"), got.get("im"), close):
             return []
         return [f"it returned a different complex number{_at(where)}"]
     if tw == "other":
@@ -95,7 +97,10 @@ def _tensor(wanted: dict[str, Any], got: dict[str, Any], compare: str, where: st
         return out
     close = compare == "close"
     flat_w, flat_g = list(_flatten(values_w, ())), list(_flatten(values_g, ()))
-    wrong = [(index, w, g) for (index, w), (_, g) in zip(flat_w, flat_g) if not _same_element(w, g, close)]
+    if len(flat_w) != len(flat_g):  # the same shape, but a ragged value list: say so rather than fail
+        out.append(f"the result{_at(where)} holds {len(flat_g)} elements, wanted {len(flat_w)}")
+        return out
+    wrong = [(index, w, g) for (index, w), (_, g) in zip(flat_w, flat_g, strict=True) if not _same_element(w, g, close)]
     if wrong:
         index, w, g = wrong[0]
         shown_g, shown_w = _pair(g, w)
@@ -108,7 +113,7 @@ def _tensor(wanted: dict[str, Any], got: dict[str, Any], compare: str, where: st
     return out
 
 
-def _flatten(data: Any, index: tuple[int, ...]):  # noqa: ANN202 - a generator of (index, element)
+def _flatten(data: Any, index: tuple[int, ...]) -> Iterator[tuple[tuple[int, ...], Any]]:
     # A complex element is encoded as [re, im]: flattening treats it as one more dimension of two
     # real numbers, which compares it part by part.
     if isinstance(data, list):
@@ -131,7 +136,7 @@ def _number(x: Any) -> float | None:
 def _same_number(w: Any, g: Any, close: bool) -> bool:
     a, b = _number(g), _number(w)
     if a is None or b is None:
-        return w == g
+        return bool(w == g)
     if math.isnan(a) or math.isnan(b):
         return math.isnan(a) and math.isnan(b)
     if math.isinf(a) or math.isinf(b):

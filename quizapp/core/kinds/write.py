@@ -186,7 +186,7 @@ class WriteKind(CardKind):
             ran = engine.run_many([self._job(variants[i], self.reference_program(variants[i]), "solution")
                                    for i in missing])
             with self._lock:
-                for i, outcome in zip(missing, ran):
+                for i, outcome in zip(missing, ran, strict=True):
                     known[keys[i]] = outcome
                     if outcome.ok:  # a failure may be the machine's (load): try again next time
                         cache[keys[i]] = outcome
@@ -199,7 +199,7 @@ class WriteKind(CardKind):
                     answers: list[Outcome]) -> Judgement:
         seconds = sum(o.seconds for o in answers)
         last: Outcome | None = None
-        for variant, reference, outcome in zip(variants, references, answers):
+        for variant, reference, outcome in zip(variants, references, answers, strict=True):
             label = _variant_label(variant)
             if not reference.ok:
                 why = reference.reason if reference.failed else reference.display
@@ -259,7 +259,7 @@ class WriteKind(CardKind):
             problem = next((p for _, p in parsed if p is not None), None)
             plans.append((name, wanted, problem, len(jobs)))
             if problem is None:
-                jobs += [self._job(v, program, name) for v, (program, _) in zip(variants, parsed)]
+                jobs += [self._job(v, program, name) for v, (program, _) in zip(variants, parsed, strict=True)]
 
         def judge(outcomes: list[Outcome]) -> CheckResult:
             seconds = sum(o.seconds for o in outcomes)

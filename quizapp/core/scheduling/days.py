@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
+# Seconds in a day, for intervals kept as epoch-second differences (the log stores times as floats).
+# A calendar day is not always this long (daylight saving): study days come from the functions below.
+DAY_SECONDS = 86_400
+
 
 def require_utc(now: datetime) -> datetime:
     """``now`` as UTC; a naive datetime is a programming error (we never guess a time zone)."""

@@ -17,7 +17,7 @@ import fsrs
 import fsrs.scheduler
 
 from quizapp.core.rating import Rating
-from quizapp.core.scheduling.days import require_utc
+from quizapp.core.scheduling.days import DAY_SECONDS, require_utc
 from quizapp.core.scheduling.state import CardState, Phase
 from quizapp.core.settings import Settings
 
@@ -147,9 +147,9 @@ def format_interval(delta: timedelta) -> str:
         return "<1m"
     if seconds < 3600:
         return f"{round(seconds / 60)}m"
-    if seconds < 86400:
+    if seconds < DAY_SECONDS:
         return f"{round(seconds / 3600)}h"
-    days = seconds / 86400
+    days = seconds / DAY_SECONDS
     if days < 30:
         return f"{round(days)}d"
     if days < 365:
@@ -161,10 +161,12 @@ def forgetting_curve(settings: Settings) -> Callable[[float, float], float]:
     """``curve(stability, elapsed_days) -> probability of recall``: fsrs's formula, for scoring many
     cards at once without building an fsrs.Card for each (stats over 100,000 cards)."""
     parameters = settings.fsrs_parameters or fsrs.scheduler.DEFAULT_PARAMETERS
-    decay = -parameters[20]
+    decay: float = -parameters[20]  # fsrs is untyped: its parameters are floats
     factor = 0.9 ** (1 / decay) - 1
 
     def curve(stability: float, elapsed_days: float) -> float:
-        return (1 + factor * max(0.0, elapsed_days) / stability) ** decay
+        # float ** float is typed Any (it may be complex); here the base is >= 1, so it is a float
+        probability: float = (1 + factor * max(0.0, elapsed_days) / stability) ** decay
+        return probability
 
     return curve

@@ -15,6 +15,8 @@ free of torch. Everything else here is plain Python:
 
 from __future__ import annotations
 
+import importlib.util
+import itertools
 import json
 import math
 import statistics
@@ -27,6 +29,8 @@ from datetime import UTC, datetime
 
 import fsrs
 from fsrs.scheduler import DEFAULT_PARAMETERS
+
+from quizapp.core.scheduling.days import DAY_SECONDS
 
 MIN_REVIEWS = 512  # fsrs.optimizer's mini-batch size: with fewer eligible reviews it returns the defaults
 MAX_SEQUENCE = 64  # fsrs.optimizer uses at most the first 64 reviews of each card
@@ -75,7 +79,7 @@ def _by_card(log: Iterable[LogEntry]) -> dict[int, list[LogEntry]]:
 
 def _gap_days(a: float, b: float) -> int:
     # fsrs counts whole days between datetimes (timedelta.days), so do the same.
-    return math.floor((b - a) / 86400)
+    return math.floor((b - a) / DAY_SECONDS)
 
 
 def sample_for_fit(log: Sequence[LogEntry], max_reviews: int = MAX_FIT_REVIEWS) -> list[LogEntry]:
@@ -96,7 +100,7 @@ def eligible_reviews(log: Iterable[LogEntry]) -> int:
     count = 0
     for entries in _by_card(log).values():
         seq = entries[:MAX_SEQUENCE]
-        count += sum(1 for prev, cur in zip(seq, seq[1:]) if _gap_days(prev.reviewed_at, cur.reviewed_at) > 0)
+        count += sum(1 for prev, cur in itertools.pairwise(seq) if _gap_days(prev.reviewed_at, cur.reviewed_at) > 0)
     return count
 
 
@@ -123,6 +127,20 @@ def evaluate(parameters: Sequence[float], log: Iterable[LogEntry]) -> Evaluation
         median_stability_days=statistics.median(stabilities) if stabilities else float("nan"),
         scored=len(losses),
     )
+
+
+INSTALL_HINT = "install it with: pip install 'quizapp[optimizer]'"
+# What fsrs.optimizer imports beyond fsrs itself (torch is a dependency of quizapp anyway).
+_OPTIMIZER_MODULES = ("torch", "pandas", "tqdm")
+
+
+def missing_optimizer() -> str | None:
+    """One line saying how to install the optimizer extra, or None when it is installed. Looks the
+    modules up without importing them (this process never imports torch)."""
+    missing = [m for m in _OPTIMIZER_MODULES if importlib.util.find_spec(m) is None]
+    if not missing:
+        return None
+    return f"the optimizer needs {', '.join(missing)}: {INSTALL_HINT}"
 
 
 def fit(log: Sequence[LogEntry], *, timeout: float | None = None) -> list[float]:

@@ -25,7 +25,7 @@ def main() -> int:
     except ImportError as exc:
         print(
             json.dumps(
-                {"error": f"fsrs's optimizer cannot load ({exc}); install it with: pip install 'fsrs[optimizer]'"}
+                {"error": f"fsrs's optimizer cannot load ({exc}); install it with: pip install 'quizapp[optimizer]'"}
             )
         )
         return 2
@@ -46,7 +46,7 @@ def main() -> int:
             json.dumps(
                 {
                     "error": f"fsrs's optimizer cannot load ({str(exc).splitlines()[0]}); "
-                    "install it with: pip install 'fsrs[optimizer]'"
+                    "install it with: pip install 'quizapp[optimizer]'"
                 }
             )
         )

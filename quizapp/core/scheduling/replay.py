@@ -14,10 +14,9 @@ from datetime import datetime, timedelta
 
 from quizapp.core.rating import Rating
 from quizapp.core.scheduling import fsrs_bridge
+from quizapp.core.scheduling.days import DAY_SECONDS
 from quizapp.core.scheduling.state import CardState, Phase
 from quizapp.core.settings import Settings
-
-DAY_SECONDS = 86400.0
 
 
 @dataclass(frozen=True)

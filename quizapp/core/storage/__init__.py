@@ -1,1 +1,1 @@
-"""Storage: sqlmodel tables, migrations, backups, and the Store service every front end goes through."""
+"""Storage: SQLAlchemy Core tables, migrations, backups, and the Store service every front end goes through."""

@@ -13,6 +13,7 @@ import os
 import re
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -59,7 +60,7 @@ def create_backup(db_file: Path, folder: Path, reason: str, now: datetime) -> Pa
     return final
 
 
-def _copy_database(open_source, tmp: Path, final: Path, failure: str) -> None:  # noqa: ANN001
+def _copy_database(open_source: Callable[[], sqlite3.Connection], tmp: Path, final: Path, failure: str) -> None:
     """Copy a live SQLite database with the online backup API into ``tmp``, fsync it, then rename it
     to ``final``: whoever looks at ``final`` sees the old file or the whole copy, never half of one."""
     try:

@@ -7,22 +7,23 @@ own UTC offset (zoneinfo), so a daylight-saving change never moves a review into
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from quizapp.core.scheduling.days import DAY_SECONDS
 from quizapp.core.storage.migrations import BUCKET_SECONDS, bucket_delta
+from quizapp.core.storage.rows import RowLike
 from quizapp.core.storage.tables import review_buckets, reviews
 
 COLUMNS = ("reviews", "passed", "mature", "mature_passed", "seconds")
-DAY_SECONDS = 86400
 Deltas = dict[int, list[float]]
 
 
-def accumulate(deltas: Deltas, review: Mapping[str, Any], sign: int = 1) -> None:
+def accumulate(deltas: Deltas, review: RowLike, sign: int = 1) -> None:
     """Add one review row's contribution (by its cached columns) to ``deltas``."""
     bucket, delta = bucket_delta(
         review["reviewed_at"], review["rating"], review["phase_before"], review["scheduled_days"], review["duration_s"]
@@ -36,22 +37,26 @@ def add(conn: Connection, learner: str, deltas: Deltas) -> None:
     """Apply ``deltas`` to the learner's buckets, in the caller's transaction (atomic increments, so
     concurrent writers on PostgreSQL never lose or double an update)."""
     rows = [
-        {"learner": learner, "bucket": b, **{c: (float(v) if c == "seconds" else int(v)) for c, v in zip(COLUMNS, d)}}
+        {"learner": learner, "bucket": b, **_totals(d)}
         for b, d in sorted(deltas.items())  # one order for every writer: fewer lock waits between them
         if any(d)
     ]
     if not rows:
         return
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    # the two dialects' INSERT ... ON CONFLICT constructs are separate classes with the same API
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     stmt = insert(review_buckets)
-    stmt = stmt.on_conflict_do_update(
+    upsert = stmt.on_conflict_do_update(
         index_elements=[review_buckets.c.learner, review_buckets.c.bucket],
         set_={c: review_buckets.c[c] + stmt.excluded[c] for c in COLUMNS},
     )
-    conn.execute(stmt, rows)
+    conn.execute(upsert, rows)
+
+
+def _totals(delta: list[float]) -> dict[str, float | int]:
+    return {c: (float(v) if c == "seconds" else int(v)) for c, v in zip(COLUMNS, delta, strict=True)}
 
 
 def from_log(conn: Connection, learner: str) -> Deltas:
@@ -76,7 +81,7 @@ def same(a: Deltas, b: Deltas) -> bool:
     keys = {k for k, v in a.items() if any(v)} | {k for k, v in b.items() if any(v)}
     for k in keys:
         x, y = a.get(k, [0, 0, 0, 0, 0.0]), b.get(k, [0, 0, 0, 0, 0.0])
-        if any(int(p) != int(q) for p, q in zip(x[:4], y[:4])) or abs(float(x[4]) - float(y[4])) > 1e-6:
+        if any(int(p) != int(q) for p, q in zip(x[:4], y[:4], strict=True)) or abs(float(x[4]) - float(y[4])) > 1e-6:
             return False
     return True
 

@@ -2,8 +2,8 @@
 
 SQLite settings and why:
 - ``journal_mode=WAL`` (only for a new file or a quizapp collection: another program's SQLite file is
-  never switched, since WAL changes how every program must open it): readers never block the writer and the writer never blocks readers, so the TUI
-  can keep showing cards while another quizapp process records a review.
+  never switched, since WAL changes how every program must open it): readers never block the writer and
+  the writer never blocks readers, so the TUI can keep showing cards while another quizapp process records a review.
 - ``synchronous=FULL``: each commit is fsynced before ``record_review`` returns, so a rating survives
   not only ``kill -9`` (which WAL+NORMAL also survives) but a power cut too. A review is a few hundred
   bytes: the fsync costs a millisecond or two and is worth it.

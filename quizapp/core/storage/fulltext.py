@@ -16,8 +16,8 @@ search returns exactly what a scan would.
 - Anywhere the index cannot be made (an SQLite built without FTS5, a server without pg_trgm or the
   right to create it) migration 6 still succeeds and search scans, as before: slower, never wrong.
 
-Migration 6 (:func:`create_index`) depends only on the catalogue's text columns of ``cards``
-(``deck``, ``card_id``, ``prompt``, ``code``, ``tags``) and its ``id``.
+Migration 6 (``migrations._v6_fulltext_index``, frozen DDL) made the index: it depends only on the
+catalogue's text columns of ``cards`` (:data:`TEXT_COLUMNS`) and its ``id``; the names here must match it.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError
 
 FTS_TABLE = "cards_fts"
 MIN_INDEXED = 3  # trigram: shorter text cannot be looked up, only scanned
@@ -35,46 +34,6 @@ TEXT_COLUMNS = ("deck", "card_id", "prompt", "code", "tags")
 SEARCHED_COLUMNS = ("card_id", "prompt", "code")  # what ``text`` matches (deck and tags have filters)
 PG_INDEXES = {f"ix_cards_{c}_trgm": c for c in ("prompt", "code", "card_id")}
 ESCAPE = "\\"
-
-_SQLITE_DDL = (
-    f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5({', '.join(TEXT_COLUMNS)}, "
-    "content='cards', content_rowid='id', tokenize='trigram')",
-    # External content: the index must be told the old text to remove it, hence 'delete' rows.
-    f"CREATE TRIGGER cards_fts_insert AFTER INSERT ON cards BEGIN "
-    f"INSERT INTO {FTS_TABLE}(rowid, {', '.join(TEXT_COLUMNS)}) "
-    f"VALUES (new.id, {', '.join('new.' + c for c in TEXT_COLUMNS)}); END",
-    f"CREATE TRIGGER cards_fts_delete AFTER DELETE ON cards BEGIN "
-    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {', '.join(TEXT_COLUMNS)}) "
-    f"VALUES ('delete', old.id, {', '.join('old.' + c for c in TEXT_COLUMNS)}); END",
-    f"CREATE TRIGGER cards_fts_update AFTER UPDATE OF {', '.join(TEXT_COLUMNS)} ON cards BEGIN "
-    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {', '.join(TEXT_COLUMNS)}) "
-    f"VALUES ('delete', old.id, {', '.join('old.' + c for c in TEXT_COLUMNS)}); "
-    f"INSERT INTO {FTS_TABLE}(rowid, {', '.join(TEXT_COLUMNS)}) "
-    f"VALUES (new.id, {', '.join('new.' + c for c in TEXT_COLUMNS)}); END",
-    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')",
-)
-
-
-def create_index(conn: Connection) -> None:
-    """Migration 6: the full-text index for the dialect, or nothing where it cannot be made."""
-    dialect = conn.dialect.name
-    if dialect == "sqlite":
-        statements: tuple[str, ...] = _SQLITE_DDL
-        first: tuple[str, ...] = ()
-    elif dialect == "postgresql":
-        first = ("CREATE EXTENSION IF NOT EXISTS pg_trgm",)
-        statements = tuple(f"CREATE INDEX {name} ON cards USING gin (lower({column}) gin_trgm_ops)"
-                           for name, column in PG_INDEXES.items())
-    else:
-        return
-    # A savepoint: on PostgreSQL a failed statement would otherwise abort the whole migration.
-    try:
-        with conn.begin_nested():
-            for statement in (*first, *statements):
-                conn.exec_driver_sql(statement)
-    except DBAPIError:
-        return  # no FTS5 / trigram in this SQLite, or no pg_trgm on this server: search scans
-
 
 _available: weakref.WeakKeyDictionary[Engine, bool] = weakref.WeakKeyDictionary()
 

@@ -19,8 +19,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
-
-from quizapp.core.storage import fulltext
+from sqlalchemy.exc import DBAPIError
 
 APPLICATION = "quizapp"
 
@@ -282,6 +281,50 @@ def _v5_review_log(conn: Connection) -> None:
     conn.execute(sa.text("CREATE INDEX ix_cards_deck_position ON cards (deck, position)"))
 
 
+# Migration 6, frozen: the DDL as it was written when it shipped (fulltext.py keeps the names the
+# search reads at run time; a test holds the two in step). Never edit these: add a migration instead.
+_V6_SQLITE_DDL: tuple[str, ...] = (
+    "CREATE VIRTUAL TABLE cards_fts USING fts5(deck, card_id, prompt, code, tags,"
+    " content='cards', content_rowid='id', tokenize='trigram')",
+    # External content: the index must be told the old text to remove it, hence 'delete' rows.
+    "CREATE TRIGGER cards_fts_insert AFTER INSERT ON cards BEGIN"
+    " INSERT INTO cards_fts(rowid, deck, card_id, prompt, code, tags)"
+    " VALUES (new.id, new.deck, new.card_id, new.prompt, new.code, new.tags); END",
+    "CREATE TRIGGER cards_fts_delete AFTER DELETE ON cards BEGIN"
+    " INSERT INTO cards_fts(cards_fts, rowid, deck, card_id, prompt, code, tags)"
+    " VALUES ('delete', old.id, old.deck, old.card_id, old.prompt, old.code, old.tags); END",
+    "CREATE TRIGGER cards_fts_update AFTER UPDATE OF deck, card_id, prompt, code, tags ON cards BEGIN"
+    " INSERT INTO cards_fts(cards_fts, rowid, deck, card_id, prompt, code, tags)"
+    " VALUES ('delete', old.id, old.deck, old.card_id, old.prompt, old.code, old.tags);"
+    " INSERT INTO cards_fts(rowid, deck, card_id, prompt, code, tags)"
+    " VALUES (new.id, new.deck, new.card_id, new.prompt, new.code, new.tags); END",
+    "INSERT INTO cards_fts(cards_fts) VALUES ('rebuild')",
+)
+_V6_PG_DDL: tuple[str, ...] = (
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    "CREATE INDEX ix_cards_prompt_trgm ON cards USING gin (lower(prompt) gin_trgm_ops)",
+    "CREATE INDEX ix_cards_code_trgm ON cards USING gin (lower(code) gin_trgm_ops)",
+    "CREATE INDEX ix_cards_card_id_trgm ON cards USING gin (lower(card_id) gin_trgm_ops)",
+)
+
+
+def _v6_fulltext_index(conn: Connection) -> None:
+    """The full-text index for the dialect, or nothing where it cannot be made (search then scans)."""
+    if conn.dialect.name == "sqlite":
+        statements = _V6_SQLITE_DDL
+    elif conn.dialect.name == "postgresql":
+        statements = _V6_PG_DDL
+    else:
+        return
+    # A savepoint: on PostgreSQL a failed statement would otherwise abort the whole migration.
+    try:
+        with conn.begin_nested():
+            for statement in statements:
+                conn.exec_driver_sql(statement)
+    except DBAPIError:
+        return  # no FTS5 / trigram in this SQLite, or no pg_trgm on this server
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema: cards, reviews, metadata", _v1_initial),
     Migration(2, "card text, kind and tags on cards, for search and browse", _v2_card_text),
@@ -291,7 +334,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     # 6 depends only on the card catalogue's text columns and id, which 5 keeps as they are (5 drops
     # other columns of cards and rebuilds reviews/review_buckets, never cards itself), so the FTS5
     # triggers stay valid whichever order the two were applied in.
-    Migration(6, "full-text index of the card text (FTS5 trigram / pg_trgm), for search", fulltext.create_index),
+    Migration(6, "full-text index of the card text (FTS5 trigram / pg_trgm), for search", _v6_fulltext_index),
 )
 LATEST = MIGRATIONS[-1].version
 REVIEW_LOG = 5  # the migration that made the review log the source of truth

@@ -12,7 +12,7 @@ away) only by the transaction whose DELETE removed it.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,7 +30,7 @@ from quizapp.core.storage import buckets
 from quizapp.core.storage.catalogue import state_row
 from quizapp.core.storage.errors import StoreError
 from quizapp.core.storage.records import ReviewEntry, ReviewResult
-from quizapp.core.storage.rows import SCHEDULE_COLUMNS, dt, same_schedule, state_columns, state_of, ts
+from quizapp.core.storage.rows import SCHEDULE_COLUMNS, RowLike, dt, same_schedule, state_columns, state_of, ts
 from quizapp.core.storage.tables import card_states, cards, reviews
 
 CACHED = ("phase_before", "scheduled_days", "interval_days", "stability", "difficulty", "phase_after", "made_leech")
@@ -61,7 +61,7 @@ def _cached_columns(done: ReplayedReview) -> dict[str, Any]:
     }
 
 
-def _logged(row: Mapping[str, Any]) -> LoggedRating:
+def _logged(row: RowLike) -> LoggedRating:
     at = dt(row["reviewed_at"])
     assert at is not None
     return LoggedRating(str(row["id"]), at, Rating(row["rating"]), row["fixed_interval_days"])
@@ -77,7 +77,7 @@ def _newest(conn: Connection, learner: str, card: int) -> Any:
 
 
 def append(
-    conn: Connection, settings: Settings, learner: str, device: str, item: ReviewInput, *, row: Mapping[str, Any]
+    conn: Connection, settings: Settings, learner: str, device: str, item: ReviewInput, *, row: RowLike
 ) -> ReviewResult:
     """Append one review of the card in ``row`` (the learner's locked joined row) and update the caches."""
     at = dt(ts(item.now))  # the moment as the log stores it, so replay sees exactly the same time
@@ -127,7 +127,7 @@ def append(
                         mine.made_leech)
 
 
-def row_key(row: Mapping[str, Any]) -> CardKey:
+def row_key(row: RowLike) -> CardKey:
     return (row["deck"], row["card_id"])
 
 
@@ -144,7 +144,7 @@ def replay_cards(
     cards' state row locks."""
     ids = sorted(set(card_ids))
     logs: dict[int, list[dict[str, Any]]] = {c: [] for c in ids}
-    stored: dict[int, Mapping[str, Any]] = {}
+    stored: dict[int, RowLike] = {}
     for i in range(0, len(ids), 500):
         part = ids[i : i + 500]
         for r in conn.execute(
@@ -273,10 +273,6 @@ def mismatched_cards(conn: Connection, settings: Settings, learner: str) -> list
             )
             out.append(((row["deck"], row["card_id"]), diff))
     return out
-
-
-def records_for(rows: Iterable[Mapping[str, Any]]) -> list[LoggedRating]:
-    return [_logged(r) for r in rows]
 
 
 def append_many(conn: Connection, settings: Settings, learner: str, device: str, chunk: list[ReviewInput]) -> None:

@@ -4,25 +4,38 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 
 from quizapp.core.scheduling.days import require_utc
 from quizapp.core.scheduling.state import CardState, Phase
 from quizapp.core.storage.records import CardInfo
 
+# A row read by column name: SQLAlchemy's RowMapping (whose keys it types as names *or* column objects,
+# so it is no Mapping[str, Any]) or a plain dict built in code.
+RowLike = Mapping[Any, Any]
+
 # The card_states columns a replay of the card's reviews determines.
 SCHEDULE_COLUMNS = ("phase", "step", "stability", "difficulty", "due", "last_review", "reps", "lapses")
 
 
+# Overloads so a caller passing a value (not None) gets a value back, with no assert to narrow it.
+@overload
+def ts(moment: datetime) -> float: ...
+@overload
+def ts(moment: datetime | None) -> float | None: ...
 def ts(moment: datetime | None) -> float | None:
     return None if moment is None else require_utc(moment).timestamp()
 
 
+@overload
+def dt(stamp: float) -> datetime: ...
+@overload
+def dt(stamp: float | None) -> datetime | None: ...
 def dt(stamp: float | None) -> datetime | None:
     return None if stamp is None else datetime.fromtimestamp(stamp, tz=UTC)
 
 
-def state_of(row: Mapping[str, Any]) -> CardState:
+def state_of(row: RowLike) -> CardState:
     return CardState(
         phase=Phase(row["phase"]),
         step=row["step"],
@@ -58,7 +71,7 @@ def tags_tuple(column: str, leech: bool) -> tuple[str, ...]:
     return tags + ("leech",) if leech and "leech" not in tags else tags
 
 
-def card_info(row: Mapping[str, Any]) -> CardInfo:
+def card_info(row: RowLike) -> CardInfo:
     """A joined cards + card_states row as a CardInfo."""
     return CardInfo(
         key=(row["deck"], row["card_id"]),
@@ -76,7 +89,7 @@ def card_info(row: Mapping[str, Any]) -> CardInfo:
     )
 
 
-def same_schedule(stored: Mapping[str, Any], replayed: Mapping[str, Any]) -> bool:
+def same_schedule(stored: RowLike, replayed: RowLike) -> bool:
     """Stored and replayed scheduling columns agree: times to 2 ms and memory values to 1e-9 relative
     (a datetime's round trip through an epoch float can move it by a microsecond)."""
     for column in SCHEDULE_COLUMNS:

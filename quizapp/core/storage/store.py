@@ -343,13 +343,16 @@ class Store:
         for item in items:
             pending.append(item)
             if len(pending) >= batch:
-                chunk, pending = pending, []
-                self._write(lambda conn: reviewlog.append_many(conn, self.settings, self.learner, self.device, chunk))
-                total += len(chunk)
+                total += self._append_chunk(pending)
+                pending = []
         if pending:
-            self._write(lambda conn: reviewlog.append_many(conn, self.settings, self.learner, self.device, pending))
-            total += len(pending)
+            total += self._append_chunk(pending)
         return total
+
+    def _append_chunk(self, chunk: list[ReviewInput]) -> int:
+        # a method, not a lambda in the loop: the closure must hold this chunk, not the loop's variable
+        self._write(lambda conn: reviewlog.append_many(conn, self.settings, self.learner, self.device, chunk))
+        return len(chunk)
 
     def undo_review(self, review_id: str) -> CardKey:
         """Take back one review by id: it leaves the log and the card is replayed from the rest.

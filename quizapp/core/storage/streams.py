@@ -133,8 +133,6 @@ def reviews_iter(engine: Engine, learner: str | None, on_error: ErrorFactory) ->
     return reviews_from(engine, reviews_query(learner), on_error)
 
 
-
-
 def cards_iter(engine: Engine, learner: str, on_error: ErrorFactory) -> Iterator[CardRecord]:
     s = card_states.c
     q = (
@@ -144,8 +142,10 @@ def cards_iter(engine: Engine, learner: str, on_error: ErrorFactory) -> Iterator
         .select_from(cards.join(card_states, sa.and_(s.card == cards.c.id, s.learner == learner)))
         .order_by(cards.c.deck, cards.c.position, cards.c.id)
     )
-    for r in rows(engine, q, on_error):
-        yield CardRecord(*r[:10], bool(r[10]), bool(r[11]), r[12], bool(r[13]), *r[14:])
+    for (deck, card_id, kind, phase, due, last_review, stability, difficulty, reps, lapses, suspended, leech,
+         buried_until, hidden, added_at, tags, prompt) in rows(engine, q, on_error):
+        yield CardRecord(deck, card_id, kind, phase, due, last_review, stability, difficulty, reps, lapses,
+                         bool(suspended), bool(leech), buried_until, bool(hidden), added_at, tags, prompt)
 
 
 def card_stats(engine: Engine, learner: str, on_error: ErrorFactory) -> Iterator[CardStatRow]:

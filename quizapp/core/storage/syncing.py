@@ -49,7 +49,7 @@ class SyncResult:
 
 
 def record_to_json(record: ReviewRecord) -> dict[str, Any]:
-    return dict(zip(_FIELDS, record))
+    return dict(zip(_FIELDS, record, strict=True))
 
 
 def record_from_json(data: Any) -> ReviewRecord | None:
