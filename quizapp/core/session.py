@@ -330,7 +330,7 @@ class StudySession:
         A brand-new card may have been answered from the concept note just read: Easy would push it
         8-16 days away before it was ever recalled unaided.
         """
-        from quizapp.core.grading.verdict import suggest_rating
+        from quizapp.core.kinds.suggest import suggest_rating
 
         rating = Rating(suggest_rating(verdict, seconds))
         return Rating.GOOD if first_review and rating is Rating.EASY else rating

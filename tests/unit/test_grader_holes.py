@@ -15,7 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from quizapp.core.execution.outcome import Outcome
-from quizapp.core.grading.verdict import Verdict, grade, suggest_rating
+from quizapp.core.grading.verdict import Verdict, grade
+from quizapp.core.kinds.suggest import suggest_rating
 from quizapp.core.rating import Rating
 
 SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from quizapp.core.execution.outcome import Outcome
-from quizapp.core.grading.verdict import Verdict, easy_within, grade, suggest_rating
+from quizapp.core.grading.verdict import Verdict, grade
+from quizapp.core.kinds.suggest import easy_within, suggest_rating
 from quizapp.core.rating import Rating
 
 

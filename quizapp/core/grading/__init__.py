@@ -4,5 +4,6 @@
   ``ast`` nodes; ``AnswerError(problem, hint)`` for anything else.
 - ``dtypes``: PyTorch's dtype names and aliases as a table (this runs in the parent, which has no torch).
 - ``compare``: an answer against an encoded outcome value, returning the differences as sentences.
-- ``verdict``: ``grade(kind, outcome, answer) -> Verdict`` (never raises) and ``suggest_rating``.
+- ``verdict``: ``grade(kind, outcome, answer) -> Verdict`` (never raises). The rating suggested from a
+  verdict is :mod:`quizapp.core.kinds.suggest` (how quick is quick depends on the kind).
 """

@@ -8,7 +8,6 @@ with it and what is accepted for that kind; the front ends put their own "could 
 from __future__ import annotations
 
 import difflib
-import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -32,7 +31,6 @@ from quizapp.core.grading.answers import (
 )
 from quizapp.core.grading.compare import match_dims, match_value
 from quizapp.core.grading.dtypes import aliases_of
-from quizapp.core.rating import Rating
 
 MAX_SHOWN_PROBLEMS = 3  # differences spelled out in a message (all are kept in Verdict.details)
 
@@ -303,34 +301,3 @@ def _actual(outcome: Outcome) -> str:
 def _one_line(text: str, limit: int = 200) -> str:
     text = re.sub(r"\s+", " ", text).strip()
     return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-# ---------------------------------------------------------------------------------------------- rating
-
-# "Answered quickly": at most a few seconds to think (each kind says how many: more for kinds that take
-# working out) plus typing time at a relaxed 3 characters a second. Within that is Easy, slower Good.
-SECONDS_PER_CHARACTER = 1 / 3
-
-
-def easy_within(kind: str, answer: str) -> float:
-    """How many seconds a right answer may take and still count as quick (Easy)."""
-    from quizapp.core.kinds import registry
-
-    typed = len("".join(answer.split()))
-    try:
-        thinking = registry.get(kind).thinking_seconds
-    except KeyError:
-        thinking = 8.0
-    return thinking + typed * SECONDS_PER_CHARACTER
-
-
-def suggest_rating(verdict: Verdict, seconds: float) -> Rating:
-    """Wrong (or unreadable) -> Again; partly right -> Hard; right -> Easy when answered quickly
-    (see easy_within), else Good."""
-    if verdict.partial and verdict.readable and not verdict.correct:
-        return Rating.HARD
-    if not (verdict.correct and verdict.readable):
-        return Rating.AGAIN
-    if not isinstance(seconds, (int, float)) or math.isnan(seconds) or seconds < 0:
-        return Rating.GOOD
-    return Rating.EASY if seconds <= easy_within(verdict.kind, verdict.answer) else Rating.GOOD
