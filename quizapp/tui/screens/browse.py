@@ -83,6 +83,8 @@ class BrowseScreen(Screen[None]):
         self._loaded = 0
         self._total = 0
         self._paging = False
+        # the card behind each row, in row order (rows are only ever appended, and cleared together)
+        self._row_cards: list[CardKey] = []
 
     @property
     def at_scale(self) -> bool:
@@ -184,13 +186,13 @@ class BrowseScreen(Screen[None]):
         keep = self._selected()  # the highlighted card stays highlighted (after a suspend, say)
         row = table.cursor_row
         table.clear()
+        self._row_cards.clear()
         self._append_rows(found, now)
         if not found:
             self.query_one("#history", Static).update(Text("No card matches.", style="dim"))
             return
-        keys = ["\0".join(info.key) for info in found]
-        wanted = "\0".join(keep) if keep is not None else None
-        target = keys.index(wanted) if wanted in keys else min(max(row, 0), len(keys) - 1)
+        keys = [info.key for info in found]
+        target = keys.index(keep) if keep in keys else min(max(row, 0), len(keys) - 1)
         table.move_cursor(row=target, animate=False)
 
     def _append_rows(self, found: list[CardInfo], now: datetime) -> None:
@@ -199,7 +201,8 @@ class BrowseScreen(Screen[None]):
             due = "-" if info.due is None else ("now" if info.due <= now else fmt.interval(info.due - now))
             prompt = " ".join(info.prompt.split())
             table.add_row(info.key[0], info.key[1], state_of(info, now), due, str(info.lapses),
-                          prompt[:60], key="\0".join(info.key))
+                          prompt[:60])
+            self._row_cards.append(info.key)
 
     def _load_next_page(self) -> None:
         """More results exist than are shown: fetch the next page (the cursor reached the last row)."""
@@ -214,11 +217,10 @@ class BrowseScreen(Screen[None]):
 
     def _selected(self) -> CardKey | None:
         table = self.query_one("#results", DataTable)
-        if not table.row_count:
+        row = table.cursor_row
+        if not table.row_count or not 0 <= row < len(self._row_cards):
             return None
-        value = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value or ""
-        deck, _, card_id = value.partition("\0")
-        return (deck, card_id)
+        return self._row_cards[row]
 
     @on(DataTable.RowHighlighted, "#results")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
