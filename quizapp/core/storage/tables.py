@@ -141,6 +141,19 @@ class ReviewBucketRow(_Base, table=True):
     seconds: float = 0.0
 
 
+class DeckSummaryRow(_Base, table=True):
+    """What listing one version of a deck shows, keyed by its digest (schema 7; see storage/synced.py)."""
+
+    __tablename__ = "deck_summaries"
+    __table_args__ = (Index("ix_deck_summaries_deck", "deck"),)
+    digest: str = Field(primary_key=True, max_length=64)
+    deck: str = Field(max_length=200)
+    title: str = Field(sa_type=Text)
+    cards: int = 0
+    executable: int = 0
+    seen_at: float = 0.0  # when this collection first registered this version (only to forget old ones)
+
+
 cards = CardRow.__table__
 card_states = CardStateRow.__table__
 learners = LearnerRow.__table__
@@ -148,3 +161,4 @@ reviews = ReviewRow.__table__
 meta = MetaRow.__table__
 schema_version = SchemaVersionRow.__table__
 review_buckets = ReviewBucketRow.__table__
+deck_summaries = DeckSummaryRow.__table__
