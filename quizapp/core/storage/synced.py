@@ -27,22 +27,19 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from quizapp.core.decks.model import Deck
+from quizapp.core.storage import summaries
+from quizapp.core.storage.summaries import META_KEY
 
 if TYPE_CHECKING:
     from quizapp.core.decks.registry import KnownDeck
 
-META_KEY = "synced_decks"
 KEEP_VERSIONS = 8  # summaries kept per deck id (the newest first registered): old versions are forgotten
-_CHUNK = 500  # digests per IN (...) query
+summaries.CHUNK = 500  # digests per IN (...) query
 
 
-def _remembered(conn: Connection) -> dict[str, list[object]]:
+def _remembered(conn: Connection) -> dict[str, list[Any]]:
     value = conn.execute(sa.text("SELECT value FROM quizapp_meta WHERE key = :k"), {"k": META_KEY}).scalar()
-    try:
-        found = json.loads(value) if value else {}
-    except ValueError:  # a damaged row only costs one full sync
-        return {}
-    return found if isinstance(found, dict) else {}
+    return summaries.parse_remembered(value)  # a damaged row only costs one full sync
 
 
 def unchanged(conn: Connection, decks: Sequence[Deck], digests: Mapping[str, str] | None) -> set[str]:
@@ -59,8 +56,7 @@ def unchanged(conn: Connection, decks: Sequence[Deck], digests: Mapping[str, str
 
 
 def _visible(conn: Connection) -> dict[str, int]:
-    rows = conn.execute(sa.text("SELECT deck, COUNT(*) FROM cards WHERE hidden = :no GROUP BY deck"), {"no": False})
-    return {str(deck): int(count) for deck, count in rows.all()}
+    return summaries.visible_counts(lambda sql, params: conn.execute(sa.text(sql), params).all())
 
 
 def kept_in_sync(conn: Connection, kept: Mapping[str, str] | None) -> set[str]:
@@ -82,7 +78,7 @@ def remember(conn: Connection, decks: Sequence[Deck], digests: Mapping[str, str]
              kept: Mapping[str, str] | None = None) -> None:
     """Record what this sync registered: exactly the decks given with a digest, and the ``kept`` decks
     still in sync (see :func:`kept_in_sync`); the others are forgotten."""
-    entries: dict[str, list[object]] = {}
+    entries: dict[str, list[Any]] = {}
     if kept:
         before = _remembered(conn)
         entries.update({deck: before[deck] for deck in kept_in_sync(conn, kept)})
@@ -123,10 +119,10 @@ def remember_summaries(conn: Connection, decks: Sequence[Deck], digests: Mapping
         return
     have: set[str] = set()
     wanted = sorted(mine)
-    for i in range(0, len(wanted), _CHUNK):
+    for i in range(0, len(wanted), summaries.CHUNK):
         have.update(str(r[0]) for r in conn.execute(
             sa.text("SELECT digest FROM deck_summaries WHERE digest IN :d")
-            .bindparams(sa.bindparam("d", expanding=True)), {"d": wanted[i : i + _CHUNK]}))
+            .bindparams(sa.bindparam("d", expanding=True)), {"d": wanted[i : i + summaries.CHUNK]}))
     rows = []
     for digest, deck in mine.items():
         if digest not in have:
@@ -149,20 +145,4 @@ def remember_summaries(conn: Connection, decks: Sequence[Deck], digests: Mapping
 def known(conn: Connection, digests: Sequence[str]) -> dict[str, KnownDeck]:
     """What the collection remembers of the deck versions with these digests (digest -> summary);
     ``in_sync`` says the collection's cards of that deck are exactly that version's."""
-    from quizapp.core.decks.registry import KnownDeck  # here, as in remember_summaries
-
-    wanted = sorted({d for d in digests if d})
-    rows: list[Any] = []
-    for i in range(0, len(wanted), _CHUNK):
-        rows += conn.execute(
-            sa.text("SELECT digest, deck, title, cards, executable FROM deck_summaries WHERE digest IN :d")
-            .bindparams(sa.bindparam("d", expanding=True)), {"d": wanted[i : i + _CHUNK]}).all()
-    if not rows:
-        return {}
-    before, visible = _remembered(conn), _visible(conn)
-    found = {}
-    for digest, deck, title, cards, executable in rows:
-        entry = before.get(deck)
-        in_sync = isinstance(entry, list) and entry[:2] == [digest, cards] and visible.get(deck) == cards
-        found[str(digest)] = KnownDeck(str(deck), str(title), int(cards), int(executable), in_sync)
-    return found
+    return summaries.known(lambda sql, params: conn.execute(sa.text(sql), params).all(), digests)
