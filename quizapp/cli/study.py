@@ -62,8 +62,9 @@ def _run(names: list[str], *, study: bool, engine) -> None:  # noqa: ANN001
     # Paths given on the command line join the catalog (and are reloaded with it after an edit).
     paths = [Path(n).expanduser() for n in names if Path(n).expanduser().exists()]
 
-    def catalog_loader(on_progress=None):  # type: ignore[no-untyped-def]
-        return load_catalog(paths, on_progress=on_progress)
+    def catalog_loader(on_progress=None, **options):  # type: ignore[no-untyped-def]
+        # options: the app's store lookup and early index callback (load_catalog's known, on_index)
+        return load_catalog(paths, on_progress=on_progress, **options)
 
     # The home screen loads the catalogue itself, in the background, after its first paint; a study
     # session needs its decks resolved first (an unknown name is an error before the screen is taken).
