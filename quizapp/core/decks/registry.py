@@ -238,12 +238,14 @@ def load_catalog(paths: Iterable[str | Path] = (), *, bundled: bool = True, user
     """
     catalog = Catalog()
     sources, catalog.problems = deck_sources(paths, bundled=bundled, user=user)
-    early: dict[Path, LoadedDeck] = {}
+    early: dict[Path, LoadedDeck | DeckLoadError] = {}
     if known is not None and on_index is not None:
         on_index(_index(sources, list(catalog.problems), known, early, cache))
 
     def read(path: Path, is_bundled: bool) -> LoadedDeck:
         loaded = early.pop(path.resolve(), None)
+        if isinstance(loaded, DeckLoadError):
+            raise loaded  # read for the index already: its problems, not a second parse
         return loaded if loaded is not None else load_deck_cached(path, bundled=is_bundled, use_cache=cache)
 
     for path, loaded in _each_deck(sources, catalog.problems, read, lambda d: d.deck.id, on_progress):
@@ -259,7 +261,7 @@ def load_catalog(paths: Iterable[str | Path] = (), *, bundled: bool = True, user
 
 
 def _index(sources: list[tuple[Path, bool]], problems: list[Problem], known: KnownLookup,
-           loaded: dict[Path, LoadedDeck], cache: bool) -> DeckIndex:
+           loaded: dict[Path, LoadedDeck | DeckLoadError], cache: bool) -> DeckIndex:
     """The :class:`DeckIndex` of ``sources``; the decks it had to load go into ``loaded`` (by resolved path)."""
     index = DeckIndex(problems=problems)
     digests = [deck_digest(path, bundled=is_bundled) or "" for path, is_bundled in sources]
@@ -274,7 +276,11 @@ def _index(sources: list[tuple[Path, bool]], problems: list[Problem], known: Kno
         stored = served.get(path)
         if stored is not None:
             return stored.summary(path, is_bundled)
-        item = load_deck_cached(path, bundled=is_bundled, use_cache=cache)
+        try:
+            item = load_deck_cached(path, bundled=is_bundled, use_cache=cache)
+        except DeckLoadError as exc:
+            loaded[path.resolve()] = exc
+            raise
         loaded[path.resolve()] = item
         return item
 
