@@ -123,7 +123,7 @@ def _measure(home: Path, runs: int) -> dict[str, float]:
             figures.setdefault(key, []).append(value)
 
     expected = _expected_subtitle(home, QUERY)
-    for i in range(runs):
+    for _run in range(runs):
         _clear_cache(home)
         first, usable, _ = _launch(home)
         add("first screen, cold", first)
