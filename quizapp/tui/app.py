@@ -200,6 +200,8 @@ class QuizApp(App[None]):
             home.refresh_decks(counts={})
 
     def _catalog_loaded(self, catalog: Catalog, counts: dict[str, Any] | None, sync_error: str | None) -> None:
+        if not self.catalog_loading:
+            return  # reloaded meanwhile (an edit in a session started early): that catalog is newer
         self.catalog = catalog
         self.catalog_loading = False
         self.deck_index = None
@@ -340,6 +342,7 @@ class QuizApp(App[None]):
         for problem in catalog.problems[:5]:
             self.notify(str(problem), title="Deck problem", severity="error", timeout=10)
         self.catalog = catalog
+        self.catalog_loading, self.deck_index = False, None  # newer than what a background load brings
         self._sync()
         return catalog
 
