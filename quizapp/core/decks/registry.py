@@ -307,20 +307,28 @@ def list_decks(paths: Iterable[str | Path] = (), *, bundled: bool = True, user: 
 
     Files the cache holds are not parsed and their cards not built, so listing a 100,000-card catalogue
     costs about what reading and hashing its files does; with ``known``, neither are files the cache
-    lacks but the collection knows by their digest (asked only on a cache miss, one digest at a time)."""
+    lacks but the collection knows by their digest (asked on the first cache miss, for every file)."""
     sources, problems = deck_sources(paths, bundled=bundled, user=user)
+
+    stored: dict[str, KnownDeck] | None = None
+
+    def from_collection(digest: str) -> KnownDeck | None:
+        # Asked once, for every file, on the first miss: one query however many files the cache lacks.
+        nonlocal stored
+        if stored is None:
+            try:
+                stored = dict(known([deck_digest(p, bundled=b) or "" for p, b in sources])) if known else {}
+            except Exception:  # the collection could not say: parse, as without it
+                stored = {}
+        return stored.get(digest)
 
     def read(path: Path, is_bundled: bool) -> DeckSummary:
         summary, digest = cached_summary(path, bundled=is_bundled)
         if summary is not None:
             return summary
-        if known is not None and digest:
-            try:
-                stored = known([digest]).get(digest)
-            except Exception:  # the collection could not say: parse, as without it
-                stored = None
-            if stored is not None:
-                return stored.summary(path, is_bundled)
+        found = from_collection(digest) if known is not None and digest else None
+        if found is not None:
+            return found.summary(path, is_bundled)
         return summarize_cached(path, bundled=is_bundled)[0]
 
     return [summary for _path, summary in _each_deck(sources, problems, read, lambda s: s.id)], problems
