@@ -145,7 +145,11 @@ class QuizApp(App[None]):
 
     def _index_ready(self, index: DeckIndex) -> None:
         """(Loading thread) The decks as the store knows them: register the few that had to be parsed
-        (the store-served ones are kept as they are), read the counts, and show them."""
+        (the store-served ones are kept as they are), read the counts, and show them; then have the
+        served ones parsed into the deck cache by a child process (the load that follows reads them
+        from there), so the parse never competes with the UI for the interpreter."""
+        from quizapp.core.decks import warm
+
         try:
             if index.decks:
                 self.store.sync_cards(index.decks.values(), self.clock(), digests=index.digests, kept=index.kept)
@@ -153,6 +157,9 @@ class QuizApp(App[None]):
         except Exception:  # the full load's sync after this says what is wrong
             return
         self._hand_over(self._index_loaded, index, counts)
+        served = [index.summaries[d] for d in index.kept]
+        warm.fill_cache([(s.source, s.bundled) for s in served if s.source is not None],
+                        lambda done, total: self._hand_over(self._loading_progress, done, total))
 
     def _hand_over(self, fn: Callable[..., Any], *args: Any) -> None:
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime
+from pathlib import Path
 
 from textual.widgets import DataTable, Label, ProgressBar
 
@@ -125,7 +126,8 @@ async def test_studying_all_decks_while_loading_waits_then_starts(home, deck_fil
             assert app.screen.__class__.__name__ == "HomeScreen"
             assert any("still loading" in str(n.message) for n in app._notifications)
             gate.set()
-            await wait_for(pilot, lambda: app.screen.__class__.__name__ == "StudyScreen")
+            await wait_for(pilot, lambda: app.screen.__class__.__name__ == "StudyScreen" and app.screen.is_mounted)
+            await pilot.pause()
             assert not app.catalog_loading
     finally:
         gate.set()
@@ -143,11 +145,27 @@ def synced_then_cold(home, deck_file) -> None:  # noqa: ANN001
     assert not any(cache.cache_folder().glob("*.pickle"))
 
 
-async def test_a_cold_cache_home_is_usable_from_the_store_before_any_parse(home, deck_file) -> None:  # noqa: ANN001
+def gated_refill(monkeypatch, gate: threading.Event) -> list[list[str]]:  # noqa: ANN001
+    """Hold the child process that refills the deck cache until ``gate`` is set; returns the files it got."""
+    from quizapp.core.decks import warm
+
+    real, given = warm.fill_cache, []
+
+    def held(files, on_progress=None):  # noqa: ANN001, ANN202
+        given.append([Path(f).name for f, _ in files])
+        assert gate.wait(20), "the test never released the refill"
+        return real(files, on_progress)
+
+    monkeypatch.setattr(warm, "fill_cache", held)
+    return given
+
+
+async def test_a_cold_cache_home_is_usable_from_the_store_before_any_parse(home, deck_file, monkeypatch) -> None:  # noqa: ANN001
     from quizapp.core.decks import cache
 
     synced_then_cold(home, deck_file)
     gate = threading.Event()
+    refilled = gated_refill(monkeypatch, gate)
     app, store, progress = gated_app(home, deck_file, gate, index=True)
     try:
         async with app.run_test(size=SIZE) as pilot:
@@ -162,11 +180,13 @@ async def test_a_cold_cache_home_is_usable_from_the_store_before_any_parse(home,
             # A session on that deck now reads just that deck, without waiting for the load.
             table.move_cursor(row=1)
             await pilot.press("enter")
-            await wait_for(pilot, lambda: app.screen.__class__.__name__ == "StudyScreen")
+            await wait_for(pilot, lambda: app.screen.__class__.__name__ == "StudyScreen" and app.screen.is_mounted)
+            await pilot.pause()
             assert app.catalog_loading
             gate.set()
             await wait_for(pilot, lambda: not app.catalog_loading)
-            assert any(cache.cache_folder().glob("*.pickle"))  # the background load refilled the cache
+            # The child process refilled the cache with the served deck; the load then read it from there.
+            assert refilled == [[deck_file.name]] and any(cache.cache_folder().glob("*.pickle"))
     finally:
         gate.set()
         store.close()
