@@ -265,7 +265,9 @@ class _CollectionLookup:
         url = locations.db_url()
         if url.startswith("sqlite:///"):
             try:
-                return summaries.known_in_file(Path(url[len("sqlite:///"):]).expanduser(), digests)
+                # Listing needs no sync state (whether the cards are this version's): not counted.
+                return summaries.known_in_file(Path(url[len("sqlite:///"):]).expanduser(), digests,
+                                               sync_state=False)
             except Exception:  # whatever stops it, listing goes on by parsing
                 return {}
         if not self._tried:

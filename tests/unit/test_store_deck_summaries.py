@@ -101,3 +101,6 @@ def test_the_stdlib_reader_agrees_with_the_store(store, store_url):
     store.sync_cards([deck("a", 3, recall=2), deck("b", 1)], NOW, digests={"a": "da", "b": "db"})
     path = Path(store_url[len("sqlite:///"):])
     assert summaries.known_in_file(path, ["da", "db", "x"]) == store.known_decks(["da", "db", "x"])
+    # Listing asks without the sync state (no count of every card): same summaries, none vouched in sync.
+    unsynced = {d: KnownDeck(k.id, k.title, k.cards, k.executable, False) for d, k in store.known_decks(["da", "db"]).items()}
+    assert summaries.known_in_file(path, ["da", "db"], sync_state=False) == unsynced

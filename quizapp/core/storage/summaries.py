@@ -40,9 +40,11 @@ def visible_counts(query: Query) -> dict[str, int]:
     return {str(deck): int(count) for deck, count in query(_VISIBLE, {"no": False})}
 
 
-def known(query: Query, digests: Sequence[str]) -> dict[str, KnownDeck]:
+def known(query: Query, digests: Sequence[str], *, sync_state: bool = True) -> dict[str, KnownDeck]:
     """digest -> what the collection keeps of that deck version; ``in_sync``: the collection's cards of
-    the deck are that version's (the last sync remembered it, and its visible card count matches)."""
+    the deck are that version's (the last sync remembered it, and its visible card count matches).
+    ``sync_state=False`` (listing only needs the summaries) skips counting every card: all ``in_sync``
+    are then False."""
     from quizapp.core.decks.registry import KnownDeck  # here: the store's import stays free of the loader
 
     wanted = sorted({d for d in digests if d})
@@ -52,9 +54,11 @@ def known(query: Query, digests: Sequence[str]) -> dict[str, KnownDeck]:
         rows += query(_SUMMARIES.format(", ".join(f":{n}" for n in names)), names)
     if not rows:
         return {}
-    meta = query(_META, {"k": META_KEY})
-    before = parse_remembered(meta[0][0] if meta else None)
-    visible = visible_counts(query)
+    before: dict[str, list[Any]] = {}
+    visible: dict[str, int] = {}
+    if sync_state:
+        meta = query(_META, {"k": META_KEY})
+        before, visible = parse_remembered(meta[0][0] if meta else None), visible_counts(query)
     found = {}
     for digest, deck, title, cards, executable in rows:
         entry = before.get(deck)
@@ -63,13 +67,13 @@ def known(query: Query, digests: Sequence[str]) -> dict[str, KnownDeck]:
     return found
 
 
-def known_in_file(path: Path, digests: Sequence[str]) -> dict[str, KnownDeck]:
+def known_in_file(path: Path, digests: Sequence[str], *, sync_state: bool = True) -> dict[str, KnownDeck]:
     """:func:`known` on the SQLite collection at ``path``, opened read-only (nothing is created or
     written). Raises ``sqlite3.Error`` (no such file, not a quizapp collection, schema before 7)."""
     if not path.is_file():
         raise sqlite3.OperationalError(f"no collection at {path}")
     conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=2.0)
     try:
-        return known(lambda sql, params: conn.execute(sql, params).fetchall(), digests)
+        return known(lambda sql, params: conn.execute(sql, params).fetchall(), digests, sync_state=sync_state)
     finally:
         conn.close()
