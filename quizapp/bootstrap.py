@@ -110,8 +110,9 @@ class Root:
 
         given = list(paths)
 
-        def load(on_progress: ProgressCallback | None = None) -> Catalog:
-            return load_catalog(given, bundled=bundled, user=user, on_progress=on_progress)
+        def load(on_progress: ProgressCallback | None = None, **options: Any) -> Catalog:
+            # options: the app's collection lookup and early index callback (load_catalog's known, on_index)
+            return load_catalog(given, bundled=bundled, user=user, on_progress=on_progress, **options)
 
         return load
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -24,7 +25,9 @@ if TYPE_CHECKING:
     from rich.progress import Progress
 
     from quizapp.core.check import CheckReport, OutcomeMemo
+    from quizapp.core.decks.registry import KnownDeck
     from quizapp.core.execution.engine import Engine
+    from quizapp.core.storage.store import Store
 
 deck_app = typer.Typer(name="deck", help="Check, list and write decks.", cls=QuizGroup, no_args_is_help=True,
                        add_completion=False, pretty_exceptions_enable=False)
@@ -224,6 +227,46 @@ def check_command(
     raise typer.Exit(run_check(paths or [], as_json=as_json, timeout=timeout))
 
 
+class _CollectionLookup:
+    """What the user's collection knows of deck versions (``Store.known_decks``), asked on a cache miss
+    only: an SQLite collection is read with the standard library (no SQLAlchemy import, see
+    storage/summaries.py), another through a read-only Store. A collection that cannot be read (none
+    yet, locked, older schema) knows nothing, and the file is parsed as without it."""
+
+    def __init__(self) -> None:
+        self._store: Store | None = None
+        self._tried = False
+
+    def __call__(self, digests: Sequence[str]) -> Mapping[str, KnownDeck]:
+        from quizapp.cli.common import root
+        from quizapp.core.storage import summaries
+
+        url = root().paths.db_url
+        if url.startswith("sqlite:///"):
+            try:
+                # Listing needs no sync state (whether the cards are this version's): not counted.
+                return summaries.known_in_file(Path(url[len("sqlite:///"):]).expanduser(), digests,
+                                               sync_state=False)
+            except Exception:  # whatever stops it, listing goes on by parsing
+                return {}
+        if not self._tried:
+            self._tried = True
+            from quizapp.cli.common import root
+
+            try:
+                self._store = root().open_store(read_only=True, backups=False)
+            except Exception:
+                self._store = None
+        return self._store.known_decks(digests) if self._store is not None else {}
+
+    def __enter__(self) -> _CollectionLookup:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._store is not None:
+            self._store.close()
+
+
 def list_command(
     paths: list[str] | None = typer.Argument(None, metavar="PATH", help="Also load these deck files or folders."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
@@ -231,8 +274,10 @@ def list_command(
     """List every known deck (bundled, yours, and PATHs) with its card counts, and decks that failed to load."""
     from quizapp.core.decks.registry import list_decks
 
-    # Summaries, not decks: a cached file's cards are never built just to be counted.
-    summaries, problems = list_decks(paths or [])
+    # Summaries, not decks: a cached file's cards are never built just to be counted, nor a file the
+    # collection registered before (same digest) when the cache lacks it.
+    with _CollectionLookup() as known:
+        summaries, problems = list_decks(paths or [], known=known)
     rows: list[dict[str, Any]] = []
     for deck in summaries:
         origin = "bundled" if deck.bundled else (str(deck.source) if deck.source else "")

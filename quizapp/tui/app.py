@@ -11,7 +11,10 @@ Launch is kept fast: the engine's worker (which imports torch) warms up in the b
 their heavier modules (plots, stats) only when opened. Given no catalog (``catalog=None``), the app
 paints the home screen at once and loads the decks, registers their cards and reads the counts in a
 background thread, showing its progress on the home screen (a 100,000-card catalogue takes seconds
-to read when its cache is cold).
+to read when its cache is cold). Before it parses anything, the loader hands over a ``DeckIndex``:
+every deck the collection knows unchanged (its file's digest) summarised from the store, the rest
+parsed; the home screen lists that with its counts at once, and a session started before the full
+load ends reads just its deck (or, for all decks, starts when the load ends).
 """
 
 from __future__ import annotations
@@ -36,7 +39,8 @@ from quizapp.tui.services import Services, SettingsService
 from quizapp.tui.themes import apply_theme
 
 if TYPE_CHECKING:
-    from quizapp.core.decks.registry import Catalog
+    from quizapp.core.decks.model import Deck
+    from quizapp.core.decks.registry import Catalog, DeckIndex
     from quizapp.core.settings import Settings
     from quizapp.core.storage.store import Store
 
@@ -75,6 +79,7 @@ class QuizApp(App[None]):
         # None: loaded in the background by ``catalog_loader``; until then an empty catalog stands in.
         self.catalog_loading = catalog is None
         self.catalog = catalog if catalog is not None else Catalog()
+        self.deck_index: DeckIndex | None = None  # while loading: the decks as the store knows them
         self.store = store
         self.engine = engine
         self.deck_ids = list(deck_ids) if deck_ids is not None else None
@@ -143,7 +148,8 @@ class QuizApp(App[None]):
         parsed must not wait for it. Everything it hands back goes through ``call_from_thread``.
         """
         try:
-            catalog = self._call_loader(lambda done, total: self._hand_over(self._loading_progress, done, total))
+            catalog = self._call_loader(lambda done, total: self._hand_over(self._loading_progress, done, total),
+                                        known=self.store.known_decks, on_index=self._index_ready)
         except Exception as exc:  # the loader collects deck problems itself: this is something worse
             self._hand_over(self._catalog_failed, f"Could not load the decks: {exc}")
             return
@@ -156,20 +162,42 @@ class QuizApp(App[None]):
             sync_error = f"Could not register the decks' cards: {exc}"
         self._hand_over(self._catalog_loaded, catalog, counts, sync_error)
 
+    def _index_ready(self, index: DeckIndex) -> None:
+        """(Loading thread) The decks as the store knows them: register the few that had to be parsed
+        (the store-served ones are kept as they are), read the counts, and show them; then have the
+        served ones parsed into the deck cache by a child process (the load that follows reads them
+        from there), so the parse never competes with the UI for the interpreter."""
+        from quizapp.core.decks import warm
+
+        try:
+            if index.decks:
+                self.store.sync_cards(index.decks.values(), self.clock(), digests=index.digests, kept=index.kept)
+            counts = self.store.deck_counts(list(index.summaries), self.clock())
+        except Exception:  # the full load's sync after this says what is wrong
+            return
+        self._hand_over(self._index_loaded, index, counts)
+        served = [index.summaries[d] for d in index.kept]
+        warm.fill_cache([(s.source, s.bundled) for s in served if s.source is not None],
+                        lambda done, total: self._hand_over(self._loading_progress, done, total))
+
     def _hand_over(self, fn: Callable[..., Any], *args: Any) -> None:
         try:
             self.call_from_thread(fn, *args)
         except Exception:  # the app has quit meanwhile: nobody is waiting for the decks any more
             pass
 
-    def _call_loader(self, progress: Callable[[int, int], None]) -> Catalog:
+    def _call_loader(self, progress: Callable[[int, int], None], **options: Any) -> Catalog:
+        """The loader's catalog, passing it ``on_progress`` and those ``options`` it takes (by name)."""
         if self.catalog_loader is None:
             raise RuntimeError("no catalog loader was given")
+        options["on_progress"] = progress
         try:
-            takes_progress = "on_progress" in inspect.signature(self.catalog_loader).parameters
+            params = inspect.signature(self.catalog_loader).parameters
         except (TypeError, ValueError):
-            takes_progress = False
-        return self.catalog_loader(on_progress=progress) if takes_progress else self.catalog_loader()
+            return self.catalog_loader()
+        if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+            return self.catalog_loader(**options)
+        return self.catalog_loader(**{k: v for k, v in options.items() if k in params})
 
     def _home(self) -> Any:
         from quizapp.tui.screens.home import HomeScreen
@@ -182,6 +210,14 @@ class QuizApp(App[None]):
         if home is not None:
             home.show_loading(done, total)
 
+    def _index_loaded(self, index: DeckIndex, counts: dict[str, Any]) -> None:
+        if not self.catalog_loading:
+            return  # the full catalogue arrived first
+        self.deck_index = index
+        home = self._home()
+        if home is not None:
+            home.refresh_decks(counts=counts)
+
     def _catalog_failed(self, message: str) -> None:
         self.catalog_loading = False
         self.notify(message, severity="error", timeout=10)
@@ -190,8 +226,11 @@ class QuizApp(App[None]):
             home.refresh_decks(counts={})
 
     def _catalog_loaded(self, catalog: Catalog, counts: dict[str, Any] | None, sync_error: str | None) -> None:
+        if not self.catalog_loading:
+            return  # reloaded meanwhile (an edit in a session started early): that catalog is newer
         self.catalog = catalog
         self.catalog_loading = False
+        self.deck_index = None
         if sync_error:
             self.notify(sync_error, severity="error", timeout=10)
         home = self._home()
@@ -262,18 +301,64 @@ class QuizApp(App[None]):
 
     def start_study(self, deck_ids: Sequence[str] | None, then: Callable[[Any], None] | None = None) -> None:
         """Open a session on ``deck_ids`` (None: every deck)."""
-        from quizapp.tui.screens.study import StudyScreen
-
         if self.catalog_loading:
-            self.notify("The decks are still loading; a moment.", severity="warning")
+            self._study_while_loading(deck_ids)
             return
+
+        self._open_session(self.catalog, deck_ids, then)
+
+    def _study_while_loading(self, deck_ids: Sequence[str] | None) -> None:
+        """A session asked for before the catalogue is loaded: one deck is read now (from the parsed-deck
+        cache, or parsed: about a second for 2,000 cards), every deck starts once the load ends."""
+        index = self.deck_index
+        one = index is not None and deck_ids is not None and len(deck_ids) == 1 and deck_ids[0] in index.summaries
+        if index is None or deck_ids is None or not one:
+            self.study_at_launch, self.deck_ids = True, (list(deck_ids) if deck_ids is not None else None)
+            self.notify("The decks are still loading: the session starts when they are read.", timeout=8)
+            return
+        deck_id = deck_ids[0]
+        if deck_id in index.decks:
+            self._open_partial(index.decks[deck_id])
+            return
+        summary = index.summaries[deck_id]
+        self.notify(f"Reading {summary.title}…", timeout=4)
+        threading.Thread(target=self._read_one_deck, args=(summary.source, summary.bundled), name="one-deck",
+                         daemon=True).start()
+
+    def _read_one_deck(self, source: Path | None, bundled: bool) -> None:
+        from quizapp.core.decks.cache import load_deck_cached
+        from quizapp.core.decks.model import DeckLoadError
+
+        try:
+            if source is None:
+                raise DeckLoadError([])
+            deck = load_deck_cached(source, bundled=bundled).deck
+        except (DeckLoadError, OSError) as exc:
+            self._hand_over(self._deck_unreadable, str(exc))
+            return
+        self._hand_over(self._open_partial, deck)
+
+    def _deck_unreadable(self, message: str) -> None:
+        self.notify(f"Could not read the deck: {message}", severity="error")
+
+    def _open_partial(self, deck: Deck) -> None:
+        from quizapp.core.decks.registry import Catalog
+
+        if not self.catalog_loading:  # the whole catalogue arrived meanwhile
+            self._open_session(self.catalog, [deck.id], None)
+        else:
+            self._open_session(Catalog(decks={deck.id: deck}), [deck.id], None)
+
+    def _open_session(self, catalog: Catalog, deck_ids: Sequence[str] | None,
+                      then: Callable[[Any], None] | None) -> None:
+        from quizapp.tui.screens.study import StudyScreen
 
         if deck_ids is None:
             title = "All decks"
         else:
-            title = ", ".join(self.catalog.decks[d].title if d in self.catalog.decks else d for d in deck_ids)
+            title = ", ".join(catalog.decks[d].title if d in catalog.decks else d for d in deck_ids)
         try:
-            session = StudySession(self.catalog, self.store, self.engine, deck_ids, self.clock, grader=self.grader)
+            session = StudySession(catalog, self.store, self.engine, deck_ids, self.clock, grader=self.grader)
         except Exception as exc:
             self.notify(f"Could not start the session: {exc}", severity="error")
             return
@@ -292,6 +377,7 @@ class QuizApp(App[None]):
         for problem in catalog.problems[:5]:
             self.notify(str(problem), title="Deck problem", severity="error", timeout=10)
         self.catalog = catalog
+        self.catalog_loading, self.deck_index = False, None  # newer than what a background load brings
         self._sync()
         return catalog
 

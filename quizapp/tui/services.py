@@ -18,7 +18,7 @@ from quizapp.core import settings as settings_mod
 from quizapp.core.settings import Settings
 
 if TYPE_CHECKING:
-    from quizapp.core.decks.registry import Catalog
+    from quizapp.core.decks.registry import Catalog, DeckIndex
     from quizapp.core.storage.store import Store
 
 
@@ -27,6 +27,7 @@ class Decks(Protocol):
 
     catalog: Catalog
     catalog_loading: bool
+    deck_index: DeckIndex | None  # while loading: the decks as the collection knows them
 
     def start_study(self, deck_ids: Sequence[str] | None, then: Callable[[Any], None] | None = None) -> None: ...
 

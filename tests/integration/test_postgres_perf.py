@@ -23,6 +23,7 @@ pytestmark = [
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "unit"))
 import sqlalchemy as sa  # noqa: E402
 from test_fulltext import *  # noqa: E402,F401,F403
+from test_store_deck_summaries import *  # noqa: E402,F401,F403
 from test_store_sync_digests import *  # noqa: E402,F401,F403
 
 

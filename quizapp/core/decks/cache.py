@@ -238,6 +238,16 @@ def summarize_cached(path: Path | str, *, bundled: bool = False) -> tuple[DeckSu
     return DeckSummary.of(deck), probe.digest
 
 
+def cached_summary(path: Path | str, *, bundled: bool = False) -> tuple[DeckSummary | None, str]:
+    """(the cache's summary of the file or None, its digest or "" when unreadable); never parses."""
+    try:
+        probe = _Probe(Path(path), bundled)
+    except OSError:
+        return None, ""
+    found = probe.read(with_deck=False)
+    return (found[0] if found is not None else None), probe.digest
+
+
 def deck_digest(path: Path | str, *, bundled: bool = False) -> str | None:
     """The digest :func:`load_deck_cached` would give this file, from its bytes alone (None: unreadable)."""
     try:

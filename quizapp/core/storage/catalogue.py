@@ -41,10 +41,12 @@ def joined_columns() -> list[Any]:
 def _insert_new(conn: Connection, table: Any) -> Any:
     """INSERT ... ON CONFLICT DO NOTHING: two windows registering the same learner at once both succeed."""
     if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table).on_conflict_do_nothing()
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(table).on_conflict_do_nothing()
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert(table).on_conflict_do_nothing()
 
 
 def catalogue_lock(conn: Connection) -> None:
@@ -90,26 +92,32 @@ def card_pk(conn: Connection, key: CardKey, *, create_hidden: bool = False, now:
     row = conn.execute(sa.select(cards.c.id).where(cards.c.deck == key[0], cards.c.card_id == key[1])).first()
     if row is not None:  # registered by another client while we waited for the lock
         return int(row[0])
-    pk = conn.execute(
+    inserted = conn.execute(
         cards.insert().values(deck=key[0], card_id=key[1], position=0, hidden=True, added_at=now, kind="",
                               prompt="", code="", tags="")
-    ).inserted_primary_key[0]
+    ).inserted_primary_key
+    assert inserted is not None  # an INSERT of one row always reports its key
+    pk = inserted[0]
     _add_states(conn, [int(pk)])
     return int(pk)
 
 
 def sync_cards(conn: Connection, decks: Iterable[Deck], now: datetime, *,
-               digests: Mapping[str, str] | None = None) -> None:
+               digests: Mapping[str, str] | None = None, kept: Mapping[str, str] | None = None) -> None:
     """Register every card of ``decks`` (their order is the new-card order), refresh the stored text and
     tags (the deck's own tags included), hide cards in none of them (history kept), un-hide returns.
 
     ``digests``: decks registered before with the same digest are left alone (:mod:`synced`). Only the
     catalogue is compared, never a learner's progress: every learner has a state row per card from the
-    moment either exists (:func:`ensure_learner`, :func:`_add_states`), so a skipped deck lacks nothing."""
+    moment either exists (:func:`ensure_learner`, :func:`_add_states`), so a skipped deck lacks nothing.
+
+    ``kept`` (deck id -> digest): decks of the catalogue not given here (served unparsed from their
+    stored summaries while the cache is cold) whose rows are left exactly as they are, neither hidden
+    nor updated; they stay remembered as synced only while still in step with that digest."""
     now_ts = ts(now)
     decks = list(decks)
     catalogue_lock(conn)  # before reading what was synced, so two clients cannot both skip on stale rows
-    skip = synced.unchanged(conn, decks, digests)
+    skip = synced.unchanged(conn, decks, digests) | set(kept or ())
     wanted: dict[CardKey, dict[str, Any]] = {}
     for deck in (d for d in decks if d.id not in skip):
         deck_tags = tuple(getattr(deck, "tags", ()) or ())
@@ -154,7 +162,8 @@ def sync_cards(conn: Connection, decks: Iterable[Deck], now: datetime, *,
             if (r[1], r[2]) in keys
         ]
         _add_states(conn, new_ids)
-    synced.remember(conn, decks, digests)
+    synced.remember(conn, decks, digests, kept)
+    synced.remember_summaries(conn, decks, digests, now.timestamp())
 
 
 def state_row(conn: Connection, learner: str, key: CardKey, *, lock: bool = False) -> RowMapping:

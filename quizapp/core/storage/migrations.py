@@ -325,6 +325,26 @@ def _v6_fulltext_index(conn: Connection) -> None:
         return  # no FTS5 / trigram in this SQLite, or no pg_trgm on this server
 
 
+def _v7_deck_summaries(conn: Connection) -> None:
+    # What listing a deck shows (title, card counts), keyed by the deck's digest (file content + loader
+    # code): a version of a deck file this collection registered once can be listed, and the home
+    # screen filled, without parsing the file again (see storage/synced.py). Derived data: a missing
+    # row only costs a parse. ``seen_at`` only chooses which old versions to forget, never what is trusted.
+    md = sa.MetaData()
+    sa.Table(
+        "deck_summaries",
+        md,
+        sa.Column("digest", sa.String(64), primary_key=True),
+        sa.Column("deck", sa.String(200), nullable=False),
+        sa.Column("title", sa.Text, nullable=False),
+        sa.Column("cards", sa.Integer, nullable=False),
+        sa.Column("executable", sa.Integer, nullable=False),
+        sa.Column("seen_at", sa.Float, nullable=False),
+        sa.Index("ix_deck_summaries_deck", "deck"),
+    )
+    md.create_all(conn)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema: cards, reviews, metadata", _v1_initial),
     Migration(2, "card text, kind and tags on cards, for search and browse", _v2_card_text),
@@ -335,6 +355,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     # other columns of cards and rebuilds reviews/review_buckets, never cards itself), so the FTS5
     # triggers stay valid whichever order the two were applied in.
     Migration(6, "full-text index of the card text (FTS5 trigram / pg_trgm), for search", _v6_fulltext_index),
+    Migration(7, "deck summaries by digest, to list decks without parsing their files", _v7_deck_summaries),
 )
 LATEST = MIGRATIONS[-1].version
 REVIEW_LOG = 5  # the migration that made the review log the source of truth

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DatabaseError, OperationalError
@@ -38,6 +38,9 @@ from quizapp.core.storage.errors import StoreError, StoreReadOnly, describe
 from quizapp.core.storage.records import CardInfo, DeckCounts, ReviewEntry, ReviewResult
 from quizapp.core.storage.reviewlog import ReviewInput
 from quizapp.core.storage.rows import state_of
+
+if TYPE_CHECKING:
+    from quizapp.core.decks.registry import KnownDeck
 
 __all__ = ["MATURE_DAYS", "SEARCH_STATES", "ReviewInput", "Store", "StoreError"]
 T = TypeVar("T")
@@ -209,15 +212,22 @@ class Store:
 
     # ----------------------------------------------------------------------------- cards
 
-    def sync_cards(self, decks: Iterable[Deck], now: datetime, *, digests: Mapping[str, str] | None = None) -> None:
+    def sync_cards(self, decks: Iterable[Deck], now: datetime, *, digests: Mapping[str, str] | None = None,
+                   kept: Mapping[str, str] | None = None) -> None:
         """Register every card of ``decks`` (their order is the new-card order), refresh the stored text and
         tags, hide cards that are in none of them (history kept) and un-hide cards that came back.
 
         Pass the whole catalog: a card of a deck left out is hidden until a sync includes it again.
         ``digests`` (deck id -> digest, :attr:`Catalog.digests`): decks synced before with the same
-        digest are skipped (see :mod:`quizapp.core.storage.synced`)."""
+        digest are skipped (see :mod:`quizapp.core.storage.synced`); ``kept`` decks (id -> digest) are left
+        as they are without being given (see :func:`catalogue.sync_cards`)."""
         decks = list(decks)
-        self._write(lambda conn: catalogue.sync_cards(conn, decks, now, digests=digests))
+        self._write(lambda conn: catalogue.sync_cards(conn, decks, now, digests=digests, kept=kept))
+
+    def known_decks(self, digests: Sequence[str]) -> dict[str, KnownDeck]:
+        """What the collection remembers of the deck versions with these digests (see :func:`synced.known`):
+        enough to list them, and to show their counts when ``in_sync``, without parsing their files."""
+        return self._read(lambda conn: synced.known(conn, digests))
 
     def cards_synced(self, digests: Sequence[str]) -> bool:
         """Whether the last digest-aware sync registered exactly the decks with these digests (so a

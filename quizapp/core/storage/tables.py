@@ -141,6 +141,20 @@ class ReviewBucketRow(_Base, table=True):
     seconds: float = 0.0
 
 
+class DeckSummaryRow(_Base, table=True):
+    """What listing one version of a deck shows, keyed by its digest (schema 7; see storage/synced.py)."""
+
+    __tablename__ = "deck_summaries"
+    __table_args__ = (Index("ix_deck_summaries_deck", "deck"),)
+    digest: str = Field(primary_key=True, max_length=64)
+    deck: str = Field(max_length=200)
+    title: str = Field(sa_type=Text)
+    cards: int = 0
+    executable: int = 0
+    seen_at: float = 0.0  # when this collection first registered this version (only to forget old ones)
+
+
+
 cards = metadata.tables["cards"]
 card_states = metadata.tables["card_states"]
 learners = metadata.tables["learners"]
@@ -148,3 +162,4 @@ reviews = metadata.tables["reviews"]
 meta = metadata.tables["quizapp_meta"]
 schema_version = metadata.tables["schema_version"]
 review_buckets = metadata.tables["review_buckets"]
+deck_summaries = metadata.tables["deck_summaries"]

@@ -1,7 +1,8 @@
 """The home screen: every deck with its new / learning / due counts, and the decks that failed to load.
 
 While the app loads its catalogue in the background (see ``QuizApp``), the screen is already up and
-shows a progress bar; the app fills the table when the decks and their counts are ready.
+shows a progress bar; the table is filled as soon as the app has the decks' index (the store's
+summaries of unchanged decks: usually before any file is parsed) and again when the decks are loaded.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from textual.widgets import DataTable, Footer, Header, Label, ProgressBar, Stati
 from quizapp.core.storage.records import DeckCounts
 
 if TYPE_CHECKING:
+    from quizapp.core.decks.model import Problem
     from quizapp.tui.services import Services
 
 ALL = "*all*"  # the row key of the "All decks" row
@@ -72,18 +74,31 @@ class HomeScreen(Screen[None]):
         self.query_one("#loading-bar", ProgressBar).update(total=max(total, 1), progress=done)
         self.query_one("#loading-label", Label).update(f"Loading decks… {done}/{total} files")
 
+    def _listed(self) -> tuple[list[tuple[str, str, int]], list[Problem]] | None:
+        """(deck id, title, cards) of every deck, and the problems: from the catalog, or while it loads from
+        the app's deck index; None while there is neither yet."""
+        decks = self.services.decks
+        if not decks.catalog_loading:
+            catalog = decks.catalog
+            return [(d.id, d.title, len(d.cards)) for d in catalog.decks.values()], catalog.problems
+        index = decks.deck_index
+        if index is None:
+            return None
+        return [(s.id, s.title, s.cards) for s in index.summaries.values()], index.problems
+
     def refresh_decks(self, counts: dict[str, DeckCounts] | None = None) -> None:
-        """Show the catalog's decks with ``counts`` (read now when not given; the catalog may have been
-        reloaded by an edit in a session). While the catalogue is still loading, only the progress shows."""
-        catalog = self.services.decks.catalog
+        """Show the decks with ``counts`` (read now when not given; the catalog may have been reloaded by
+        an edit in a session). While the catalogue is still loading, the progress shows, and the decks
+        too once the app has their index."""
         table = self.query_one("#decks", DataTable)
-        loading = self.services.decks.catalog_loading
-        self.query_one("#loading").display = loading
-        if loading:
+        self.query_one("#loading").display = self.services.decks.catalog_loading
+        listed = self._listed()
+        if listed is None:
             return
+        decks, problems = listed
         if counts is None:
             try:
-                counts = self.services.store.deck_counts(list(catalog.decks), self.services.clock())
+                counts = self.services.store.deck_counts([d[0] for d in decks], self.services.clock())
             except Exception as exc:
                 self.notify(f"Could not read the counts: {exc}", severity="error")
                 counts = {}
@@ -98,16 +113,16 @@ class HomeScreen(Screen[None]):
         total = DeckCounts(min(sum(c.new for c in counts.values()), new_left),
                            sum(c.learning for c in counts.values()),
                            min(sum(c.due for c in counts.values()), reviews_left))
-        cards = sum(len(d.cards) for d in catalog.decks.values())
+        cards = sum(d[2] for d in decks)
         table.add_row(Text("All decks", style="bold"), *self._count_cells(total), str(cards), key=ALL)
-        for deck in catalog.decks.values():
-            c = counts.get(deck.id, DeckCounts())
-            table.add_row(deck.title, *self._count_cells(c), str(len(deck.cards)), key=deck.id)
+        for deck_id, title, size in decks:
+            c = counts.get(deck_id, DeckCounts())
+            table.add_row(title, *self._count_cells(c), str(size), key=deck_id)
         if table.row_count:
             table.move_cursor(row=min(max(previous, 0), table.row_count - 1))
-        self._show_problems()
+        self._show_problems(problems)
         hint = self.query_one("#home-hint", Static)
-        if not catalog.decks:
+        if not decks:
             hint.update("No decks loaded. Write one with `quizapp deck new NAME`, or study a file: "
                         "`quizapp study path/to/deck.yaml`.")
         else:
@@ -119,8 +134,7 @@ class HomeScreen(Screen[None]):
                 Text(str(c.learning), style="red" if c.learning else "dim"),
                 Text(str(c.due), style="green" if c.due else "dim"))
 
-    def _show_problems(self) -> None:
-        problems = self.services.decks.catalog.problems
+    def _show_problems(self, problems: list[Problem]) -> None:
         panel = self.query_one("#problems", Static)
         panel.display = bool(problems)
         if problems:
