@@ -26,7 +26,8 @@ from typing import Any
 
 from quizapp.core import locations
 from quizapp.core.decks.model import Card
-from quizapp.core.execution import reply, supervisor
+from quizapp.core.execution import preload, reply, supervisor
+from quizapp.core.execution.learned import LearnedImports, card_of
 from quizapp.core.execution.limits import Limits
 from quizapp.core.execution.outcome import Outcome
 
@@ -37,7 +38,7 @@ MAX_START_FAILURES = 2
 # The environment variables the worker (and so every card) inherits; everything else is dropped, every
 # PYTHON* variable included (PYTHONPATH, PYTHONSTARTUP, PYTHONHOME...): the worker sets its own.
 KEPT_ENV = ("PATH", "LANG", "LANGUAGE", "TZ", "LD_LIBRARY_PATH", "QUIZAPP_DEBUG",
-            "QUIZAPP_WORKER_PRELOAD")  # the modules deck check asks the worker to import once (preload.py)
+            "QUIZAPP_WORKER_PRELOAD")  # modules the user declares, imported by the worker at start (preload.py)
 KEPT_ENV_PREFIXES = ("LC_",)
 # How the worker starts: -P (no script or current folder on sys.path), -s (no user site-packages),
 # -B (no .pyc writes). It imports the very quizapp the app runs: when that one is not what a clean
@@ -102,10 +103,14 @@ def _outcome_from_message(data: Any, limits: Limits) -> Outcome:
     seconds = float(seconds) if isinstance(seconds, (int, float)) and not isinstance(seconds, bool) else 0.0
     outcome = Outcome.from_report(data, seconds=seconds, output_bytes=limits.output_bytes, escaped=True)
     extra = data.get("extra")
+    kept: dict[str, Any] = {}
     pid = extra.get("pid") if isinstance(extra, dict) else None
     if isinstance(pid, int) and not isinstance(pid, bool):
-        outcome = dataclasses.replace(outcome, extra={"pid": pid})
-    return outcome
+        kept["pid"] = pid
+    imported = preload.learned_names(extra.get("imported")) if isinstance(extra, dict) else []
+    if imported:
+        kept["imported"] = imported
+    return dataclasses.replace(outcome, extra=kept) if kept else outcome
 
 
 def _own_worker_cgroup(path: Any, worker_pid: int) -> str | None:
@@ -132,7 +137,10 @@ class _WorkerProcess:
         # cards are tiny; parallelism comes from running several cards at once instead.
         env.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
                    PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1", PYTHONUNBUFFERED="1",
-                   HOME=str(workdir), TMPDIR=str(workdir))
+                   HOME=str(workdir), TMPDIR=str(workdir),
+                   # malloc asks for huge pages as torch's import allocates (glibc 2.35+, THP in madvise
+                   # mode): the worker's later move onto huge pages (warmup.py) has ~5x less to do.
+                   GLIBC_TUNABLES="glibc.malloc.hugetlb=1")
         # PR_SET_PDEATHSIG fires when the *thread* that forked the worker exits, so only ask for it
         # when that thread is the main thread; EOF on stdin covers the other cases.
         if threading.current_thread() is threading.main_thread():
@@ -196,6 +204,18 @@ class _WorkerProcess:
             if not future.done():
                 future.set_result(Outcome.failure(reason))
 
+    def send_op(self, message: dict[str, Any]) -> bool:
+        """Write one message that needs no answer (``preload``); False when the worker is gone."""
+        data = (json.dumps(message) + "\n").encode()
+        with self.write_lock:
+            try:
+                assert self.process.stdin is not None
+                self.process.stdin.write(data)
+                self.process.stdin.flush()
+            except (BrokenPipeError, OSError, ValueError):
+                return False
+        return True
+
     def send(self, job_id: int, job: Job, limits: Limits, future: Future[Outcome]) -> bool:
         """Queue ``job`` on this worker; False when the worker is gone (the caller retries on a new one)."""
         sent: dict[str, Any] = {"setup": job.setup, "ask": job.ask, "kind": job.kind}
@@ -242,8 +262,12 @@ class _WorkerProcess:
 class Engine:
     """Runs jobs in the warm, sandboxed worker. Thread-safe; use as a context manager or call close()."""
 
-    def __init__(self, limits: Limits | None = None, workers: int | None = None) -> None:
+    def __init__(self, limits: Limits | None = None, workers: int | None = None, *,
+                 learned: LearnedImports | None = None) -> None:
         self.limits = limits or Limits()
+        # What cards imported in earlier runs (preload.py): read when first asked, saved by close().
+        self.learned = learned or LearnedImports()
+        self._preloads: dict[str, None] = {}  # every module asked for: a new worker is asked again
         # ``workers``: how many cards may run at once (children of the one warm worker process).
         self.workers = workers or default_children()
         self._worker: _WorkerProcess | None = None
@@ -278,12 +302,36 @@ class Engine:
         worker.ready.wait()
         return list(worker.enforcement)
 
+    def preload(self, modules: Iterable[str]) -> None:
+        """Have the worker import ``modules`` once, before the jobs submitted after this call
+        (``preload.py``); returns at once. Modules asked for before are not asked for again."""
+        new = [m for m in preload.valid_names(list(modules)) if m not in self._preloads]
+        if not new:
+            return
+        self._preloads.update(dict.fromkeys(new))
+        worker = self._current()
+        if worker is not None:
+            worker.send_op({"op": "preload", "modules": new})
+
+    def preload_cards(self, cards: Iterable[Card]) -> list[str]:
+        """Preload what ``cards`` need: named in their code (and declared), or learned from earlier runs.
+
+        Returns the modules asked for (none: nothing is sent, and the cards cost nothing more).
+        """
+        cards = list(cards)
+        wanted = dict.fromkeys(preload.modules_for(code for card in cards for code in (card.setup, card.ask)))
+        wanted.update(dict.fromkeys(self.learned.modules_for(f"{card.deck}/{card.id}" for card in cards)))
+        if wanted:
+            self.preload(wanted)
+        return list(wanted)
+
     def close(self) -> None:
         with self._lock:
             self._closed = True
             worker, self._worker = self._worker, None
         if worker is not None:
             worker.stop()
+        self.learned.save()
 
     def __enter__(self) -> Engine:
         return self.start()
@@ -309,6 +357,8 @@ class Engine:
                 future.set_result(Outcome.failure(self._unavailable_reason()))
                 return future
             if worker.send(next(self._ids), job, limits, future):
+                if job.label:
+                    future.add_done_callback(lambda done: self._learn(job.label, done.result()))
                 return future
             worker.dead.wait(5)
         future.set_result(Outcome.failure("the execution worker could not be (re)started"))
@@ -340,6 +390,11 @@ class Engine:
         return [f.result() for f in futures]
 
     # --- internals
+    def _learn(self, label: str, outcome: Outcome) -> None:
+        imported = outcome.extra.get("imported")
+        if imported:
+            self.learned.record(card_of(label), imported)
+
     def _current(self) -> _WorkerProcess | None:
         with self._lock:
             if self._closed:
@@ -358,6 +413,8 @@ class Engine:
                     return None
                 try:
                     worker = self._worker = _WorkerProcess(self.workers)
+                    if self._preloads:  # a replacement worker: the preloads asked of the last one
+                        worker.send_op({"op": "preload", "modules": list(self._preloads)})
                 except OSError as exc:  # the interpreter cannot be run (permissions, no memory)
                     self._start_failures = MAX_START_FAILURES
                     self._last_failure = f"the execution worker could not start: {exc}"
