@@ -76,6 +76,17 @@ def job_for(card: Card) -> Job:
     return Job(setup=card.setup, ask=card.ask, kind=card.kind.value, label=f"{card.deck}/{card.id}")
 
 
+def preload_soon(engine: Any, cards: Callable[[], Iterable[Card]]) -> threading.Thread | None:
+    """Ask ``engine`` to preload what ``cards()`` need (``Engine.preload_cards``), in a thread of its own,
+    so a front end's thread never waits for it; None for an engine that does not preload (a test double)."""
+    ask = getattr(engine, "preload_cards", None)
+    if not callable(ask):
+        return None
+    thread = threading.Thread(target=lambda: ask(cards()), name="quizapp-preload", daemon=True)
+    thread.start()
+    return thread
+
+
 def default_children() -> int:
     """Cards run at once: one per core this process may use."""
     try:

@@ -53,9 +53,11 @@ def modules_for(codes: Iterable[str | None]) -> list[str]:
     """The modules worth preloading for snippets ``codes`` (each a card's setup or ask), plus the declared ones."""
     wanted: dict[str, None] = dict.fromkeys(declared())
     for code in codes:
-        if code:
-            for name in set(_NAME.findall(code)) & LAZY_IMPORTS.keys():
-                wanted[LAZY_IMPORTS[name]] = None
+        if not code:
+            continue
+        for name, module in LAZY_IMPORTS.items():  # a substring test first: most code names none of them
+            if name in code and name in _NAME.findall(code):
+                wanted[module] = None
     return list(wanted)
 
 
