@@ -214,7 +214,8 @@ def check_command(
         None, metavar="PATH", help="Deck files, folders of decks, or deck ids (default: all known decks)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object (cards and summary) on stdout."),
     timeout: float | None = typer.Option(
-        None, "--timeout", min=0.1, metavar="SECONDS", help="Time limit per card (default: the card_time_limit_seconds setting, 5)."),
+        None, "--timeout", min=0.1, metavar="SECONDS",
+        help="Time limit per card (default: the card_time_limit_seconds setting, 5)."),
     watch: bool = typer.Option(False, "--watch", help="Check again on every save of the deck files (Ctrl-C stops)."),
 ) -> None:
     """Run every card and compare its outcome with its `expect`: exit 0 all ok, 1 mismatch/failed, 2 unloadable deck."""

@@ -115,7 +115,9 @@ class OutcomeMemo:
 
     @staticmethod
     def key(job: Any) -> str:
-        return repr(dataclasses.replace(job, label="")) if dataclasses.is_dataclass(job) else repr(job)
+        if dataclasses.is_dataclass(job) and not isinstance(job, type):
+            return repr(dataclasses.replace(job, label=""))
+        return repr(job)
 
 
 def preload_for(decks: Iterable[Deck]) -> list[str]:

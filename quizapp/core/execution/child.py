@@ -61,7 +61,7 @@ class BoundedOutput(io.TextIOBase):
     def writable(self) -> bool:
         return True
 
-    def write(self, text: str) -> int:  # type: ignore[override]
+    def write(self, text: str) -> int:
         text = str(text)
         room = self.limit - self.size
         if room > 0:
@@ -112,7 +112,8 @@ def run(*, job_fd: int, result_fd: int, scratch: Path, hardening: sandbox.Harden
         report["imported"] = _imported_since(before)
         data = _dumps(report, allow_nan=False).encode("utf-8")
     except BaseException as exc:  # noqa: BLE001 - the report itself failed; say so in plain data
-        data = _dumps({"status": "failed", "reason": f"the outcome could not be reported ({_type(exc).__name__})"}).encode()
+        why = f"the outcome could not be reported ({_type(exc).__name__})"
+        data = _dumps({"status": "failed", "reason": why}).encode()
     _write_all(result_fd, data)
     # Close before exiting: the worker answers on EOF, and a process's files are closed only after its
     # (large, torch-sized) address space has been torn down.
@@ -172,7 +173,7 @@ def _prefault() -> None:
 
 
 def _read_all(fd: int) -> bytes:
-    chunks = []
+    chunks: list[bytes] = []
     while True:
         chunk = os.read(fd, 65536)
         if not chunk:
@@ -182,7 +183,7 @@ def _read_all(fd: int) -> bytes:
 
 def _run_snippet(job: dict[str, Any], memory_mb: int, output_bytes: int) -> dict[str, Any]:
     out = BoundedOutput(output_bytes)
-    sys.stdout = sys.stderr = out  # type: ignore[assignment]
+    sys.stdout = sys.stderr = out
     # The CPU generator directly: torch.manual_seed also queues CUDA/MPS/XPU seeding (~1.5 ms) for
     # devices a card can never use here.
     torch.default_generator.manual_seed(0)

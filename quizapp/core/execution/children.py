@@ -244,9 +244,9 @@ class Children:
     def kill(self, proc: Child, why: str) -> None:
         if proc.killed_for is None:
             proc.killed_for = why
-        for target in (lambda: os.killpg(proc.pid, signal.SIGKILL), lambda: os.kill(proc.pid, signal.SIGKILL)):
+        for signal_to in (os.killpg, os.kill):  # the group first: anything the card left behind
             try:
-                target()
+                signal_to(proc.pid, signal.SIGKILL)
             except OSError:
                 pass
 

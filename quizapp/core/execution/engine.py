@@ -188,10 +188,11 @@ class _WorkerProcess:
                 continue
             op = message.get("op")
             if op == "result":
+                job_id = message.get("id")
                 with self.lock:
-                    future, limits = self.pending.pop(message.get("id"), (None, None))
-                if future is not None and limits is not None and not future.done():
-                    future.set_result(_outcome_from_message(message.get("outcome"), limits))
+                    entry = self.pending.pop(job_id, None) if isinstance(job_id, int) else None
+                if entry is not None and not entry[0].done():
+                    entry[0].set_result(_outcome_from_message(message.get("outcome"), entry[1]))
             elif op == "ready":
                 self.enforcement = [reply.printable(str(m)) for m in message.get("enforcement") or []]
                 self.cgroup = _own_worker_cgroup(message.get("cgroup"), self.process.pid)

@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.close(devnull)
-    sys.stdout = open(os.devnull, "w")
+    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - for the worker's whole life
     parent = os.environ.get("QUIZAPP_WORKER_PARENT")
     if parent:
         from quizapp.core.execution.sandbox import PR_SET_PDEATHSIG, _libc
