@@ -160,3 +160,19 @@ def test_a_run_teaches_the_next_one(tmp_path: Path, monkeypatch):
         engine.preload(engine.learned.modules_for(["d/poly"]))
         assert engine.run(probe).display == "True"  # the worker imported it once, before the card
         assert "imported" not in engine.run(learns).extra  # nothing new to learn
+
+
+def test_a_thread_listener_with_nothing_pending_says_so():
+    """The worker stops watching the listener of a card that is exiting (it stays readable until the
+    card is reaped, and watching it would spin the worker's loop): answer_one tells it there was nothing."""
+    import os
+
+    from quizapp.core.execution.supervisor import ThreadBudget
+
+    read_end, write_end = os.pipe()
+    budget = ThreadBudget(read_end)
+    try:
+        assert budget.answer_one() is False and budget.listening
+    finally:
+        budget.close()
+        os.close(write_end)
