@@ -56,17 +56,16 @@ def run_check(paths: Iterable[str], *, as_json: bool = False, timeout: float | N
     Pass ``engine`` to reuse a warm worker across runs (``--watch``), and ``memo`` to run only cards
     whose code changed since the last run; otherwise an engine is started and closed.
     """
+    own = engine is None
+    if engine is None:  # first: the worker's torch import overlaps everything below
+        engine = start_engine([], timeout)
     from rich.console import Console
 
     from quizapp.core.check import check_decks
 
     err = Console(stderr=True, highlight=False, soft_wrap=True)
-    own = engine is None
-    # The decks first (milliseconds, from the deck cache): they say what the worker should preload.
-    decks, problems = load_decks(paths)
-    if engine is None:
-        engine = start_engine(decks, timeout)
     try:
+        decks, problems = load_decks(paths)
         for problem in problems:
             sys.stderr.write(f"{_printable(str(problem))}\n")
         with _progress(err, enabled=not as_json and sys.stderr.isatty()) as advance:
@@ -87,25 +86,12 @@ def run_check(paths: Iterable[str], *, as_json: bool = False, timeout: float | N
 
 
 def start_engine(decks: list[Deck], timeout: float | None) -> Engine:
-    """A started engine whose worker preloads what these decks' cards import lazily (once, not per card)."""
-    import os
-
-    from quizapp.core.check import preload_for
-    from quizapp.core.execution import preload
+    """A started engine: its worker imports torch from now on. What ``decks``' cards import lazily is
+    preloaded by ``check_decks`` (``Engine.preload_cards``), before their jobs, once decks are loaded."""
     from quizapp.core.execution.engine import Engine
     from quizapp.core.execution.limits import user_limits
 
-    modules = preload_for(decks)
-    saved = os.environ.get(preload.ENV)
-    if modules:
-        os.environ[preload.ENV] = ",".join(modules)  # the worker inherits it when it starts, now
-    try:
-        return Engine(user_limits(timeout)).start()
-    finally:
-        if saved is None:
-            os.environ.pop(preload.ENV, None)
-        else:
-            os.environ[preload.ENV] = saved
+    return Engine(user_limits(timeout)).start()
 
 
 def print_report(report: CheckReport, console: Console, unenforced: list[str]) -> None:

@@ -115,14 +115,26 @@ class OutcomeMemo:
 
     @staticmethod
     def key(job: Any) -> str:
-        return repr(dataclasses.replace(job, label="")) if dataclasses.is_dataclass(job) else repr(job)
+        if dataclasses.is_dataclass(job) and not isinstance(job, type):
+            return repr(dataclasses.replace(job, label=""))
+        return repr(job)
 
 
 def preload_for(decks: Iterable[Deck]) -> list[str]:
-    """Modules the worker should import once for these decks' cards (see ``execution/preload.py``)."""
+    """Modules named in these decks' code (or declared) that the worker should import once
+    (``execution/preload.py``); ``Engine.preload_cards`` adds what the cards imported in earlier runs."""
     from quizapp.core.execution import preload
 
     return preload.modules_for(code for deck in decks for card in deck.cards for code in (card.setup, card.ask))
+
+
+def preload_cards(engine: Any, cards: Iterable[Card]) -> list[str]:
+    """Ask ``engine`` to preload what ``cards`` need (named, declared or learned); [] when nothing.
+
+    Engines without preloading (test doubles, other front ends' engines) are left alone.
+    """
+    ask = getattr(engine, "preload_cards", None)
+    return list(ask(cards)) if callable(ask) else []
 
 
 def judge(kind: str, outcome: Outcome, expect: str) -> tuple[bool, str | None]:
@@ -259,6 +271,8 @@ def check_decks(decks: Iterable[Deck], engine: Engine, *,
             judged(index)
 
     if jobs:
+        # Before the jobs, in the same stream: the worker imports these once and then forks the cards.
+        preload_cards(engine, [entries[index][0] for index in sorted({index for index, _ in owner})])
         engine.run_many(jobs, on_result=on_outcome)
     report.cards = [r for r in results if r is not None]
     report.seconds = time.perf_counter() - started

@@ -141,6 +141,11 @@ class StudySession:
         self._skipped: set[CardKey] = set()
         self._first: CardKey | None = None  # an undone card goes first
         self.extra_new = 0  # new cards allowed today on top of the daily limit (study_more)
+        from quizapp.core.execution.engine import preload_soon
+
+        # The worker imports what these cards import lazily (named or learned), before they are graded.
+        preload_soon(engine, lambda: [card for deck in self._decks() for card in self.catalog.decks[deck].cards
+                                      if deck in self.catalog.decks])
 
     @contextlib.contextmanager
     def _limits(self) -> Iterator[None]:

@@ -25,7 +25,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from quizapp.core.execution import encoders, sandbox
+from quizapp.core.execution import encoders, preload, sandbox
 
 # Bounds on what a result may turn into; they keep the JSON small whatever the snippet returns.
 MAX_TENSOR_ELEMENTS = 10_000  # larger tensors are encoded with "values": null (shape and dtype stay)
@@ -46,6 +46,7 @@ _isinstance = isinstance
 _type = type
 _write = os.write
 _exit = os._exit
+_modules = sys.modules
 
 
 class BoundedOutput(io.TextIOBase):
@@ -60,7 +61,7 @@ class BoundedOutput(io.TextIOBase):
     def writable(self) -> bool:
         return True
 
-    def write(self, text: str) -> int:  # type: ignore[override]
+    def write(self, text: str) -> int:
         text = str(text)
         room = self.limit - self.size
         if room > 0:
@@ -80,11 +81,12 @@ class BoundedOutput(io.TextIOBase):
 
 
 def run(*, job_fd: int, result_fd: int, scratch: Path, hardening: sandbox.Hardening,
-        worker_pid: int) -> NoReturn:
+        worker_pid: int, prefault: bool = True) -> NoReturn:
     """The child's whole life. Never returns: the process ends with ``os._exit``.
 
     Hardened at once, it then waits (as a spare) for its one job on ``job_fd``: a JSON document
-    ``{"job": {...}, "limits": {...}}`` ended by EOF.
+    ``{"job": {...}, "limits": {...}}`` ended by EOF. ``prefault``: walk a card's path while waiting
+    (see :func:`_prefault`); the worker turns it off for spares it forks for a queue of jobs.
     """
     try:
         missing = sandbox.enter_early(hardening, scratch=scratch, worker_pid=worker_pid)
@@ -93,7 +95,7 @@ def run(*, job_fd: int, result_fd: int, scratch: Path, hardening: sandbox.Harden
         # card code runs, so a card can never answer its own thread requests.
         listener = sandbox.load_thread_filter(hardening)
         _write_all(result_fd, b"L-\n" if listener is None else b"L%d\n" % listener)
-        if not select.select([job_fd], [], [], 0)[0]:  # a job already waiting gains nothing from it
+        if prefault and not select.select([job_fd], [], [], 0)[0]:  # a job already waiting gains nothing
             _prefault()
         message = _read_all(job_fd)
         if listener is not None:
@@ -104,11 +106,14 @@ def run(*, job_fd: int, result_fd: int, scratch: Path, hardening: sandbox.Harden
         job, limits = request["job"], request["limits"]
         missing += sandbox.enter_late(hardening, memory_mb=int(limits["memory_mb"]),
                                       wall_seconds=float(limits["wall_seconds"]))
+        before = set(_modules)
         report = _run_snippet(job, int(limits["memory_mb"]), int(limits["output_bytes"]))
         report["missing"] = missing
+        report["imported"] = _imported_since(before)
         data = _dumps(report, allow_nan=False).encode("utf-8")
     except BaseException as exc:  # noqa: BLE001 - the report itself failed; say so in plain data
-        data = _dumps({"status": "failed", "reason": f"the outcome could not be reported ({_type(exc).__name__})"}).encode()
+        why = f"the outcome could not be reported ({_type(exc).__name__})"
+        data = _dumps({"status": "failed", "reason": why}).encode()
     _write_all(result_fd, data)
     # Close before exiting: the worker answers on EOF, and a process's files are closed only after its
     # (large, torch-sized) address space has been torn down.
@@ -117,6 +122,24 @@ def run(*, job_fd: int, result_fd: int, scratch: Path, hardening: sandbox.Harden
     except OSError:
         pass
     _exit(0)
+
+
+def _imported_since(before: set[str]) -> list[str]:
+    """The modules this card's run imported that the worker could preload for it next time.
+
+    Only where each new import entered (a module whose package was already loaded, or a new top-level
+    package): importing those in the worker brings in the rest. Names only, a few at most; the worker
+    and the app check them again (``preload.learned_names``), since the card controls this process.
+    """
+    try:
+        entries = []
+        for name in _modules.keys() - before:
+            parent = name.rpartition(".")[0] if _isinstance(name, str) else None
+            if parent == "" or parent in before:
+                entries.append(name)
+        return preload.learned_names(sorted(entries, key=lambda n: (n.count("."), n)))
+    except BaseException:  # noqa: BLE001 - a card that replaced sys.modules: no hint, still a report
+        return []
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -150,7 +173,7 @@ def _prefault() -> None:
 
 
 def _read_all(fd: int) -> bytes:
-    chunks = []
+    chunks: list[bytes] = []
     while True:
         chunk = os.read(fd, 65536)
         if not chunk:
@@ -160,7 +183,7 @@ def _read_all(fd: int) -> bytes:
 
 def _run_snippet(job: dict[str, Any], memory_mb: int, output_bytes: int) -> dict[str, Any]:
     out = BoundedOutput(output_bytes)
-    sys.stdout = sys.stderr = out  # type: ignore[assignment]
+    sys.stdout = sys.stderr = out
     # The CPU generator directly: torch.manual_seed also queues CUDA/MPS/XPU seeding (~1.5 ms) for
     # devices a card can never use here.
     torch.default_generator.manual_seed(0)

@@ -34,7 +34,8 @@ def warm() -> None:
 
     class _Warm(nn.Module):
         def forward(self, x: torch.Tensor) -> torch.Tensor:
-            return torch.cond(x.sum() > 0, lambda t: t + 1, lambda t: t - 1, (x,))
+            result: torch.Tensor = torch.cond(x.sum() > 0, lambda t: t + 1, lambda t: t - 1, (x,))
+            return result
 
     try:
         torch.compile(lambda t: t.sin() + 1, backend="eager")(torch.zeros(2))

@@ -11,34 +11,27 @@ stdin (and gets PR_SET_PDEATHSIG) and SIGKILLs every card before exiting: nothin
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
-import json
 import os
-import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, as_completed
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from quizapp.core import locations
 from quizapp.core.decks.model import Card
-from quizapp.core.execution import reply, supervisor
+from quizapp.core.execution import preload
+from quizapp.core.execution.learned import LearnedImports, card_of
 from quizapp.core.execution.limits import Limits
 from quizapp.core.execution.outcome import Outcome
+from quizapp.core.execution.process import WorkerProcess
 
 # How long run() waits beyond a card's own wall limit before deciding the worker itself is stuck.
 WORKER_GRACE_SECONDS = 60.0
 # Worker start-ups that may fail in a row before the engine stops retrying and reports why.
 MAX_START_FAILURES = 2
-# The environment variables the worker (and so every card) inherits; everything else is dropped, every
-# PYTHON* variable included (PYTHONPATH, PYTHONSTARTUP, PYTHONHOME...): the worker sets its own.
-KEPT_ENV = ("PATH", "LANG", "LANGUAGE", "TZ", "LD_LIBRARY_PATH", "QUIZAPP_DEBUG",
-            "QUIZAPP_WORKER_PRELOAD")  # the modules deck check asks the worker to import once (preload.py)
-KEPT_ENV_PREFIXES = ("LC_",)
 # How the worker starts: -P (no script or current folder on sys.path), -s (no user site-packages),
 # -B (no .pyc writes). It imports the very quizapp the app runs: when that one is not what a clean
 # interpreter finds (a source checkout on PYTHONPATH), its folder is put on sys.path explicitly.
@@ -75,6 +68,17 @@ def job_for(card: Card) -> Job:
     return Job(setup=card.setup, ask=card.ask, kind=card.kind.value, label=f"{card.deck}/{card.id}")
 
 
+def preload_soon(engine: Any, cards: Callable[[], Iterable[Card]]) -> threading.Thread | None:
+    """Ask ``engine`` to preload what ``cards()`` need (``Engine.preload_cards``), in a thread of its own,
+    so a front end's thread never waits for it; None for an engine that does not preload (a test double)."""
+    ask = getattr(engine, "preload_cards", None)
+    if not callable(ask):
+        return None
+    thread = threading.Thread(target=lambda: ask(cards()), name="quizapp-preload", daemon=True)
+    thread.start()
+    return thread
+
+
 def default_children() -> int:
     """Cards run at once: one per core this process may use."""
     try:
@@ -94,159 +98,18 @@ def worker_command(children: int) -> list[str]:
             "--scratch", str(locations.scratch_root())]
 
 
-def _outcome_from_message(data: Any, limits: Limits) -> Outcome:
-    """The Outcome in a worker's message, checked again (the app trusts no other process's bytes)."""
-    if not isinstance(data, dict):
-        return Outcome.failure("the execution worker sent an unreadable outcome")
-    seconds = data.get("seconds")
-    seconds = float(seconds) if isinstance(seconds, (int, float)) and not isinstance(seconds, bool) else 0.0
-    outcome = Outcome.from_report(data, seconds=seconds, output_bytes=limits.output_bytes, escaped=True)
-    extra = data.get("extra")
-    pid = extra.get("pid") if isinstance(extra, dict) else None
-    if isinstance(pid, int) and not isinstance(pid, bool):
-        outcome = dataclasses.replace(outcome, extra={"pid": pid})
-    return outcome
-
-
-def _own_worker_cgroup(path: Any, worker_pid: int) -> str | None:
-    """The cgroup folder a worker named, if it is really that worker's (the app writes cgroup.kill there)."""
-    if not isinstance(path, str):
-        return None
-    folder = Path(path)
-    parent = supervisor.own_cgroup()
-    if parent is None or folder != parent / f"{supervisor.CGROUP_PREFIX}{worker_pid}":
-        return None
-    return str(folder)
-
-
-class _WorkerProcess:
-    """One worker process, its reader thread and the jobs it owes an answer to."""
-
-    def __init__(self, children: int) -> None:
-        # Only what Python, torch and quizapp need: tokens and passwords in the app's environment
-        # (QUIZAPP_DB may hold one) must not be readable by a card, which could print them.
-        env = {k: v for k, v in os.environ.items() if k in KEPT_ENV or k.startswith(KEPT_ENV_PREFIXES)}
-        # It runs in a folder quizapp owns (never the caller's, which may be a stranger's deck repository).
-        workdir = locations.ensure(locations.scratch_root())
-        # One thread everywhere: forking after a multi-threaded OpenMP op can hang the child, and
-        # cards are tiny; parallelism comes from running several cards at once instead.
-        env.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
-                   PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1", PYTHONUNBUFFERED="1",
-                   HOME=str(workdir), TMPDIR=str(workdir))
-        # PR_SET_PDEATHSIG fires when the *thread* that forked the worker exits, so only ask for it
-        # when that thread is the main thread; EOF on stdin covers the other cases.
-        if threading.current_thread() is threading.main_thread():
-            env["QUIZAPP_WORKER_PARENT"] = str(os.getpid())
-        else:
-            env.pop("QUIZAPP_WORKER_PARENT", None)
-        debug = bool(os.environ.get("QUIZAPP_DEBUG"))
-        self.process = subprocess.Popen(
-            worker_command(children),
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None if debug else subprocess.DEVNULL,
-            env=env, cwd=workdir, start_new_session=True,  # no controlling terminal; ^C is the app's
-        )
-        self.cgroup: str | None = None  # the worker's own cgroup (it says which): killed when it is gone
-        self.ready = threading.Event()
-        self.dead = threading.Event()
-        self.enforcement: list[str] = []
-        self.fatal: str | None = None
-        self.warmed = False  # True once the worker said it is ready
-        self.stopping = False  # stop() was called: its end is not a failure
-        self.pending: dict[int, tuple[Future[Outcome], Limits]] = {}
-        self.lock = threading.Lock()  # guards pending
-        self.write_lock = threading.Lock()  # one message at a time on the worker's stdin
-        self.reader = threading.Thread(target=self._read, name="quizapp-engine-reader", daemon=True)
-        self.reader.start()
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            try:
-                message = reply.parse(line, extra_depth=2)  # {"op": ..., "outcome": {report}}
-            except reply.ReplyError:
-                continue
-            if not isinstance(message, dict):
-                continue
-            op = message.get("op")
-            if op == "result":
-                with self.lock:
-                    future, limits = self.pending.pop(message.get("id"), (None, None))
-                if future is not None and limits is not None and not future.done():
-                    future.set_result(_outcome_from_message(message.get("outcome"), limits))
-            elif op == "ready":
-                self.enforcement = [reply.printable(str(m)) for m in message.get("enforcement") or []]
-                self.cgroup = _own_worker_cgroup(message.get("cgroup"), self.process.pid)
-                self.warmed = True
-                self.ready.set()
-            elif op == "fatal":
-                self.fatal = reply.printable(str(message.get("message") or "the execution worker could not start"))
-        code = self.process.wait()
-        if self.cgroup:  # whatever the worker left (it should be nothing: its cards die with it)
-            supervisor.kill(Path(self.cgroup))
-        if self.stopping:
-            reason = "the execution engine was closed before this card finished"
-        else:
-            reason = self.fatal or (f"the execution worker stopped unexpectedly (exit code {code}); "
-                                    "it is restarted for the next card")
-        self.dead.set()
-        self.ready.set()  # nobody waits for a worker that will never be ready
-        with self.lock:
-            orphans, self.pending = [f for f, _ in self.pending.values()], {}
-        for future in orphans:
-            if not future.done():
-                future.set_result(Outcome.failure(reason))
-
-    def send(self, job_id: int, job: Job, limits: Limits, future: Future[Outcome]) -> bool:
-        """Queue ``job`` on this worker; False when the worker is gone (the caller retries on a new one)."""
-        sent: dict[str, Any] = {"setup": job.setup, "ask": job.ask, "kind": job.kind}
-        if job.payload is not None:
-            sent["payload"] = job.payload
-        message = {"op": "run", "id": job_id, "job": sent, "limits": limits.to_dict()}
-        data = (json.dumps(message) + "\n").encode()
-        with self.lock:
-            if self.dead.is_set():
-                return False
-            self.pending[job_id] = (future, limits)
-        # Written outside self.lock: a write can block while the worker's answers fill their pipe, and
-        # the reader thread needs self.lock to hand those answers out (holding it here could deadlock).
-        with self.write_lock:
-            try:
-                assert self.process.stdin is not None
-                self.process.stdin.write(data)
-                self.process.stdin.flush()
-            except (BrokenPipeError, OSError, ValueError):
-                with self.lock:
-                    self.pending.pop(job_id, None)
-                return False
-        return True
-
-    def stop(self) -> None:
-        self.stopping = True
-        if not self.ready.is_set():  # still importing torch: nothing to wind down, do not wait for it
-            self.process.kill()
-        try:
-            if self.process.stdin is not None:
-                self.process.stdin.close()  # EOF: the worker kills its cards and exits
-        except OSError:
-            pass
-        try:
-            self.process.wait(timeout=3)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.reader.join(timeout=3)
-        if self.process.stdout is not None:
-            self.process.stdout.close()
-
-
 class Engine:
     """Runs jobs in the warm, sandboxed worker. Thread-safe; use as a context manager or call close()."""
 
-    def __init__(self, limits: Limits | None = None, workers: int | None = None) -> None:
+    def __init__(self, limits: Limits | None = None, workers: int | None = None, *,
+                 learned: LearnedImports | None = None) -> None:
         self.limits = limits or Limits()
+        # What cards imported in earlier runs (preload.py): read when first asked, saved by close().
+        self.learned = learned or LearnedImports()
+        self._preloads: dict[str, None] = {}  # every module asked for: a new worker is asked again
         # ``workers``: how many cards may run at once (children of the one warm worker process).
         self.workers = workers or default_children()
-        self._worker: _WorkerProcess | None = None
+        self._worker: WorkerProcess | None = None
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._start_failures = 0
@@ -278,12 +141,36 @@ class Engine:
         worker.ready.wait()
         return list(worker.enforcement)
 
+    def preload(self, modules: Iterable[str]) -> None:
+        """Have the worker import ``modules`` once, before the jobs submitted after this call
+        (``preload.py``); returns at once. Modules asked for before are not asked for again."""
+        new = [m for m in preload.valid_names(list(modules)) if m not in self._preloads]
+        if not new:
+            return
+        self._preloads.update(dict.fromkeys(new))
+        worker = self._current()
+        if worker is not None:
+            worker.send_op({"op": "preload", "modules": new})
+
+    def preload_cards(self, cards: Iterable[Card]) -> list[str]:
+        """Preload what ``cards`` need: named in their code (and declared), or learned from earlier runs.
+
+        Returns the modules asked for (none: nothing is sent, and the cards cost nothing more).
+        """
+        cards = list(cards)
+        wanted = dict.fromkeys(preload.modules_for(code for card in cards for code in (card.setup, card.ask)))
+        wanted.update(dict.fromkeys(self.learned.modules_for(f"{card.deck}/{card.id}" for card in cards)))
+        if wanted:
+            self.preload(wanted)
+        return list(wanted)
+
     def close(self) -> None:
         with self._lock:
             self._closed = True
             worker, self._worker = self._worker, None
         if worker is not None:
             worker.stop()
+        self.learned.save()
 
     def __enter__(self) -> Engine:
         return self.start()
@@ -309,6 +196,8 @@ class Engine:
                 future.set_result(Outcome.failure(self._unavailable_reason()))
                 return future
             if worker.send(next(self._ids), job, limits, future):
+                if job.label:
+                    future.add_done_callback(lambda done: self._learn(job.label, done.result()))
                 return future
             worker.dead.wait(5)
         future.set_result(Outcome.failure("the execution worker could not be (re)started"))
@@ -340,7 +229,12 @@ class Engine:
         return [f.result() for f in futures]
 
     # --- internals
-    def _current(self) -> _WorkerProcess | None:
+    def _learn(self, label: str, outcome: Outcome) -> None:
+        imported = outcome.extra.get("imported")
+        if imported:
+            self.learned.record(card_of(label), imported)
+
+    def _current(self) -> WorkerProcess | None:
         with self._lock:
             if self._closed:
                 return None  # callers answer "closed" (a late run() from a UI thread must not raise)
@@ -357,7 +251,9 @@ class Engine:
                 if self._start_failures >= MAX_START_FAILURES:
                     return None
                 try:
-                    worker = self._worker = _WorkerProcess(self.workers)
+                    worker = self._worker = WorkerProcess(worker_command(self.workers))
+                    if self._preloads:  # a replacement worker: the preloads asked of the last one
+                        worker.send_op({"op": "preload", "modules": list(self._preloads)})
                 except OSError as exc:  # the interpreter cannot be run (permissions, no memory)
                     self._start_failures = MAX_START_FAILURES
                     self._last_failure = f"the execution worker could not start: {exc}"

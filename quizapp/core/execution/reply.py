@@ -247,7 +247,8 @@ def value(tree: Any, budget: _Budget | None = None, depth: int = 0, *, escaped: 
     if t == "other":
         return {"t": "other", "type": _name(tree.get("type"), "a type name", budget),
                 "repr": _shown(tree.get("repr"), MAX_TEXT, "a repr", scale=budget.scale)}
-    return _plain(tree, budget, depth)
+    plain: dict[str, Any] = _plain(tree, budget, depth)  # a dict in, so a dict out
+    return plain
 
 
 def _tensor(tree: dict[str, Any], budget: _Budget, depth: int) -> dict[str, Any]:

@@ -271,7 +271,7 @@ def _private_mounts(unshared: bool = False) -> bool:
     if not unshared and _libc.unshare(CLONE_NEWNS) != 0:
         return False
     ms_rec, ms_private = 0x4000, 1 << 18
-    return _libc.mount(b"none", b"/", None, ms_rec | ms_private, None) == 0
+    return bool(_libc.mount(b"none", b"/", None, ms_rec | ms_private, None) == 0)
 
 
 def enter_early(hardening: Hardening, *, scratch: Path, worker_pid: int) -> list[str]:
@@ -338,7 +338,7 @@ def _load_bpf(program: bytes) -> bool:
     """Install a compiled seccomp filter (needs no_new_privs, set in enter_early). True on success."""
     buffer = ctypes.create_string_buffer(program, len(program))
     fprog = _SockFprog(len(program) // 8, ctypes.cast(buffer, ctypes.c_void_p))
-    return _libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0) == 0
+    return bool(_libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0) == 0)
 
 
 def touch_limits() -> None:

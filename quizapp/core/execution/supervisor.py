@@ -54,14 +54,19 @@ class ThreadBudget:
     def __init__(self, listener: int, limit: int = THREADS_PER_CARD) -> None:
         self.listener = listener
         self.left = limit
+        self.listening = True  # the worker's selector watches it
 
-    def answer_one(self) -> None:
-        """Answer one pending notification (call when the listener is readable); never raises."""
+    def answer_one(self) -> bool:
+        """Answer one pending notification (call when the listener is readable); never raises.
+
+        False when there was none: the card is gone (its listener then stays readable until it is
+        reaped), or the thread asking was killed meanwhile.
+        """
         request = bytearray(_NOTIF_SIZE)
         try:
             fcntl.ioctl(self.listener, _NOTIF_RECV, request)
         except OSError:
-            return  # the thread asking was killed meanwhile, or the card is gone
+            return False
         (notification_id,) = struct.unpack_from("=Q", request)
         if self.left > 0:
             self.left -= 1
@@ -72,6 +77,7 @@ class ThreadBudget:
             fcntl.ioctl(self.listener, _NOTIF_SEND, response)
         except OSError:
             pass
+        return True
 
     def close(self) -> None:
         try:

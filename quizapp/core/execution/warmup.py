@@ -67,7 +67,7 @@ def warm_up() -> None:
     repr(F.interpolate(torch.randn(1, 1, 4), scale_factor=2))
     repr(torch.einsum("ij,jk->ik", x, x.t()).cumsum(0))
     y = torch.ones(2, requires_grad=True)
-    (y * 2).sum().backward()
+    (y * 2).sum().backward()  # type: ignore[no-untyped-call]
     repr(y * 2)
     from quizapp.core.execution import (
         child,  # noqa: F401 - its imports, paid once

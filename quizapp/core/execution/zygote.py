@@ -6,27 +6,32 @@ by a fresh child (see ``child.py``), at most N at once. Each child's report is c
 (``reply.py``) before the worker turns it into its own message; each child's threads are approved by
 the worker (``supervisor.ThreadBudget``) and its scratch folder is a tmpfs with a quota (``scratch.py``).
 
-Latency: forking a process that has imported torch costs a few ms (page tables for ~150 MB), so the
-worker keeps N *spares*: children forked ahead of time and already hardened (``sandbox.enter_early``)
-that block on a pipe until a job arrives; the card then only pays for its limits and seccomp
-(``sandbox.enter_late``) and the snippet itself. The worker answers as soon as a card's report is
-complete (the card closes its pipe before exiting) and reaps the process just after, so the
-teardown of its address space is not on the user's clock either. The network namespace is made once,
-for the worker, and inherited by every card.
+Start-up, in order: cgroup and namespaces (before any thread exists), ``import torch`` and the
+warm-up with the garbage collector off (an import makes hundreds of thousands of objects, and
+collecting them as they come costs ~10% of the import; nothing there is garbage worth finding),
+the declared preloads, then ``gc.freeze`` (children never touch the warm objects' pages for GC) and
+the move of the worker's memory onto huge pages (``warmup.collapse_into_huge_pages``), both before the
+first fork, which they make several times cheaper. Spares and scheduling: ``worker.py``; a child's
+life: ``children.py`` and ``child.py``. The network namespace is made once, for the worker, and
+inherited by every card.
 
 Protocol, one JSON object per line. The app writes to the worker's stdin::
 
     {"op": "run", "id": 7, "job": {"setup": "...", "ask": "...", "kind": "shape", "payload": {...}},
      "limits": {"wall_seconds": 5.0, "memory_mb": 1024, "output_bytes": 65536}}
 
-(``payload`` is optional and kind-specific: see ``encoders.py``.)
+    {"op": "preload", "modules": ["torch.fx.experimental.symbolic_shapes", ...]}
+    {"op": "quit"}
+
+(``payload`` is optional and kind-specific: see ``encoders.py``; ``preload``: see ``preload.py``.)
 
 and reads from its stdout (the worker points its own fd 1 at /dev/null first, so nothing torch or a
 library prints can corrupt the stream)::
 
     {"op": "ready", "pid": 123, "enforcement": ["what the kernel could not enforce", ...],
      "cgroup": "/sys/fs/cgroup/.../quizapp-worker-123" | null}
-    {"op": "result", "id": 7, "outcome": {...Outcome fields...}}
+    {"op": "result", "id": 7, "outcome": {...Outcome fields...}}   # outcome.extra: {"pid": ...,
+                                                                   #  "imported": [module, ...]}
     {"op": "fatal", "message": "..."}          # the worker cannot work (e.g. torch fails to import)
 
 EOF on stdin (the app exited or was killed) makes the worker SIGKILL every running card and exit.
@@ -35,453 +40,15 @@ EOF on stdin (the app exited or was killed) makes the worker SIGKILL every runni
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import gc
 import json
 import os
-import selectors
 import signal
 import sys
-import threading
-import time
-from collections import deque
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from quizapp.core.execution import compiler_warmup, encoders, reply, scratch, supervisor, warmup
-from quizapp.core.execution.limits import Limits
-from quizapp.core.execution.outcome import Outcome
-
-# Largest outcome document a child may send; more than this and the card fails (the child's own
-# bounds keep honest results far below it).
-MAX_REPORT_BYTES = reply.MAX_REPLY_BYTES
-# How long dispatch waits for a fresh spare to hand over its thread-filter listener.
-MARKER_WAIT = 30.0
-# A spare is forked only after the worker has been idle this long, one per pause: a job that arrives
-# right after an answer (the next card of a check) should not wait behind a fork.
-SPARE_GRACE = 0.001
-# Without pidfds (Linux < 5.3), how often running cards are checked for having exited.
-POLL_INTERVAL = 0.005
-# A probe job run at start-up: it warms the fork path and tells which sandbox layers work here.
-PROBE_ID = "probe"
-PROBE_JOB = {"setup": "x = torch.arange(6.0).view(2, 3)", "ask": "x.t() @ x", "kind": "value"}
-
-
-@dataclass
-class Child:
-    """A forked child: first a hardened spare waiting for a job, then a running card, until reaped."""
-
-    pid: int
-    pidfd: int | None  # readable when the process exits; None on kernels without pidfd_open (< 5.3)
-    job_fd: int | None  # write end of its job pipe; None once the job is sent
-    result_fd: int | None  # read end of its result pipe; None after EOF
-    scratch: Path
-    job_id: Any = None
-    limits: Limits | None = None
-    started: float = 0.0
-    deadline: float = float("inf")
-    data: bytearray = field(default_factory=bytearray)
-    killed_for: str | None = None  # why the worker killed it (time limit, oversized outcome)
-    answered: bool = False  # its outcome has been sent (at EOF on its result pipe, before reaping)
-    # The first line a spare writes names its thread-filter listener ("L5" or "L-"); until it has been
-    # read (and the listener taken) the spare is not given a job.
-    marked: bool = False
-    threads: supervisor.ThreadBudget | None = None
-
-    @property
-    def spare(self) -> bool:
-        return self.job_fd is not None
-
-
-class Worker:
-    """Owns the children: keeps ``children`` hardened spares ready and at most ``children`` cards running."""
-
-    def __init__(self, children: int, proto_in: int, proto_out: int, missing: list[str], *,
-                 scratch_root: Path, mounts: bool) -> None:
-        from quizapp.core.execution import sandbox
-
-        # Descriptors open before the worker made any of its own (torch's, the runtime's): children
-        # keep those; everything the worker opens later (pipes, pidfds, listeners) they close.
-        self.inherited_ok = _open_fds() - {proto_out}
-        self.children = max(1, children)
-        self.proto_in = proto_in
-        self.proto_out = proto_out
-        self.selector = selectors.DefaultSelector()
-        self.queue: deque[tuple[Any, dict[str, Any], Limits]] = deque()
-        self.procs: dict[int, Child] = {}  # by pid: spares and running cards
-        self.inbox = bytearray()
-        self.counter = 0
-        self.pid = os.getpid()
-        self.scratch = scratch.Scratch(scratch_root / f"worker-{self.pid}", mounts=mounts)
-        self.hardening = sandbox.prepare()
-        self.devnull = os.open(os.devnull, os.O_RDWR)
-        self.missing = list(missing)  # what the worker itself could not enforce (network namespace)
-        self.probe_outcome: Outcome | None = None
-        self.compiler_warm = False  # see compiler_warmup: done once, for the first card that needs it
-        self.thread_bound = False  # a listener was taken: threads are counted
-
-    # --- messages to the app
-    def send(self, message: dict[str, Any]) -> None:
-        data = (json.dumps(message, allow_nan=False) + "\n").encode()
-        if len(data) > MAX_REPORT_BYTES and message.get("op") == "result":
-            # Escaping can make a report longer than the app reads: the card fails instead of being lost.
-            failure = Outcome.failure(f"the outcome was larger than {MAX_REPORT_BYTES // (1024 * 1024)} MB "
-                                      "once shown as text")
-            data = (json.dumps({**message, "outcome": _as_message(failure)}) + "\n").encode()
-        view = memoryview(data)
-        while view:
-            view = view[os.write(self.proto_out, view):]
-
-    def answer(self, job_id: Any, outcome: Outcome) -> None:
-        if job_id == PROBE_ID:
-            self.probe_outcome = outcome
-            return
-        try:
-            self.send({"op": "result", "id": job_id, "outcome": _as_message(outcome)})
-        except (ValueError, TypeError) as exc:  # never a reason to stop the worker: the card fails
-            self.send({"op": "result", "id": job_id,
-                       "outcome": _as_message(Outcome.failure(f"the outcome could not be sent ({exc})"))})
-
-    # --- children
-    def fork_spare(self) -> Child:
-        self.counter += 1
-        folder = self.scratch.make(f"card-{self.counter}")
-        job_read, job_write = os.pipe()
-        result_read, result_write = os.pipe()
-        try:
-            pid = os.fork()
-        except OSError:  # out of memory or processes: leave nothing half-made behind
-            for fd in (job_read, job_write, result_read, result_write):
-                os.close(fd)
-            self.scratch.remove(folder)
-            raise
-        if pid == 0:
-            try:
-                for fd in (0, 1, 2):
-                    os.dup2(self.devnull, fd)
-                # A card must not read jobs, write the worker's messages, see other cards' pipes or
-                # answer their thread requests: every descriptor the worker made is closed.
-                keep = self.inherited_ok | {0, 1, 2, job_read, result_write}
-                for fd in _open_fds() - keep:
-                    try:
-                        os.close(fd)
-                    except OSError:
-                        pass
-                from quizapp.core.execution import child
-
-                child.run(job_fd=job_read, result_fd=result_write, scratch=folder,
-                          hardening=self.hardening, worker_pid=self.pid)
-            finally:
-                os._exit(71)
-        os.close(job_read)
-        os.close(result_write)
-        try:
-            os.setpgid(pid, pid)  # also done by the child; whichever runs first wins the race
-        except OSError:
-            pass
-        try:
-            pidfd: int | None = os.pidfd_open(pid)
-        except (AttributeError, OSError):  # Linux < 5.3: exits are found by polling instead
-            pidfd = None
-        os.set_blocking(result_read, False)
-        proc = Child(pid, pidfd, job_write, result_read, folder)
-        self.procs[pid] = proc
-        self.selector.register(result_read, selectors.EVENT_READ, ("result", proc))
-        if pidfd is not None:
-            self.selector.register(pidfd, selectors.EVENT_READ, ("exit", proc))
-        return proc
-
-    def warm_compiler(self) -> None:
-        """Set up torch.compile/torch.export here, then retire the spares forked without it.
-
-        Takes seconds, once per worker; a card already running meanwhile is killed at its deadline
-        only when this returns (its outcome is the same: the time limit was exceeded).
-        """
-        self.compiler_warm = True
-        compiler_warmup.warm()
-        for proc in self.procs.values():
-            if proc.spare and proc.job_fd is not None:  # closing its job pipe ends a waiting spare
-                os.close(proc.job_fd)
-                proc.job_fd = None
-
-    def dispatch(self, job_id: Any, job: dict[str, Any], limits: Limits) -> None:
-        if not self.compiler_warm and compiler_warmup.uses_compiler(job):
-            self.warm_compiler()  # before the card's clock starts: the set-up is not the card's time
-        spare = (next((p for p in self.procs.values() if p.spare and p.marked), None)
-                 or next((p for p in self.procs.values() if p.spare), None) or self.fork_spare())
-        self.await_marker(spare)
-        assert spare.job_fd is not None
-        spare.job_id, spare.limits = job_id, limits
-        spare.started = time.monotonic()
-        spare.deadline = spare.started + limits.wall_seconds
-        data = json.dumps({"job": job, "limits": limits.to_dict()}).encode()
-        try:
-            view = memoryview(data)
-            while view:  # blocking: the spare is reading, so a long job cannot wedge the worker
-                view = view[os.write(spare.job_fd, view):]
-        except OSError:
-            pass  # the spare died meanwhile; its exit is reported as this card's failure
-        os.close(spare.job_fd)
-        spare.job_fd = None
-
-    def busy(self) -> int:
-        return sum(1 for p in self.procs.values() if not p.spare)
-
-    def spares(self) -> int:
-        return sum(1 for p in self.procs.values() if p.spare)
-
-    def await_marker(self, proc: Child) -> None:
-        """Block until a spare has said which listener it holds (and the worker has taken it)."""
-        deadline = time.monotonic() + MARKER_WAIT
-        while not proc.marked and proc.result_fd is not None and time.monotonic() < deadline:
-            import select
-
-            select.select([proc.result_fd], [], [], max(deadline - time.monotonic(), 0))
-            self.read_result(proc)
-
-    def take_marker(self, proc: Child) -> None:
-        """Read the spare's first line ("L<fd>" or "L-") and take its listener with pidfd_getfd."""
-        line, newline, rest = proc.data.partition(b"\n")
-        if not newline:
-            return
-        proc.marked = True
-        proc.data = bytearray(rest)
-        number = line[1:].decode("ascii", "replace")
-        if line[:1] == b"L" and number.isdigit() and proc.pidfd is not None:
-            listener = supervisor.take_fd(proc.pidfd, int(number))
-            if listener is not None:
-                self.thread_bound = True
-                proc.threads = supervisor.ThreadBudget(listener)
-                self.selector.register(listener, selectors.EVENT_READ, ("threads", proc))
-
-    def read_result(self, proc: Child) -> None:
-        assert proc.result_fd is not None
-        while True:
-            try:
-                chunk = os.read(proc.result_fd, 65536)
-            except BlockingIOError:
-                return
-            if not chunk:
-                self.selector.unregister(proc.result_fd)
-                os.close(proc.result_fd)
-                proc.result_fd = None
-                self.answer_from_report(proc)
-                return
-            proc.data += chunk
-            if not proc.marked:
-                self.take_marker(proc)
-            if len(proc.data) > MAX_REPORT_BYTES:
-                self.kill(proc, f"the outcome was larger than {MAX_REPORT_BYTES // (1024 * 1024)} MB")
-                proc.data.clear()
-
-    def answer_from_report(self, proc: Child) -> None:
-        """At EOF: answer at once when the child sent a complete report (it is still exiting)."""
-        if proc.answered or proc.killed_for or proc.spare or not proc.data:
-            return
-        seconds = time.monotonic() - proc.started
-        try:
-            report = reply.parse(bytes(proc.data))
-        except reply.ReplyError as exc:
-            if isinstance(exc.__context__, ValueError) or "valid JSON" in str(exc):
-                return  # incomplete or garbage: its exit status will say what happened
-            outcome = Outcome.failure(f"the card reported an unreadable outcome: {exc}", seconds=seconds)
-        else:
-            if proc.job_id == PROBE_ID and isinstance(report, dict) and isinstance(report.get("missing"), list):
-                self.missing += [reply.printable(m[:400]) for m in report["missing"][:20] if isinstance(m, str)]
-            limits = proc.limits or Limits()
-            outcome = Outcome.from_report(report, seconds=seconds, output_bytes=limits.output_bytes)
-        proc.answered = True
-        self.answer(proc.job_id, _with_pid(outcome, proc.pid))
-
-    def kill(self, proc: Child, why: str) -> None:
-        if proc.killed_for is None:
-            proc.killed_for = why
-        for target in (lambda: os.killpg(proc.pid, signal.SIGKILL), lambda: os.kill(proc.pid, signal.SIGKILL)):
-            try:
-                target()
-            except OSError:
-                pass
-
-    def reap(self, proc: Child, status: int | None = None) -> None:
-        """Collect an exited child (``status`` given when it was already waited for) and answer for it."""
-        if proc.result_fd is not None:  # the process is gone, so whatever it wrote is readable now
-            self.read_result(proc)
-            if proc.result_fd is not None:
-                self.selector.unregister(proc.result_fd)
-                os.close(proc.result_fd)
-                proc.result_fd = None
-        if proc.job_fd is not None:
-            os.close(proc.job_fd)
-            proc.job_fd = None
-        if proc.pidfd is not None:
-            self.selector.unregister(proc.pidfd)
-            os.close(proc.pidfd)
-        if proc.threads is not None:
-            self.selector.unregister(proc.threads.listener)
-            proc.threads.close()
-            proc.threads = None
-        if status is None:
-            # Before reaping, while the zombie still holds the id: anything left in its process group
-            # (there cannot be: cards cannot fork; but it is cheap, and after reaping the id is free).
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except OSError:
-                pass
-            _, status = os.waitpid(proc.pid, 0)
-        del self.procs[proc.pid]
-        self.scratch.remove(proc.scratch)
-        if proc.job_id is None or proc.answered:
-            return  # a spare that died unused, or a card already answered at EOF
-        seconds = time.monotonic() - proc.started
-        reason = proc.killed_for or _death_reason(status, proc.limits or Limits())
-        self.answer(proc.job_id, _with_pid(Outcome.failure(reason, seconds=seconds), proc.pid))
-
-    # --- the loop
-    def handle_inbox(self) -> bool:
-        """Parse complete lines from the app. Returns False when the app asked the worker to quit."""
-        while b"\n" in self.inbox:
-            line, _, rest = self.inbox.partition(b"\n")
-            self.inbox = bytearray(rest)
-            try:
-                message = json.loads(line)
-                op = message.get("op")
-            except (ValueError, AttributeError):
-                continue
-            if op == "quit":
-                return False
-            if op == "run":
-                job_id = message.get("id")
-                try:
-                    job = message["job"]
-                    clean = encoders.runnable_job(job)
-                    limits = Limits.from_dict(message.get("limits") or {})
-                except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                    self.answer(job_id, Outcome.failure(f"malformed job: {exc}"))
-                    continue
-                self.queue.append((job_id, clean, limits))
-        return True
-
-    def step(self, accepting: bool) -> bool:
-        """One turn of the loop: start queued cards, keep spares ready, wait, handle what happened.
-
-        Returns False when the app has gone (EOF) or asked to quit.
-        """
-        alive = True
-        while self.queue and self.busy() < self.children:
-            job_id, job, limits = self.queue.popleft()
-            try:
-                self.dispatch(job_id, job, limits)
-            except OSError as exc:  # fork or pipe refused (e.g. out of memory): the card fails, we go on
-                self.answer(job_id, Outcome.failure(f"could not start the card: {exc}"))
-        now = time.monotonic()
-        timeout = min((p.deadline - now for p in self.procs.values() if p.killed_for is None), default=None)
-        if timeout is not None and timeout > 1e6:
-            timeout = None
-        # Forking blocks the worker for a few ms, so spares are made only while no card runs (a card
-        # whose answer is out counts as done), and only after SPARE_GRACE of quiet.
-        refill = accepting and self.spares() < self.children and not any(
-            p.job_id is not None and not p.answered for p in self.procs.values())
-        if refill:  # fork a spare only once nothing has happened for a moment (see SPARE_GRACE)
-            timeout = SPARE_GRACE if timeout is None else min(timeout, SPARE_GRACE)
-        polled = [p for p in self.procs.values() if p.pidfd is None and not p.spare]
-        if polled:
-            timeout = POLL_INTERVAL if timeout is None else min(timeout, POLL_INTERVAL)
-        events = self.selector.select(None if timeout is None else max(timeout, 0.0))
-        if refill and not events:
-            try:
-                self.fork_spare()
-            except OSError:
-                pass  # no spare now; dispatch forks one when a job needs it
-        for key, _ in events:
-            what, proc = key.data
-            if what == "app":
-                try:
-                    chunk = os.read(self.proto_in, 65536)
-                except BlockingIOError:
-                    continue
-                if not chunk:  # the app is gone: nothing may outlive it
-                    return False
-                self.inbox += chunk
-                alive = self.handle_inbox() and alive
-            elif what == "result" and proc.result_fd is not None:
-                self.read_result(proc)
-            elif what == "threads" and proc.threads is not None:
-                proc.threads.answer_one()
-            elif what == "exit" and proc.pid in self.procs:
-                self.reap(proc)
-        for proc in polled:
-            if proc.pid in self.procs:
-                pid, status = os.waitpid(proc.pid, os.WNOHANG)
-                if pid:
-                    self.reap(proc, status)
-        now = time.monotonic()
-        for proc in list(self.procs.values()):
-            if proc.killed_for is None and now >= proc.deadline:
-                self.kill(proc, f"time limit of {proc.limits.wall_seconds:g} s exceeded" if proc.limits else "killed")
-        return alive
-
-    def serve(self) -> None:
-        os.set_blocking(self.proto_in, False)
-        self.selector.register(self.proto_in, selectors.EVENT_READ, ("app", None))
-        while self.step(accepting=True):
-            pass
-        self.shutdown()
-
-    def shutdown(self) -> None:
-        for proc in list(self.procs.values()):
-            self.kill(proc, "the worker stopped")
-            try:
-                os.waitpid(proc.pid, 0)
-            except ChildProcessError:
-                pass
-        self.scratch.remove_all()
-
-    def probe(self) -> list[str]:
-        """Run one card through the normal path; return what this machine could not enforce."""
-        self.queue.append((PROBE_ID, PROBE_JOB, Limits(wall_seconds=30.0)))
-        while self.probe_outcome is None:
-            self.step(accepting=False)
-        if not self.probe_outcome.ok:
-            self.missing.append("the sandbox self-test failed: "
-                                f"{self.probe_outcome.reason or self.probe_outcome.display}")
-        if not self.thread_bound:
-            self.missing.append("no seccomp user notifications (Linux 5.6+ with pidfd_getfd and libseccomp "
-                                "2.5): a card's threads are bounded only by its memory limit")
-        self.missing += self.scratch.missing
-        return list(dict.fromkeys(self.missing))
-
-
-def _with_pid(outcome: Outcome, pid: int) -> Outcome:
-    return dataclasses.replace(outcome, extra={**outcome.extra, "pid": pid})
-
-
-def _as_message(outcome: Outcome) -> dict[str, Any]:
-    data = dict(outcome.__dict__)
-    data["error_types"] = list(outcome.error_types)
-    return data
-
-
-def _death_reason(status: int, limits: Limits) -> str:
-    if os.WIFSIGNALED(status):
-        sig = os.WTERMSIG(status)
-        if sig == signal.SIGXCPU:
-            return f"CPU time limit exceeded (wall limit {limits.wall_seconds:g} s)"
-        if sig == signal.SIGKILL:
-            return "the card's process was killed (SIGKILL), perhaps by the system for using too much memory"
-        try:
-            name = signal.Signals(sig).name
-        except ValueError:
-            name = f"signal {sig}"
-        return f"the card's process crashed ({name})"
-    code = os.waitstatus_to_exitcode(status)
-    if code == 0:  # it wrote something, but not a report we can read (a snippet scribbling on its pipe)
-        return "the card's process ended without a readable outcome"
-    return f"the card's process exited (code {code}) before reporting an outcome"
-
-
-def _open_fds() -> set[int]:
-    return {int(name) for name in os.listdir("/proc/self/fd") if name.isdigit()}
+from quizapp.core.execution import scratch, supervisor, warmup
+from quizapp.core.execution.worker import Worker
 
 
 def _pid_alive(pid: int) -> bool:
@@ -499,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.close(devnull)
-    sys.stdout = open(os.devnull, "w")
+    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - for the worker's whole life
     parent = os.environ.get("QUIZAPP_WORKER_PARENT")
     if parent:
         from quizapp.core.execution.sandbox import PR_SET_PDEATHSIG, _libc
@@ -518,17 +85,18 @@ def main(argv: list[str] | None = None) -> int:
             missing.append("no cgroup v2 folder could be made: a card's lifetime rests on its parent-death "
                            "signal (which it cannot change) alone")
         args.scratch.mkdir(parents=True, exist_ok=True)  # fail fast, before the long import
+        gc.disable()  # see the module docstring; enabled again once everything is frozen
         warmup.warm_up()
         clean_import_path()
         scratch.repair(args.scratch, _pid_alive)
         worker = Worker(args.children, proto_in=0, proto_out=proto_out, missing=missing,
                         scratch_root=args.scratch, mounts=mounts)
+        gc.freeze()
+        gc.enable()
+        warmup.collapse_into_huge_pages()
         enforcement = worker.probe()
-        gc.collect()
-        gc.freeze()  # children then never touch (and copy) the warm objects' pages for GC
         worker.send({"op": "ready", "pid": os.getpid(), "enforcement": enforcement,
                      "cgroup": str(cgroup) if cgroup else None})
-        threading.Thread(target=warmup.collapse_into_huge_pages, name="huge-pages", daemon=True).start()
     except Exception as exc:  # noqa: BLE001 - tell the app in one line why there is no worker
         message = {"op": "fatal", "message": f"the execution worker could not start: {exc.__class__.__name__}: {exc}"}
         os.write(proto_out, (json.dumps(message) + "\n").encode())
