@@ -2,7 +2,7 @@
 
 ``deck_app`` is the ``deck`` sub-app; other modules (authoring: ``deck new/fill/from-docs``, ``check
 --watch``) add their commands to it. :func:`run_check` is the whole of ``deck check`` as one call, so a
-watch loop can repeat it. Output contract: /work/shared/deck-format.md (exit codes 0/1/2, ``--json``,
+watch loop can repeat it. Output contract: docs/deck-format.md (exit codes 0/1/2, ``--json``,
 one line per load problem on stderr, never a traceback).
 """
 

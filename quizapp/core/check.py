@@ -4,7 +4,7 @@ Pure core: the CLI (``quizapp/cli/deck.py``) renders a :class:`CheckReport` for 
 comparison is one call, :func:`judge`, which asks the grader (``quizapp.core.grading.verdict.grade``),
 the same code that grades learners, so an ``expect`` is right exactly when a learner typing it would be.
 
-Statuses (``/work/shared/deck-format.md``): ``ok`` (ran, and ``expect``, where given, matches),
+Statuses (``docs/deck-format.md``): ``ok`` (ran, and ``expect``, where given, matches),
 ``mismatch`` (``expect`` disagrees with what the code does), ``failed`` (no outcome: time limit, memory
 limit, the process died). What runs and how it is judged is the card's kind's (``kinds.base.CardKind.check``):
 recall cards are listed as ``ok`` without running; a write card's solution and attempts are graded as
