@@ -20,4 +20,4 @@ test:
 
 # the quick loop while working: the core's unit tests, without the slow ones
 fast:
-	$(PYTHON) -m pytest tests/unit -m "not slow" -q
+	$(PYTHON) -m pytest tests/unit -m "not slow" -q -n auto

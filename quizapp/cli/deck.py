@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.progress import Progress
 
+    from quizapp.bootstrap import Root
     from quizapp.core.check import CheckReport, OutcomeMemo
     from quizapp.core.decks.registry import KnownDeck
     from quizapp.core.execution.engine import Engine
@@ -31,6 +32,12 @@ if TYPE_CHECKING:
 
 deck_app = typer.Typer(name="deck", help="Check, list and write decks.", cls=QuizGroup, no_args_is_help=True,
                        add_completion=False, pretty_exceptions_enable=False)
+
+
+def _root() -> Root:
+    from quizapp.cli.common import root
+
+    return root()
 
 
 def register(app: typer.Typer) -> None:
@@ -58,7 +65,7 @@ def run_check(paths: Iterable[str], *, as_json: bool = False, timeout: float | N
     """
     own = engine is None
     if engine is None:  # first: the worker's torch import overlaps everything below
-        engine = start_engine([], timeout)
+        engine = _root().start_engine(timeout)
     from rich.console import Console
 
     from quizapp.core.check import check_decks
@@ -83,15 +90,6 @@ def run_check(paths: Iterable[str], *, as_json: bool = False, timeout: float | N
     else:
         print_report(report, Console(highlight=False, soft_wrap=True), unenforced)
     return report.exit_code
-
-
-def start_engine(decks: list[Deck], timeout: float | None) -> Engine:
-    """A started engine: its worker imports torch from now on. What ``decks``' cards import lazily is
-    preloaded by ``check_decks`` (``Engine.preload_cards``), before their jobs, once decks are loaded."""
-    from quizapp.core.execution.engine import Engine
-    from quizapp.core.execution.limits import user_limits
-
-    return Engine(user_limits(timeout)).start()
 
 
 def print_report(report: CheckReport, console: Console, unenforced: list[str]) -> None:
@@ -206,7 +204,7 @@ def check_command(
         # One warm worker for the whole watch: each save is checked without paying for torch again,
         # and only the cards whose code changed run again (the memo has the others' outcomes).
         memo = OutcomeMemo()
-        with start_engine(load_decks(paths or [])[0], timeout) as engine:
+        with _root().start_engine(timeout) as engine:
             raise typer.Exit(watch_check(paths or [], lambda: run_check(paths or [], as_json=as_json,
                                                                         timeout=timeout, engine=engine,
                                                                         memo=memo)))
