@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from quizapp.core.grading.answers import (
+from quizapp.core.grading.answer_text import AnswerError
+from quizapp.core.grading.answer_types import (
     ELLIPSIS,
-    AnswerError,
     Complex,
     Device,
     DType,
@@ -23,8 +23,8 @@ from quizapp.core.grading.answers import (
     Shape,
     Size,
     Tensor,
-    parse_answer,
 )
+from quizapp.core.grading.answers import parse_answer
 from quizapp.core.grading.dtypes import canonical_dtype, family
 
 DOC = Path(__file__).resolve().parents[2] / "README.md"  # its section "How answers are written and matched"

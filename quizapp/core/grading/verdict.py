@@ -13,24 +13,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from quizapp.core.execution.outcome import Outcome
-from quizapp.core.grading.answers import (
-    BY_X,
-    ELLIPSIS,
-    HINTS,
-    AnswerError,
-    DType,
-    Number,
-    Raises,
-    Shape,
-    Tensor,
-    parse_answer,
-    parse_dims,
-    parse_raises_loose,
-    parse_value,
-    strip_comment,
-)
-from quizapp.core.grading.compare import match_dims, match_value
+from quizapp.core.grading.answer_text import HINTS, AnswerError, strip_comment
+from quizapp.core.grading.answer_types import ELLIPSIS, DType, Number, Raises, Shape, Tensor
+from quizapp.core.grading.answers import parse_answer
+from quizapp.core.grading.compare import match_value
+from quizapp.core.grading.compare_dims import match_dims
 from quizapp.core.grading.dtypes import aliases_of
+from quizapp.core.grading.read_dims import BY_X, parse_dims
+from quizapp.core.grading.read_raises import parse_raises_loose
+from quizapp.core.grading.read_values import parse_value
 
 MAX_SHOWN_PROBLEMS = 3  # differences spelled out in a message (all are kept in Verdict.details)
 

@@ -36,7 +36,7 @@ class PredictedKind(CardKind):
 
     @property
     def hint(self) -> str:  # type: ignore[override]
-        from quizapp.core.grading.answers import HINTS
+        from quizapp.core.grading.answer_text import HINTS
 
         return HINTS[self.name]
 
