@@ -16,6 +16,10 @@ back when its learning step is due. When nothing is due any more but a learning 
 Concepts are taught once: :meth:`StudySession.concept_to_teach` names the concept note to show before a
 new card only while that concept has never been shown (see :mod:`quizapp.core.seen_concepts`).
 
+Concept teaching lives in :mod:`quizapp.core.session_concepts` and grading in
+:mod:`quizapp.core.session_grading` (the session's mixins); :class:`Concept` and :func:`concept_title`
+stay importable from here.
+
 Undo takes back the last *action* of the session, whatever it was: a rating, a bury or a suspend.
 """
 
@@ -37,6 +41,10 @@ from quizapp.core.execution.outcome import Outcome
 from quizapp.core.kinds import registry as kinds
 from quizapp.core.rating import Rating
 from quizapp.core.seen_concepts import SeenConcepts, default_path
+from quizapp.core.session_concepts import Concept as Concept  # re-exported: the study screen imports it from here
+from quizapp.core.session_concepts import ConceptTeaching
+from quizapp.core.session_concepts import concept_title as concept_title
+from quizapp.core.session_grading import SessionGrading
 
 if TYPE_CHECKING:  # only for annotations: importing them here would load the grader/engine at launch
     from quizapp.core.decks.registry import Catalog
@@ -90,24 +98,7 @@ class Action:
     rated: _Rated | None = None
 
 
-@dataclass(frozen=True)
-class Concept:
-    """A deck's concept note as the study screen shows it."""
-
-    deck: str  # deck id
-    name: str  # the concept's name in the deck (a slug such as ``trailing-rule``)
-    title: str  # readable: "Trailing rule"
-    deck_title: str
-    text: str  # markdown
-
-
-def concept_title(name: str) -> str:
-    """``trailing-rule`` -> ``Trailing rule`` (decks name concepts with slugs)."""
-    words = name.replace("_", " ").replace("-", " ").split()
-    return " ".join(words)[:1].upper() + " ".join(words)[1:] if words else name
-
-
-class StudySession:
+class StudySession(ConceptTeaching, SessionGrading):
     """Study the cards of ``deck_ids`` (None: every loaded deck).
 
     ``clock`` returns the current UTC time (tests pass a fixed one); ``rng`` picks the variant of a
@@ -262,96 +253,9 @@ class StudySession:
         cap = float(getattr(self.store.settings, "answer_time_cap_seconds", 60.0))
         return max(0.0, min(float(seconds), cap))
 
-    # ----------------------------------------------------------------------------------- cards
-
-    def is_new(self, card: Card) -> bool:
-        """True for a card never studied (its concept is shown first)."""
-        info = self.store.card_info(card.key)
-        return info is None or info.reps == 0
-
-    def concept_text(self, card: Card) -> str | None:
-        """The explanation of the card's concept, when its deck defines one."""
-        concept = self.concept_of(card)
-        return concept.text if concept is not None else None
-
-    def concept_of(self, card: Card) -> Concept | None:
-        """The card's concept note (title, deck, text), when its deck defines one."""
-        if not card.concept:
-            return None
-        deck = self.catalog.decks.get(card.deck)
-        if deck is None or card.concept not in deck.concepts:
-            return None
-        return Concept(deck.id, card.concept, concept_title(card.concept), deck.title, deck.concepts[card.concept])
-
-    def concept_to_teach(self, card: Card) -> Concept | None:
-        """The concept note to show before ``card``: only for a new card whose concept was never shown."""
-        concept = self.concept_of(card)
-        if concept is None or (concept.deck, concept.name) in self.seen or not self.is_new(card):
-            return None
-        return concept
-
-    def mark_concept_seen(self, concept: Concept) -> None:
-        """The note was shown: it is not shown again before other cards of that concept."""
-        self.seen.mark((concept.deck, concept.name))
-
     def preview(self, card: Card) -> dict[Rating, timedelta]:
         """The next interval for each rating (the rating buttons' labels)."""
         return self.store.preview(card.key, self.clock())
-
-    # ----------------------------------------------------------------------------------- grading
-
-    def grade(self, card: Card, answer: str) -> tuple[Outcome, Verdict]:
-        """Run the card's code and judge ``answer`` against what it really did. Blocks: call from a thread.
-
-        Never raises for a bad snippet: an engine failure becomes a ``failed`` outcome (the front end
-        offers to skip the card; nothing is recorded).
-        """
-        kind = kinds.of(card)
-        if not kind.predicts:  # the kind runs and judges the answer itself (write: on every variant)
-            try:
-                return kind.evaluate(card, answer, self.engine)
-            except Exception as exc:  # the engine itself broke: a readable notice, nothing recorded
-                outcome = Outcome.failure(f"the card could not be run: {exc}")
-                from quizapp.core.grading.verdict import grade
-
-                return outcome, grade(card.kind.value, outcome, answer)
-        from quizapp.core.execution.engine import job_for
-
-        try:
-            outcome = self.engine.run(job_for(card))
-        except Exception as exc:  # the engine itself broke (worker could not start): a readable notice
-            outcome = Outcome.failure(f"the card could not be run: {exc}")
-        grader = self._grader
-        if grader is None:
-            from quizapp.core.grading.verdict import grade
-
-            grader = grade
-        return outcome, grader(card.kind.value, outcome, answer)
-
-    @staticmethod
-    def suggested_rating(verdict: Verdict, seconds: float, *, first_review: bool = False) -> Rating:
-        """The grader's suggestion; never Easy on a card's first review.
-
-        A brand-new card may have been answered from the concept note just read: Easy would push it
-        8-16 days away before it was ever recalled unaided.
-        """
-        from quizapp.core.kinds.suggest import suggest_rating
-
-        rating = Rating(suggest_rating(verdict, seconds))
-        return Rating.GOOD if first_review and rating is Rating.EASY else rating
-
-    def try_code(self, code: str) -> Outcome:
-        """Run edited code (the try-it pane) in the same sandbox; nothing is graded or recorded. Blocks."""
-        from quizapp.core.playground import job_for_code
-
-        try:
-            job = job_for_code(code)
-        except ValueError as exc:
-            return Outcome.failure(str(exc))
-        try:
-            return self.engine.run(job)
-        except Exception as exc:  # the worker could not start: a readable notice
-            return Outcome.failure(f"the code could not be run: {exc}")
 
     # ----------------------------------------------------------------------------------- actions
 

@@ -37,10 +37,10 @@ from textual.widgets import Button, Footer, Input, Label, LoadingIndicator, Stat
 from quizapp.core.decks.model import Card
 from quizapp.core.execution.outcome import Outcome
 from quizapp.core.rating import Rating
-from quizapp.tui import format as fmt
 from quizapp.tui.screens.study_actions import CardActions
 from quizapp.tui.screens.study_dialogs import ConceptScreen, concept_renderable
 from quizapp.tui.screens.study_grading import Grading
+from quizapp.tui.screens.study_progress import SessionProgress
 from quizapp.tui.widgets.answer_input import AnswerInput, placeholder_for
 from quizapp.tui.widgets.code_editor import WriteStage, shown_setup, variants_note
 from quizapp.tui.widgets.code_editor import writes_code as _writes
@@ -56,7 +56,7 @@ if TYPE_CHECKING:
 STAGES = ("concept", "question", "grading", "failed", "rating", "shown", "try", "done")
 
 
-class StudyScreen(Grading, CardActions, Screen[None]):
+class StudyScreen(Grading, CardActions, SessionProgress, Screen[None]):
     BINDINGS = [
         # Stage keys are priority bindings: they act in the order they were typed, before any key
         # typed after them reaches a widget (a fast "3int64<Enter>" rates, then answers the next card).
@@ -192,12 +192,6 @@ class StudyScreen(Grading, CardActions, Screen[None]):
             if action == "edit" and self.card.source is None:
                 return None
         return True
-
-    def _limit_reached(self) -> bool:
-        try:
-            return bool(self.session.limit_reached())
-        except Exception:  # a database problem: the key is a nicety
-            return False
 
     # ----------------------------------------------------------------------------------- flow
 
@@ -377,57 +371,3 @@ class StudyScreen(Grading, CardActions, Screen[None]):
     def action_rate(self, value: int) -> None:
         if self._record(value):
             self.advance()
-
-    # ----------------------------------------------------------------------------------- counts/end
-
-    def _update_counts(self) -> None:
-        """The header: new, learning and review cards left today (Anki's three numbers)."""
-        try:
-            c = self.session.counts()
-        except Exception:  # the header is not worth a crash
-            return
-        # Words and spaces in segments of their own: SVG exports (snapshots, the README's screenshot)
-        # then place every word at its own column.
-        self.query_one("#study-counts", Label).update(Text.assemble(
-            ("New", "dim"), " ", (str(c.new), "bold blue"), "  ", ("Learn", "dim"), " ",
-            (str(c.learning), "bold red"), "  ", ("Due", "dim"), " ", (str(c.due), "bold green")))
-
-    def action_study_more(self) -> None:
-        if self.stage != "done" or not self._limit_reached():
-            return
-        self.session.study_more()
-        self.notify(f"Today's new-card limit raised by {self.session.extra_new} for this session.")
-        self.advance()
-
-    def _finish(self) -> None:
-        self.card = None
-        self.query_one("#code", CodeView).show("")
-        self.query_one("#verdict", Static).update("")
-        summary = self.session.summary()
-        now = self.session.clock()
-        lines = Text()
-        if summary.reviewed == 0 and summary.skipped == 0:
-            lines.append("Nothing is due.\n", style="bold")
-        else:
-            lines.append("Session complete\n\n", style="bold")
-            lines.append(f"Cards reviewed  {summary.reviewed}\n")
-            if summary.accuracy is not None:
-                lines.append(f"Accuracy        {summary.accuracy:.0%} ({summary.correct} of {summary.graded} "
-                             "predictions right)\n")
-            lines.append(f"Time            {fmt.duration(summary.seconds)}\n")
-            if summary.skipped:
-                lines.append(f"Skipped         {summary.skipped} (could not run)\n")
-            if summary.leeches:
-                lines.append(f"New leeches     {', '.join('/'.join(k) for k in summary.leeches)}\n")
-        if self._limit_reached():
-            per_day = self.services.settings.current.new_per_day
-            plural = "" if per_day == 1 else "s"
-            lines.append(f"\nDaily limit reached: {per_day} new card{plural} a day (Settings changes it). ",
-                         style="bold")
-            lines.append("Press m to study more new cards today, in this session.\n")
-        lines.append(f"\nNext card due {fmt.when(summary.next_due, now)}.")
-        self.query_one("#summary", Static).update(lines)
-        self.stage = "done"
-        self._restyle()
-        self._focus_later("#back")
-
