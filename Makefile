@@ -15,8 +15,10 @@ typecheck:
 imports:
 	lint-imports
 
+# two workers (pytest-xdist): the suite's real-worker and tmux tests wait on processes more than on
+# CPU, so two share two cores well and the whole suite takes half the time it takes serially
 test:
-	$(PYTHON) -m pytest
+	$(PYTHON) -m pytest -n 2
 
 # the quick loop while working: the core's unit tests, without the slow ones
 fast:
