@@ -142,6 +142,10 @@ class WorkerProcess:
 
     def send_op(self, message: dict[str, Any]) -> bool:
         """Write one message that needs no answer (``preload``); False when the worker is gone."""
+        return self._write(message)
+
+    def _write(self, message: dict[str, Any]) -> bool:
+        """One JSON line to the worker's stdin, whole (under ``write_lock``); False when the pipe is gone."""
         data = (json.dumps(message) + "\n").encode()
         with self.write_lock:
             try:
@@ -158,22 +162,16 @@ class WorkerProcess:
         if job.payload is not None:
             sent["payload"] = job.payload
         message = {"op": "run", "id": job_id, "job": sent, "limits": limits.to_dict()}
-        data = (json.dumps(message) + "\n").encode()
         with self.lock:
             if self.dead.is_set():
                 return False
             self.pending[job_id] = (future, limits)
         # Written outside self.lock: a write can block while the worker's answers fill their pipe, and
         # the reader thread needs self.lock to hand those answers out (holding it here could deadlock).
-        with self.write_lock:
-            try:
-                assert self.process.stdin is not None
-                self.process.stdin.write(data)
-                self.process.stdin.flush()
-            except (BrokenPipeError, OSError, ValueError):
-                with self.lock:
-                    self.pending.pop(job_id, None)
-                return False
+        if not self._write(message):
+            with self.lock:
+                self.pending.pop(job_id, None)
+            return False
         return True
 
     def stop(self) -> None:
