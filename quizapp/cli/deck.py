@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -223,14 +222,14 @@ class _CollectionLookup:
 
     def __call__(self, digests: Sequence[str]) -> Mapping[str, KnownDeck]:
         from quizapp.cli.common import root
+        from quizapp.core import locations
         from quizapp.core.storage import summaries
 
-        url = root().paths.db_url
-        if url.startswith("sqlite:///"):
+        file = locations.sqlite_file(root().paths.db_url)
+        if file is not None:
             try:
                 # Listing needs no sync state (whether the cards are this version's): not counted.
-                return summaries.known_in_file(Path(url[len("sqlite:///"):]).expanduser(), digests,
-                                               sync_state=False)
+                return summaries.known_in_file(file, digests, sync_state=False)
             except Exception:  # whatever stops it, listing goes on by parsing
                 return {}
         if not self._tried:

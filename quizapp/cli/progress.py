@@ -241,6 +241,7 @@ def restore(
     yes: bool = typer.Option(False, "--yes", "-y", help="Replace the collection without asking."),
 ) -> None:
     """List backups, or replace the collection with one (the current one is kept as a backup first)."""
+    from quizapp.core import locations
     from quizapp.core.storage import backups as backups_mod
 
     paths = root().paths
@@ -254,10 +255,9 @@ def restore(
         for b in found:
             typer.echo(f"  {b.describe()}")
         return
-    db_url = paths.db_url
-    if not db_url.startswith("sqlite:///"):
+    db_file = locations.sqlite_file(paths.db_url)
+    if db_file is None:
         raise fail("restore works on a SQLite collection; restore a server database with its own tools")
-    db_file = Path(db_url[len("sqlite:///") :]).expanduser()
     candidate = Path(name).expanduser()
     if not candidate.exists():
         candidate = folder / name

@@ -47,6 +47,12 @@ def db_url(environ: Mapping[str, str] | None = None) -> str:
     return f"sqlite:///{db_path(environ)}"
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file of a ``sqlite:///`` URL (``~`` expanded), or None for any other database."""
+    prefix = "sqlite:///"
+    return Path(url[len(prefix):]).expanduser() if url.startswith(prefix) else None
+
+
 def backups_dir() -> Path:
     return home() / "backups"
 

@@ -78,8 +78,7 @@ class StoreCore:
         learner = learner or locations.learner()
         device = device or locations.device_id()
         backups_dir = locations.backups_dir()
-        default_file = Path(locations.db_url()[len("sqlite:///"):]).expanduser() \
-            if locations.db_url().startswith("sqlite:///") else None
+        default_file = locations.sqlite_file(locations.db_url())
         for immutable in (False, True) if read_only else (False,):
             opened = opening.engine_for(url, read_only=read_only, default_file=default_file, backups_dir=backups_dir,
                                         immutable=immutable)
