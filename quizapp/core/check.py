@@ -26,7 +26,7 @@ from typing import Any, Literal
 from quizapp.core.decks import params as card_params
 from quizapp.core.decks import torchver
 from quizapp.core.decks.model import Card, Deck, Problem
-from quizapp.core.execution.engine import Engine
+from quizapp.core.execution.engine import Engine, Job
 from quizapp.core.execution.outcome import Outcome
 from quizapp.core.kinds import registry as kinds
 from quizapp.core.kinds.base import CheckResult
@@ -115,6 +115,8 @@ class OutcomeMemo:
 
     @staticmethod
     def key(job: Any) -> str:
+        if isinstance(job, Job):  # what runs: neither its label nor its deck's group changes the outcome
+            return repr(dataclasses.replace(job, label="", group=None))
         if dataclasses.is_dataclass(job) and not isinstance(job, type):
             return repr(dataclasses.replace(job, label=""))
         return repr(job)
@@ -248,7 +250,9 @@ def check_decks(decks: Iterable[Deck], engine: Engine, *,
                 collected[index][position] = remembered
                 memo.reused += 1
                 continue
-            jobs.append(job)
+            # One deck's cards may share a child, one after another, when their code allows it (see
+            # execution/state_guard.py): a fresh fork per card costs several times a small card's time.
+            jobs.append(dataclasses.replace(job, group=entries[index][0].deck) if isinstance(job, Job) else job)
             owner.append((index, position))
             waiting[index] += 1
 

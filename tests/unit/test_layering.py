@@ -20,7 +20,8 @@ import quizapp
 
 # Modules that run inside the execution worker (or only in the optimizer subprocess) and so may import
 # torch. Anything else importing torch is a bug.
-WORKER_SIDE = ("quizapp.core.execution.zygote", "quizapp.core.execution.child", "quizapp.core.execution.sandbox")
+WORKER_SIDE = ("quizapp.core.execution.zygote", "quizapp.core.execution.child", "quizapp.core.execution.sandbox",
+               "quizapp.core.execution.state_guard")
 TORCH_ALLOWED_PREFIXES = WORKER_SIDE + ("quizapp.core.scheduling.optimize_worker",)
 
 

@@ -25,7 +25,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from quizapp.core.execution import encoders, preload, sandbox
+from quizapp.core.execution import encoders, preload, sandbox, state_guard
 
 # Bounds on what a result may turn into; they keep the JSON small whatever the snippet returns.
 MAX_TENSOR_ELEMENTS = 10_000  # larger tensors are encoded with "values": null (shape and dtype stay)
@@ -35,6 +35,13 @@ MAX_TEXT = 20_000  # characters of a display, repr or message
 MAX_ERROR_MESSAGE = 4_000
 MAX_NAME = 300  # characters of a class or field name (a card can make them as long as it likes)
 MAX_ERROR_TYPES = 32  # classes listed from an exception's MRO
+
+# A child that runs several cards of one deck (see state_guard.py) gets this much more address space
+# and CPU time than one card would, and is given another card only while it has used less than that:
+# every card it runs has at least what a fresh child would give it; a card that goes beyond what a
+# fresh child allows is run again in a fresh one.
+SHARED_MEMORY_SLACK_MB = 256
+SHARED_CPU_SLACK = 2
 
 # Messages with which torch and Python report that RLIMIT_AS refused an allocation.
 _OUT_OF_MEMORY = ("DefaultCPUAllocator: can't allocate memory", "not enough memory", "Cannot allocate memory")
@@ -84,10 +91,15 @@ def run(*, job_fd: int, result_fd: int, scratch: Path, hardening: sandbox.Harden
         worker_pid: int, prefault: bool = True) -> NoReturn:
     """The child's whole life. Never returns: the process ends with ``os._exit``.
 
-    Hardened at once, it then waits (as a spare) for its one job on ``job_fd``: a JSON document
-    ``{"job": {...}, "limits": {...}}`` ended by EOF. ``prefault``: walk a card's path while waiting
-    (see :func:`_prefault`); the worker turns it off for spares it forks for a queue of jobs.
+    Hardened at once, it then waits (as a spare) for its job on ``job_fd``: one line of JSON,
+    ``{"job": {...}, "limits": {...}, "nonce": "...", "share": bool}``, and answers with one line (the
+    report, which echoes the nonce). ``share``: the job may share this process with later jobs of its
+    deck (``sharing.py``); after such a job the child checks that the card left nothing behind
+    (``state_guard.py``) and, if so, says ``"reusable": true`` and waits for the next line. Otherwise,
+    or at EOF, it exits. ``prefault``: walk a card's path while waiting (see :func:`_prefault`); the
+    worker turns it off for spares it forks for a queue of jobs.
     """
+    lines = _Lines(job_fd)
     try:
         missing = sandbox.enter_early(hardening, scratch=scratch, worker_pid=worker_pid)
         # The thread filter's listener goes to the worker (it takes a copy with pidfd_getfd once it
@@ -97,24 +109,59 @@ def run(*, job_fd: int, result_fd: int, scratch: Path, hardening: sandbox.Harden
         _write_all(result_fd, b"L-\n" if listener is None else b"L%d\n" % listener)
         if prefault and not select.select([job_fd], [], [], 0)[0]:  # a job already waiting gains nothing
             _prefault()
-        message = _read_all(job_fd)
+        message = lines.next()
         if listener is not None:
             os.close(listener)
-        if not message:  # the worker closed the pipe without a job: it is shutting down
-            _exit(0)
-        request = json.loads(message)
-        job, limits = request["job"], request["limits"]
-        missing += sandbox.enter_late(hardening, memory_mb=int(limits["memory_mb"]),
-                                      wall_seconds=float(limits["wall_seconds"]))
-        before = set(_modules)
-        report = _run_snippet(job, int(limits["memory_mb"]), int(limits["output_bytes"]))
-        report["missing"] = missing
-        report["imported"] = _imported_since(before)
-        data = _dumps(report, allow_nan=False).encode("utf-8")
-    except BaseException as exc:  # noqa: BLE001 - the report itself failed; say so in plain data
-        why = f"the outcome could not be reported ({_type(exc).__name__})"
-        data = _dumps({"status": "failed", "reason": why}).encode()
-    _write_all(result_fd, data)
+    except BaseException:  # noqa: BLE001 - no job was taken: nothing to report
+        _exit(70)
+    baseline: state_guard.State | None = None
+    first = True
+    streams = sys.stdout, sys.stderr  # each card's output replaces them; put back after it
+    while message:
+        nonce: Any = None
+        reusable = False
+        try:
+            request = json.loads(message)
+            job, limits, nonce = request["job"], request["limits"], request.get("nonce")
+            share = request.get("share") is True
+            memory_mb = int(limits["memory_mb"])
+            if first:
+                missing += sandbox.enter_late(hardening, memory_mb=memory_mb + (SHARED_MEMORY_SLACK_MB if share else 0),
+                                              wall_seconds=float(limits["wall_seconds"]),
+                                              cpu_slack=SHARED_CPU_SLACK if share else 0)
+                if share:
+                    baseline = state_guard.snapshot()
+            card_cpu = state_guard.cpu_seconds()
+            before = set(_modules)
+            report = _run_snippet(job, memory_mb, int(limits["output_bytes"]))
+            sys.stdout, sys.stderr = streams
+            report["missing"] = missing
+            report["imported"] = _imported_since(before)
+            report["nonce"] = nonce
+            if share and baseline is not None:
+                # A card that may have left a trace, or that came near a limit a fresh child would have
+                # set lower, ends this process: the next card gets a fresh one. One that failed, or went
+                # past a fresh child's limits, is run again in a fresh child (its outcome there is the one).
+                verdict = state_guard.judge(baseline, failed=report.get("status") == "failed",
+                                            memory_mb=memory_mb, card_cpu=state_guard.cpu_seconds() - card_cpu,
+                                            cpu_limit=sandbox.cpu_limit(float(limits["wall_seconds"])),
+                                            cpu_slack=SHARED_CPU_SLACK, memory_slack_mb=SHARED_MEMORY_SLACK_MB)
+                reusable = verdict == state_guard.REUSE
+                report["doubt"] = verdict == state_guard.DOUBT
+            report["reusable"] = reusable
+            data = _dumps(report, allow_nan=False).encode("utf-8")
+        except BaseException as exc:  # noqa: BLE001 - the report itself failed; say so in plain data
+            why = f"the outcome could not be reported ({_type(exc).__name__})"
+            data = _dumps({"status": "failed", "reason": why, "nonce": nonce}).encode()
+            reusable = False
+        _write_all(result_fd, data + b"\n")
+        if not reusable:
+            break
+        first = False
+        try:
+            message = lines.next()
+        except BaseException:  # noqa: BLE001
+            break
     # Close before exiting: the worker answers on EOF, and a process's files are closed only after its
     # (large, torch-sized) address space has been torn down.
     try:
@@ -122,6 +169,23 @@ def run(*, job_fd: int, result_fd: int, scratch: Path, hardening: sandbox.Harden
     except OSError:
         pass
     _exit(0)
+
+
+class _Lines:
+    """Reads the worker's job lines from a pipe; ``next()`` is b"" at EOF."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.buffer = b""
+
+    def next(self) -> bytes:
+        while b"\n" not in self.buffer:
+            chunk = os.read(self.fd, 65536)
+            if not chunk:
+                return b""  # EOF: the worker has no (more) jobs for this child
+            self.buffer += chunk
+        line, _, self.buffer = self.buffer.partition(b"\n")
+        return line
 
 
 def _imported_since(before: set[str]) -> list[str]:
@@ -170,15 +234,6 @@ def _prefault() -> None:
     torch.default_generator.manual_seed(0)
     random.seed(0)
     numpy.random.seed(0)
-
-
-def _read_all(fd: int) -> bytes:
-    chunks: list[bytes] = []
-    while True:
-        chunk = os.read(fd, 65536)
-        if not chunk:
-            return b"".join(chunks)
-        chunks.append(chunk)
 
 
 def _run_snippet(job: dict[str, Any], memory_mb: int, output_bytes: int) -> dict[str, Any]:

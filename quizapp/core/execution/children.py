@@ -44,6 +44,7 @@ class Child:
     scratch: Path
     born: float = 0.0
     job_id: Any = None
+    job: dict[str, Any] | None = None  # the current job, kept to run it again in a fresh child if in doubt
     limits: Limits | None = None
     started: float = 0.0
     deadline: float = float("inf")
@@ -54,10 +55,16 @@ class Child:
     # read (and the listener taken) the spare is not given a job.
     marked: bool = False
     threads: supervisor.ThreadBudget | None = None
+    nonce: str = ""  # the current job's: its report must echo it (see child.run)
+    jobs: int = 0  # jobs given so far; more than one only for a child shared by a deck (state_guard.py)
+    shared: Any = None  # the (group, limits) this child runs cards for, when it may run several
+    idle: bool = False  # shared, its last card answered and clean: waiting for the next of its deck
+    threads_left: int = 0  # its thread budget when its current job was given
+    doubted: bool = False  # its last card is to be run again in a fresh child (not answered here)
 
     @property
     def spare(self) -> bool:
-        return self.job_fd is not None
+        return self.job_fd is not None and self.jobs == 0
 
     @property
     def running(self) -> bool:
@@ -143,33 +150,50 @@ class Children:
         return proc
 
     def retire_spares(self) -> None:
-        """End every waiting spare (closing its job pipe ends it): they were forked before the worker
-        changed (compiler set up, modules preloaded), and new ones inherit the change."""
+        """End every waiting spare and idle shared child (closing its job pipe ends it): they were
+        forked before the worker changed (compiler set up, modules preloaded); new ones inherit it."""
         for proc in self.procs.values():
-            if proc.spare and proc.job_fd is not None:
-                os.close(proc.job_fd)
-                proc.job_fd = None
+            if proc.spare or proc.idle:
+                self.retire(proc)
 
-    def give(self, spare: Child, job_id: Any, job: dict[str, Any], limits: Limits) -> None:
-        """Send a marked spare its job; its clock starts now."""
+    def retire(self, proc: Child) -> None:
+        """Close a waiting child's job pipe: it exits (a spare or an idle shared child)."""
+        if proc.job_fd is not None:
+            os.close(proc.job_fd)
+            proc.job_fd = None
+        proc.idle = False
+
+    def give(self, child: Child, job_id: Any, job: dict[str, Any], limits: Limits, *, share: Any = None) -> None:
+        """Send a marked spare (or an idle shared child) its job; its clock starts now.
+
+        ``share``: the (group, limits) of a job that may share its child with the next of its deck;
+        the job pipe then stays open for it. Otherwise it is closed: this is the child's only job."""
         import json
+        import secrets
 
-        assert spare.job_fd is not None
-        spare.job_id, spare.limits = job_id, limits
-        spare.started = time.monotonic()
-        spare.deadline = spare.started + limits.wall_seconds
-        data = json.dumps({"job": job, "limits": limits.to_dict()}).encode()
+        assert child.job_fd is not None
+        child.job_id, child.job, child.limits, child.idle, child.answered = job_id, job, limits, False, False
+        child.jobs += 1
+        child.nonce = secrets.token_hex(8)
+        child.shared = share if child.jobs == 1 else child.shared
+        child.threads_left = child.threads.left if child.threads is not None else 0
+        child.started = time.monotonic()
+        child.deadline = child.started + limits.wall_seconds
+        message = {"job": job, "limits": limits.to_dict(), "nonce": child.nonce, "share": child.shared is not None}
+        data = (json.dumps(message) + "\n").encode()
         try:
             view = memoryview(data)
-            while view:  # blocking: the spare is reading, so a long job cannot wedge the worker
-                view = view[os.write(spare.job_fd, view):]
+            while view:  # blocking: the child is reading, so a long job cannot wedge the worker
+                view = view[os.write(child.job_fd, view):]
         except OSError:
-            pass  # the spare died meanwhile; its exit is reported as this card's failure
-        os.close(spare.job_fd)
-        spare.job_fd = None
+            pass  # the child died meanwhile; its exit is reported as this card's failure
+        if child.shared is None:
+            os.close(child.job_fd)
+            child.job_fd = None
 
     def busy(self) -> int:
-        return sum(1 for p in self.procs.values() if not p.spare)
+        """Children running a card or exiting (not spares, not idle shared ones)."""
+        return sum(1 for p in self.procs.values() if not p.spare and not p.idle)
 
     def spares(self) -> int:
         return sum(1 for p in self.procs.values() if p.spare)
@@ -206,39 +230,85 @@ class Children:
                 self.selector.unregister(proc.result_fd)
                 os.close(proc.result_fd)
                 proc.result_fd = None
-                self.answer_from_report(proc)
+                if proc.data:  # a last report without its newline (or a card's scribbles)
+                    self.answer_from_report(proc, bytes(proc.data), at_eof=True)
+                    proc.data.clear()
                 return
             proc.data += chunk
             if not proc.marked:
                 self.take_marker(proc)
+            while proc.marked and b"\n" in proc.data:
+                line, _, rest = proc.data.partition(b"\n")
+                proc.data = bytearray(rest)
+                self.answer_from_report(proc, bytes(line))
             if len(proc.data) > MAX_REPORT_BYTES:
                 self.kill(proc, f"the outcome was larger than {MAX_REPORT_BYTES // (1024 * 1024)} MB")
                 proc.data.clear()
 
-    def answer_from_report(self, proc: Child) -> None:
-        """At EOF: answer at once when the child sent a complete report (it is still exiting)."""
-        if proc.answered or proc.killed_for or proc.spare or not proc.data:
+    def answer_from_report(self, proc: Child, line: bytes, *, at_eof: bool = False) -> None:
+        """One report line from the child: answer for its card at once (the child may still be exiting),
+        hand the card back to the queue (``requeue``) when it is in doubt, or keep the child for the
+        next card of its deck when it says it is clean."""
+        if not proc.running or proc.killed_for or proc.spare:
+            if line.strip() and not proc.killed_for and (proc.idle or proc.answered):
+                # Lines nobody asked for (a card writing on its own report pipe, to speak for the next
+                # card): the child is not trusted with another card.
+                self.kill(proc, "the card's process wrote more than its outcome")
             return
         seconds = time.monotonic() - proc.started
-        imported: list[str] = []
+        report: Any
         try:
-            report = reply.parse(bytes(proc.data))
+            report = reply.parse(line)
+            if not isinstance(report, dict) or report.get("nonce") != proc.nonce:
+                raise reply.ReplyError("the report is not the card's")
         except reply.ReplyError as exc:
             if isinstance(exc.__context__, ValueError) or "valid JSON" in str(exc):
-                return  # incomplete or garbage: its exit status will say what happened
+                if not at_eof:  # a line that is not JSON: the card wrote on its own report pipe
+                    self.kill(proc, "the card's process ended without a readable outcome")
+                return  # incomplete or garbage at its exit: its exit status will say what happened
+            report = None
             outcome = Outcome.failure(f"the card reported an unreadable outcome: {exc}", seconds=seconds)
+        if report is None:
+            self.finish(proc)
+            self.answer(proc.job_id, dataclasses.replace(outcome, extra={"pid": proc.pid}))
+            return
+        if proc.shared is not None and report.get("doubt") is True:
+            self.run_again(proc)  # it exits; the card runs again in a fresh child, whose outcome counts
+            return
+        if proc.job_id == PROBE_ID and isinstance(report.get("missing"), list):
+            self.missing += [reply.printable(m[:400]) for m in report["missing"][:20] if isinstance(m, str)]
+        limits = proc.limits or Limits()
+        outcome = Outcome.from_report(report, seconds=seconds, output_bytes=limits.output_bytes)
+        imported = preload.learned_names(report.get("imported"))  # names only, checked: a hint for next time
+        job_id = proc.job_id
+        threads_used = proc.threads is not None and proc.threads.left != proc.threads_left
+        if proc.shared is not None and report.get("reusable") is True and not threads_used and not at_eof:
+            proc.idle, proc.job_id, proc.deadline = True, None, float("inf")
         else:
-            if proc.job_id == PROBE_ID and isinstance(report, dict) and isinstance(report.get("missing"), list):
-                self.missing += [reply.printable(m[:400]) for m in report["missing"][:20] if isinstance(m, str)]
-            limits = proc.limits or Limits()
-            outcome = Outcome.from_report(report, seconds=seconds, output_bytes=limits.output_bytes)
-            if isinstance(report, dict):  # names only, checked: a hint for the next run's preload
-                imported = preload.learned_names(report.get("imported"))
-        proc.answered = True
+            self.finish(proc)
         extra: dict[str, Any] = {"pid": proc.pid}
         if imported:
             extra["imported"] = imported
-        self.answer(proc.job_id, dataclasses.replace(outcome, extra={**outcome.extra, **extra}))
+        self.answer(job_id, dataclasses.replace(outcome, extra={**outcome.extra, **extra}))
+
+    def finish(self, proc: Child) -> None:
+        """Its card is answered for and it gets no more (a shared child whose card left a trace)."""
+        proc.answered = True
+        if proc.job_fd is not None:
+            os.close(proc.job_fd)
+            proc.job_fd = None
+
+    def run_again(self, proc: Child) -> None:
+        """Take ``proc``'s card back (it is not answered here) and queue it first, for a fresh child."""
+        if proc.job is not None and proc.limits is not None:
+            self.requeue(proc.job_id, proc.job, proc.limits)
+        proc.doubted, proc.job_id, proc.deadline = True, None, float("inf")
+        if proc.job_fd is not None:
+            os.close(proc.job_fd)
+            proc.job_fd = None
+
+    def requeue(self, job_id: Any, job: dict[str, Any], limits: Limits) -> None:  # see worker.Worker
+        raise NotImplementedError
 
     # --- ending
     def kill(self, proc: Child, why: str) -> None:
@@ -281,6 +351,11 @@ class Children:
         self.scratch.remove(proc.scratch)
         if proc.job_id is None or proc.answered:
             return  # a spare that died unused, or a card already answered at EOF
+        if proc.shared is not None and proc.jobs > 1 and proc.killed_for is None:
+            # A shared child that died by itself after other cards: whatever the cause, the card's
+            # outcome is the one a fresh child gives.
+            self.run_again(proc)
+            return
         seconds = time.monotonic() - proc.started
         reason = proc.killed_for or death_reason(status, proc.limits or Limits())
         outcome = Outcome.failure(reason, seconds=seconds)

@@ -57,6 +57,9 @@ class Job:
     kind: str
     label: str = ""  # for messages and reports ("deck/card-id"); never sent to the worker
     payload: dict[str, Any] | None = field(default=None, hash=False)
+    # Jobs with the same group (deck check: one deck's) may run one after another in one child when
+    # their code allows it (sharing.py, state_guard.py); None: a fresh child, as in a study session.
+    group: str | None = field(default=None, compare=False)
 
 
 def job_for(card: Card) -> Job:

@@ -161,7 +161,9 @@ class WorkerProcess:
         sent: dict[str, Any] = {"setup": job.setup, "ask": job.ask, "kind": job.kind}
         if job.payload is not None:
             sent["payload"] = job.payload
-        message = {"op": "run", "id": job_id, "job": sent, "limits": limits.to_dict()}
+        message: dict[str, Any] = {"op": "run", "id": job_id, "job": sent, "limits": limits.to_dict()}
+        if job.group is not None:
+            message["group"] = job.group
         with self.lock:
             if self.dead.is_set():
                 return False

@@ -314,9 +314,11 @@ def load_thread_filter(hardening: Hardening) -> int | None:
     return int(fd) if fd >= 0 else None
 
 
-def enter_late(hardening: Hardening, *, memory_mb: int, wall_seconds: float) -> list[str]:
-    """The job's limits, then seccomp (last: it forbids setting limits). Returns what is not enforced."""
-    missing = _apply_rlimits(memory_mb, wall_seconds)
+def enter_late(hardening: Hardening, *, memory_mb: int, wall_seconds: float, cpu_slack: int = 0) -> list[str]:
+    """The job's limits, then seccomp (last: it forbids setting limits). Returns what is not enforced.
+
+    ``cpu_slack``: CPU seconds beyond one card's, for a child that may run several (see child.py)."""
+    missing = _apply_rlimits(memory_mb, wall_seconds, cpu_slack)
     if hardening.seccomp_bpf and _load_bpf(hardening.seccomp_bpf):
         return missing
     if hardening.seccomp_filter is not None:
@@ -352,12 +354,17 @@ def touch_limits() -> None:
     ctypes.create_string_buffer(8)
 
 
-def _apply_rlimits(memory_mb: int, wall_seconds: float) -> list[str]:
+def cpu_limit(wall_seconds: float) -> int:
+    """A card's CPU-time limit (RLIMIT_CPU): a backstop behind the worker's wall-clock SIGKILL."""
+    return max(1, math.ceil(wall_seconds)) + 1
+
+
+def _apply_rlimits(memory_mb: int, wall_seconds: float, cpu_slack: int = 0) -> list[str]:
     missing = []
     page = os.sysconf("SC_PAGE_SIZE")
     with open("/proc/self/statm", "rb") as statm:
         vsize = int(statm.read().split()[0]) * page
-    cpu = max(1, math.ceil(wall_seconds)) + 1
+    cpu = cpu_limit(wall_seconds) + cpu_slack
     for name, soft, hard in (
         ("RLIMIT_AS", vsize + memory_mb * 1024 * 1024, None),
         ("RLIMIT_CORE", 0, 0),

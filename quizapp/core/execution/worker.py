@@ -25,7 +25,7 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
-from quizapp.core.execution import compiler_warmup, encoders, preload, warmup
+from quizapp.core.execution import compiler_warmup, encoders, preload, sharing, warmup
 from quizapp.core.execution.children import MARKER_WAIT, MAX_REPORT_BYTES, PROBE_ID, Child, Children
 from quizapp.core.execution.limits import Limits
 from quizapp.core.execution.outcome import Outcome
@@ -48,7 +48,9 @@ class Worker(Children):
         self.children = max(1, children)
         self.proto_in = proto_in
         self.proto_out = proto_out
-        self.queue: deque[tuple[Any, dict[str, Any], Limits]] = deque()
+        # (job id, job, limits, share): share is the (group, limits) of a job that may share a child
+        # with the next cards of its deck (sharing.py), None for one that runs in a fresh child.
+        self.queue: deque[tuple[Any, dict[str, Any], Limits, Any]] = deque()
         self.inbox = bytearray()
         self.missing = list(missing)  # what the worker itself could not enforce (network namespace)
         self.probe_outcome: Outcome | None = None
@@ -121,19 +123,26 @@ class Worker(Children):
                     job = message["job"]
                     clean = encoders.runnable_job(job)
                     limits = Limits.from_dict(message.get("limits") or {})
+                    group = message.get("group")
+                    share = (str(group), limits) if isinstance(group, str) and sharing.may_share(clean) else None
                 except (KeyError, TypeError, ValueError, AttributeError) as exc:
                     self.answer(job_id, Outcome.failure(f"malformed job: {exc}"))
                     continue
-                self.queue.append((job_id, clean, limits))
+                self.queue.append((job_id, clean, limits, share))
         return True
 
+    def requeue(self, job_id: Any, job: dict[str, Any], limits: Limits) -> None:
+        """A card a shared child was in doubt about: first in the queue, for a fresh child."""
+        self.queue.appendleft((job_id, job, limits, None))
+
     def start_queued(self) -> None:
-        """Give queued jobs to ready spares while fewer than ``children`` cards run."""
+        """Give queued jobs to idle shared children of their deck, or to ready spares, while fewer than
+        ``children`` cards run; then end the idle children no queued job can use."""
         while self.queue and self.busy() < self.children:
-            job_id, job, limits = self.queue[0]
+            job_id, job, limits, share = self.queue[0]
             if not self.compiler_warm and compiler_warmup.uses_compiler(job):
                 self.warm_compiler()  # before the card's clock starts: the set-up is not the card's time
-            spare = self.ready_spare()
+            spare = self.idle_for(share) or self.ready_spare()
             if spare is None:
                 if self.spares() == 0:
                     try:
@@ -142,9 +151,19 @@ class Worker(Children):
                         self.queue.popleft()
                         self.answer(job_id, Outcome.failure(f"could not start the card: {exc}"))
                         continue
-                return  # the spare's marker line wakes the loop
+                break  # the spare's marker line wakes the loop
             self.queue.popleft()
-            self.give(spare, job_id, job, limits)
+            self.give(spare, job_id, job, limits, share=share)
+        wanted = {item[3] for item in self.queue if item[3] is not None}
+        for proc in self.procs.values():
+            if proc.idle and proc.shared not in wanted:
+                self.retire(proc)
+
+    def idle_for(self, share: Any) -> Child | None:
+        """An idle shared child that ran cards of the same deck under the same limits."""
+        if share is None:
+            return None
+        return next((p for p in self.procs.values() if p.idle and p.shared == share), None)
 
     def step(self, accepting: bool) -> bool:
         """One turn of the loop: start queued cards, keep spares ready, wait, handle what happened.
@@ -229,7 +248,7 @@ class Worker(Children):
 
     def probe(self) -> list[str]:
         """Run one card through the normal path; return what this machine could not enforce."""
-        self.queue.append((PROBE_ID, PROBE_JOB, Limits(wall_seconds=30.0)))
+        self.queue.append((PROBE_ID, PROBE_JOB, Limits(wall_seconds=30.0), None))
         while self.probe_outcome is None:
             self.step(accepting=False)
         if not self.probe_outcome.ok:
