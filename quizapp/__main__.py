@@ -1,4 +1,4 @@
-from quizapp.cli.main import main
+from quizapp.cli.launch import main
 
 if __name__ == "__main__":
     main()

@@ -55,6 +55,17 @@ def load_decks(names: Iterable[str]) -> tuple[list[Deck], list[Problem]]:
     return selection.decks, selection.problems
 
 
+def _engine(timeout: float | None) -> Engine:
+    """The engine ``cli/launch.py`` started before the CLI's imports, if it did, else a new one."""
+    from quizapp.cli import launch
+
+    engine = launch.take_engine()
+    if engine is None:
+        return _root().start_engine(timeout)
+    engine.limits = _root().limits(timeout)
+    return engine
+
+
 def run_check(paths: Iterable[str], *, as_json: bool = False, timeout: float | None = None,
               engine: Engine | None = None, memo: OutcomeMemo | None = None) -> int:
     """Check the decks at ``paths`` and print the report; returns the exit status (0, 1 or 2).
@@ -64,7 +75,7 @@ def run_check(paths: Iterable[str], *, as_json: bool = False, timeout: float | N
     """
     own = engine is None
     if engine is None:  # first: the worker's torch import overlaps everything below
-        engine = _root().start_engine(timeout)
+        engine = _engine(timeout)
     from rich.console import Console
 
     from quizapp.core.check import check_decks
@@ -203,7 +214,7 @@ def check_command(
         # One warm worker for the whole watch: each save is checked without paying for torch again,
         # and only the cards whose code changed run again (the memo has the others' outcomes).
         memo = OutcomeMemo()
-        with _root().start_engine(timeout) as engine:
+        with _engine(timeout) as engine:
             raise typer.Exit(watch_check(paths or [], lambda: run_check(paths or [], as_json=as_json,
                                                                         timeout=timeout, engine=engine,
                                                                         memo=memo)))

@@ -116,7 +116,7 @@ class OutcomeMemo:
     @staticmethod
     def key(job: Any) -> str:
         if isinstance(job, Job):  # what runs: neither its label nor its deck's group changes the outcome
-            return repr(dataclasses.replace(job, label="", group=None))
+            return repr(dataclasses.replace(job, label="", group=None, preload=()))
         if dataclasses.is_dataclass(job) and not isinstance(job, type):
             return repr(dataclasses.replace(job, label=""))
         return repr(job)
@@ -275,8 +275,15 @@ def check_decks(decks: Iterable[Deck], engine: Engine, *,
             judged(index)
 
     if jobs:
-        # Before the jobs, in the same stream: the worker imports these once and then forks the cards.
-        preload_cards(engine, [entries[index][0] for index in sorted({index for index, _ in owner})])
+        # Each job names what its card imports lazily: a child shared by such cards imports it once,
+        # while the other child runs the rest; the worker imports it for cards that run alone. Those
+        # jobs go first, so that import overlaps the others.
+        modules_for = getattr(engine, "modules_for_card", None)
+        if callable(modules_for):
+            jobs = [dataclasses.replace(job, preload=tuple(modules_for(entries[index][0])))
+                    if isinstance(job, Job) else job for job, (index, _) in zip(jobs, owner, strict=True)]
+            order = sorted(range(len(jobs)), key=lambda n: not getattr(jobs[n], "preload", ()))
+            jobs, owner = [jobs[n] for n in order], [owner[n] for n in order]
         engine.run_many(jobs, on_result=on_outcome)
     report.cards = [r for r in results if r is not None]
     report.seconds = time.perf_counter() - started

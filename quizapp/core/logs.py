@@ -118,7 +118,9 @@ def describe_platform() -> str:
     """Version, Python and OS: the first line a bug report needs."""
     from quizapp import __version__
 
-    return f"quizapp {__version__}, Python {platform.python_version()}, {platform.platform(terse=True)}"
+    # Not platform.platform(): it asks uname(1) for the processor, a subprocess on every start.
+    return (f"quizapp {__version__}, Python {platform.python_version()}, "
+            f"{platform.system()} {platform.release()} {platform.machine()}")
 
 
 _CREDENTIALS = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<user>[^:/@\s]*):[^@/\s]*@")

@@ -166,8 +166,8 @@ class Children:
     def give(self, child: Child, job_id: Any, job: dict[str, Any], limits: Limits, *, share: Any = None) -> None:
         """Send a marked spare (or an idle shared child) its job; its clock starts now.
 
-        ``share``: the (group, limits) of a job that may share its child with the next of its deck;
-        the job pipe then stays open for it. Otherwise it is closed: this is the child's only job."""
+        ``share``: the (group, limits, modules to import first) of a job that may share its child with
+        the next of its deck; the job pipe then stays open for it. Otherwise it is closed: its only job."""
         import json
         import secrets
 
@@ -180,6 +180,8 @@ class Children:
         child.started = time.monotonic()
         child.deadline = child.started + limits.wall_seconds
         message = {"job": job, "limits": limits.to_dict(), "nonce": child.nonce, "share": child.shared is not None}
+        if child.jobs == 1 and child.shared is not None and child.shared[2]:
+            message["preload"] = list(child.shared[2])  # imported by the child before its first card
         data = (json.dumps(message) + "\n").encode()
         try:
             view = memoryview(data)
@@ -301,13 +303,14 @@ class Children:
     def run_again(self, proc: Child) -> None:
         """Take ``proc``'s card back (it is not answered here) and queue it first, for a fresh child."""
         if proc.job is not None and proc.limits is not None:
-            self.requeue(proc.job_id, proc.job, proc.limits)
+            self.requeue(proc.job_id, proc.job, proc.limits, proc.shared[2] if proc.shared else ())
         proc.doubted, proc.job_id, proc.deadline = True, None, float("inf")
         if proc.job_fd is not None:
             os.close(proc.job_fd)
             proc.job_fd = None
 
-    def requeue(self, job_id: Any, job: dict[str, Any], limits: Limits) -> None:  # see worker.Worker
+    def requeue(self, job_id: Any, job: dict[str, Any], limits: Limits,
+                modules: tuple[str, ...]) -> None:  # see worker.Worker
         raise NotImplementedError
 
     # --- ending

@@ -60,6 +60,9 @@ class Job:
     # Jobs with the same group (deck check: one deck's) may run one after another in one child when
     # their code allows it (sharing.py, state_guard.py); None: a fresh child, as in a study session.
     group: str | None = field(default=None, compare=False)
+    # Modules the card imports lazily (named, declared or learned: preload.py): a child shared by such
+    # cards imports them once before its first card; for a card in a fresh child the worker does.
+    preload: tuple[str, ...] = field(default=(), compare=False)
 
 
 def job_for(card: Card) -> Job:
@@ -165,6 +168,12 @@ class Engine:
         wanted.update(dict.fromkeys(self.learned.modules_for(f"{card.deck}/{card.id}" for card in cards)))
         if wanted:
             self.preload(wanted)
+        return list(wanted)
+
+    def modules_for_card(self, card: Card) -> list[str]:
+        """What ``card`` imports lazily: named in its code (or declared), or learned from earlier runs."""
+        wanted = dict.fromkeys(preload.modules_for((card.setup, card.ask)))
+        wanted.update(dict.fromkeys(self.learned.modules_for([f"{card.deck}/{card.id}"])))
         return list(wanted)
 
     def close(self) -> None:

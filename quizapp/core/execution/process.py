@@ -164,6 +164,8 @@ class WorkerProcess:
         message: dict[str, Any] = {"op": "run", "id": job_id, "job": sent, "limits": limits.to_dict()}
         if job.group is not None:
             message["group"] = job.group
+        if job.preload:
+            message["preload"] = list(job.preload)
         with self.lock:
             if self.dead.is_set():
                 return False

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections import deque
+from collections import Counter, deque
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,14 @@ from quizapp.core.execution.outcome import Outcome
 # A spare is forked only after the worker has been idle this long, one per pause: a job that arrives
 # right after an answer (the next card of a session) should not wait behind a fork.
 SPARE_GRACE = 0.001
+# Seconds of quiet (nothing queued or running) before the worker moves its memory onto huge pages.
+COLLAPSE_AFTER_QUIET = 0.3
+# Queued jobs the scheduler looks through for one that can start now (see start_queued).
+SCAN = 256
+# Queued jobs of one deck that warrant another shared child: forking one costs a few ms, one that must
+# import modules first (a preload: sympy, for torch.broadcast_shapes) a few hundred.
+CARDS_PER_CHILD = 4
+CARDS_PER_PRELOADING_CHILD = 40
 # Without pidfds (Linux < 5.3), how often running cards are checked for having exited.
 POLL_INTERVAL = 0.005
 # A probe job run at start-up: it warms the fork path and tells which sandbox layers work here.
@@ -50,12 +58,16 @@ class Worker(Children):
         self.proto_out = proto_out
         # (job id, job, limits, share): share is the (group, limits) of a job that may share a child
         # with the next cards of its deck (sharing.py), None for one that runs in a fresh child.
+        # A job id of None marks a preload to do when it comes first: {"preload": [...]}.
         self.queue: deque[tuple[Any, dict[str, Any], Limits, Any]] = deque()
+        self.waiting: Counter[Any] = Counter()  # queued jobs per share
         self.inbox = bytearray()
         self.missing = list(missing)  # what the worker itself could not enforce (network namespace)
         self.probe_outcome: Outcome | None = None
         self.compiler_warm = False  # see compiler_warmup: done once, for the first card that needs it
         self.preloaded: list[str] = []  # modules imported for the app's preload messages
+        self.collapsed = False  # memory moved onto huge pages (warmup.py), in the first pause
+        self.quiet_since: float | None = None  # since when nothing is queued or running
 
     # --- messages to the app
     def send(self, message: dict[str, Any]) -> None:
@@ -99,7 +111,7 @@ class Worker(Children):
         before = len(sys.modules)
         preload.import_modules([m for m in wanted if m not in sys.modules], freeze=True)
         if len(sys.modules) != before:  # something new was loaded: spares forked before lack it
-            warmup.collapse_into_huge_pages()  # the new modules' memory too: cheaper forks
+            self.collapsed = False  # the new modules' memory too, in the next pause: cheaper forks
             self.retire_spares()
 
     # --- the loop
@@ -124,40 +136,82 @@ class Worker(Children):
                     clean = encoders.runnable_job(job)
                     limits = Limits.from_dict(message.get("limits") or {})
                     group = message.get("group")
-                    share = (str(group), limits) if isinstance(group, str) and sharing.may_share(clean) else None
+                    wanted = tuple(preload.valid_names(message.get("preload") or []))
+                    share = ((str(group), limits, wanted) if isinstance(group, str) and sharing.may_share(clean)
+                             else None)
                 except (KeyError, TypeError, ValueError, AttributeError) as exc:
                     self.answer(job_id, Outcome.failure(f"malformed job: {exc}"))
                     continue
+                if wanted and share is None:
+                    # A card that runs alone: the worker imports what it needs (spares forked before are
+                    # retired), as a preload message would.
+                    self.queue.append((None, {"preload": list(wanted)}, limits, None))
                 self.queue.append((job_id, clean, limits, share))
+                if share is not None:
+                    self.waiting[share] += 1
         return True
 
-    def requeue(self, job_id: Any, job: dict[str, Any], limits: Limits) -> None:
-        """A card a shared child was in doubt about: first in the queue, for a fresh child."""
+    def requeue(self, job_id: Any, job: dict[str, Any], limits: Limits, modules: tuple[str, ...]) -> None:
+        """A card a shared child was in doubt about: first in the queue, for a fresh child (the modules
+        its shared child imported first are imported by the worker)."""
         self.queue.appendleft((job_id, job, limits, None))
+        if modules:
+            self.queue.appendleft((None, {"preload": list(modules)}, limits, None))
 
     def start_queued(self) -> None:
         """Give queued jobs to idle shared children of their deck, or to ready spares, while fewer than
-        ``children`` cards run; then end the idle children no queued job can use."""
-        while self.queue and self.busy() < self.children:
-            job_id, job, limits, share = self.queue[0]
+        ``children`` cards run; then end the idle children no queued job can use.
+
+        Jobs may start out of order: a job whose deck already has as many shared children as its
+        queued jobs warrant (``_children_wanted``) waits for one of them, and the next job goes on."""
+        index = 0
+        while index < min(len(self.queue), SCAN) and self.busy() < self.children:
+            job_id, job, limits, share = self.queue[index]
+            if job_id is None:  # a preload before the jobs behind it: only once those ahead have started
+                if index:
+                    break
+                self.queue.popleft()
+                self.preload(job.get("preload"))
+                continue
             if not self.compiler_warm and compiler_warmup.uses_compiler(job):
                 self.warm_compiler()  # before the card's clock starts: the set-up is not the card's time
-            spare = self.idle_for(share) or self.ready_spare()
-            if spare is None:
+            child = self.idle_for(share)
+            if child is None and share is not None and self.sharing(share) >= self._children_wanted(share):
+                index += 1
+                continue
+            child = child or self.ready_spare()
+            if child is None:
                 if self.spares() == 0:
                     try:
                         self.fork_spare(prefault=False)
                     except OSError as exc:  # fork or pipe refused (e.g. out of memory): the card fails
-                        self.queue.popleft()
+                        del self.queue[index]
+                        self._unqueued(share)
                         self.answer(job_id, Outcome.failure(f"could not start the card: {exc}"))
                         continue
                 break  # the spare's marker line wakes the loop
-            self.queue.popleft()
-            self.give(spare, job_id, job, limits, share=share)
-        wanted = {item[3] for item in self.queue if item[3] is not None}
+            del self.queue[index]
+            self._unqueued(share)
+            self.give(child, job_id, job, limits, share=share)
         for proc in self.procs.values():
-            if proc.idle and proc.shared not in wanted:
+            if proc.idle and not self.waiting[proc.shared]:
                 self.retire(proc)
+
+    def _unqueued(self, share: Any) -> None:
+        if share is not None:
+            self.waiting[share] -= 1
+            if self.waiting[share] <= 0:
+                del self.waiting[share]
+
+    def sharing(self, share: Any) -> int:
+        """Children running (or waiting for) cards of ``share``."""
+        return sum(1 for p in self.procs.values() if p.shared == share and not p.answered and not p.doubted)
+
+    def _children_wanted(self, share: Any) -> int:
+        """How many children a deck's queued jobs are worth: a child that must first import modules
+        (share[2]) costs a few hundred ms, one that need not a few ms."""
+        per_child = CARDS_PER_PRELOADING_CHILD if share[2] else CARDS_PER_CHILD
+        return max(1, min(self.children, -(-(self.waiting[share]) // per_child)))
 
     def idle_for(self, share: Any) -> Child | None:
         """An idle shared child that ran cards of the same deck under the same limits."""
@@ -180,6 +234,14 @@ class Worker(Children):
                 except OSError:
                     break
         now = time.monotonic()
+        quiet = accepting and not self.queue and not any(p.running for p in self.procs.values())
+        self.quiet_since = (self.quiet_since or now) if quiet else None
+        if quiet and not self.collapsed and now - (self.quiet_since or now) >= COLLAPSE_AFTER_QUIET:
+            # Huge pages make each later fork and exit cheaper; the move takes ~0.1 s, so it waits for a
+            # pause (a learner thinking), never delaying a queue of cards (a deck check) or the first card.
+            self.collapsed = True
+            warmup.collapse_into_huge_pages()
+            now = time.monotonic()
         timeout = min([p.deadline - now for p in self.procs.values() if p.killed_for is None]
                       + [p.born + MARKER_WAIT - now for p in self.procs.values() if p.spare and not p.marked],
                       default=None)
@@ -191,6 +253,9 @@ class Worker(Children):
             p.running for p in self.procs.values())
         if refill:
             timeout = SPARE_GRACE if timeout is None else min(timeout, SPARE_GRACE)
+        if quiet and not self.collapsed and self.quiet_since is not None:
+            due = max(self.quiet_since + COLLAPSE_AFTER_QUIET - now, 0.0)
+            timeout = due if timeout is None else min(timeout, due)
         polled = [p for p in self.procs.values() if p.pidfd is None and not p.spare]
         if polled:
             timeout = POLL_INTERVAL if timeout is None else min(timeout, POLL_INTERVAL)

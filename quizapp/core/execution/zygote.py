@@ -9,11 +9,12 @@ the worker (``supervisor.ThreadBudget``) and its scratch folder is a tmpfs with 
 Start-up, in order: cgroup and namespaces (before any thread exists), ``import torch`` and the
 warm-up with the garbage collector off (an import makes hundreds of thousands of objects, and
 collecting them as they come costs ~10% of the import; nothing there is garbage worth finding),
-the declared preloads, then ``gc.freeze`` (children never touch the warm objects' pages for GC) and
-the move of the worker's memory onto huge pages (``warmup.collapse_into_huge_pages``), both before the
-first fork, which they make several times cheaper. Spares and scheduling: ``worker.py``; a child's
-life: ``children.py`` and ``child.py``. The network namespace is made once, for the worker, and
-inherited by every card.
+the declared preloads, then ``gc.freeze`` before the first fork (children never touch the warm
+objects' pages for GC). The move of the worker's memory onto huge pages
+(``warmup.collapse_into_huge_pages``), which makes later forks several times cheaper, waits for the
+first pause (``worker.py``), so it never delays a deck check or the first card. Spares and
+scheduling: ``worker.py``; a child's life: ``children.py`` and ``child.py``. The network namespace
+is made once, for the worker, and inherited by every card.
 
 Protocol, one JSON object per line. The app writes to the worker's stdin::
 
@@ -93,7 +94,6 @@ def main(argv: list[str] | None = None) -> int:
                         scratch_root=args.scratch, mounts=mounts)
         gc.freeze()
         gc.enable()
-        warmup.collapse_into_huge_pages()
         enforcement = worker.probe()
         worker.send({"op": "ready", "pid": os.getpid(), "enforcement": enforcement,
                      "cgroup": str(cgroup) if cgroup else None})
