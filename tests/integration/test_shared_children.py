@@ -82,3 +82,23 @@ def test_cards_of_different_decks_never_share(engine: Engine) -> None:
     for job, outcome in zip(jobs, outcomes, strict=True):
         by_pid.setdefault(outcome.extra["pid"], set()).add(job.group)
     assert all(len(groups) == 1 for groups in by_pid.values())
+
+
+LAZY = Job(setup=None, ask="torch.zeros(torch.broadcast_shapes((2, 1), (3,)))", kind="shape",
+           preload=("sympy", "torch.fx.experimental.symbolic_shapes"))
+
+
+def test_a_deck_that_imports_lazily_imports_once_in_its_child_and_the_rest_runs_beside_it(
+        engine: Engine) -> None:
+    # The lazy cards' child imports their modules before its first card (so the cards import nothing
+    # themselves); the plain cards run in other children meanwhile.
+    plain = [Job(setup=None, ask=f"torch.ones({n}, 2).sum(0)", kind="value") for n in range(1, 25)]
+    jobs = [dataclasses.replace(j, group="deck") for j in [LAZY] * 3 + plain]
+    outcomes = engine.run_many(jobs)
+    assert all(o.ok for o in outcomes)
+    lazy_pids = {o.extra["pid"] for o in outcomes[:3]}
+    assert len(lazy_pids) == 1
+    assert not any(o.extra.get("imported") for o in outcomes[:3])
+    assert lazy_pids.isdisjoint(o.extra["pid"] for o in outcomes[3:])
+    fresh = engine.run_many([dataclasses.replace(j, group=None) for j in jobs])
+    assert [_seen(o) for o in outcomes] == [_seen(o) for o in fresh]
