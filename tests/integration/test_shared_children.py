@@ -102,3 +102,10 @@ def test_a_deck_that_imports_lazily_imports_once_in_its_child_and_the_rest_runs_
     assert lazy_pids.isdisjoint(o.extra["pid"] for o in outcomes[3:])
     fresh = engine.run_many([dataclasses.replace(j, group=None) for j in jobs])
     assert [_seen(o) for o in outcomes] == [_seen(o) for o in fresh]
+
+
+def test_the_lazy_imports_of_a_shared_child_are_not_on_its_first_cards_clock(engine: Engine) -> None:
+    # Importing sympy takes longer than this limit here; a fresh child whose worker preloaded it
+    # would not pay it either, so neither may the shared child's first card.
+    outcomes = engine.run_many([dataclasses.replace(LAZY, group="lazy-deck")] * 2, limits=Limits(wall_seconds=0.15))
+    assert [o.status for o in outcomes] == ["ok", "ok"], [o.reason for o in outcomes]

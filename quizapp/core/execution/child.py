@@ -130,6 +130,7 @@ def run(*, job_fd: int, result_fd: int, scratch: Path, hardening: sandbox.Harden
                     # Modules the deck's cards import lazily (preload.py), once for all of them, before
                     # the limits (they are not the cards' memory) and before the state is recorded.
                     preload.import_modules(preload.valid_names(request["preload"]), freeze=True)
+                    _write_all(result_fd, b"P\n")  # the worker starts the card's clock now
                 missing += sandbox.enter_late(hardening, memory_mb=memory_mb + (SHARED_MEMORY_SLACK_MB if share else 0),
                                               wall_seconds=float(limits["wall_seconds"]),
                                               cpu_slack=SHARED_CPU_SLACK if share else 0)

@@ -29,6 +29,8 @@ from quizapp.core.execution.outcome import Outcome
 MAX_REPORT_BYTES = reply.MAX_REPLY_BYTES
 # How long a fresh spare may take to hand over its thread-filter listener before it is killed.
 MARKER_WAIT = 30.0
+# How long a shared child may take to import its deck's lazy modules before its first card.
+PRELOAD_WAIT = 120.0
 # The probe job's id (its outcome is kept by the worker, never sent to the app).
 PROBE_ID = "probe"
 
@@ -61,6 +63,7 @@ class Child:
     idle: bool = False  # shared, its last card answered and clean: waiting for the next of its deck
     threads_left: int = 0  # its thread budget when its current job was given
     doubted: bool = False  # its last card is to be run again in a fresh child (not answered here)
+    preloading: bool = False  # importing its deck's lazy modules before its first card (not on its clock)
 
     @property
     def spare(self) -> bool:
@@ -181,7 +184,10 @@ class Children:
         child.deadline = child.started + limits.wall_seconds
         message = {"job": job, "limits": limits.to_dict(), "nonce": child.nonce, "share": child.shared is not None}
         if child.jobs == 1 and child.shared is not None and child.shared[2]:
-            message["preload"] = list(child.shared[2])  # imported by the child before its first card
+            # Imported by the child before its first card; its "P" line then starts the card's clock.
+            message["preload"] = list(child.shared[2])
+            child.preloading = True
+            child.deadline = child.started + PRELOAD_WAIT
         data = (json.dumps(message) + "\n").encode()
         try:
             view = memoryview(data)
@@ -242,6 +248,11 @@ class Children:
             while proc.marked and b"\n" in proc.data:
                 line, _, rest = proc.data.partition(b"\n")
                 proc.data = bytearray(rest)
+                if line == b"P" and proc.preloading:  # its modules are in: the card's clock starts now
+                    proc.preloading = False
+                    proc.started = time.monotonic()
+                    proc.deadline = proc.started + (proc.limits or Limits()).wall_seconds
+                    continue
                 self.answer_from_report(proc, bytes(line))
             if len(proc.data) > MAX_REPORT_BYTES:
                 self.kill(proc, f"the outcome was larger than {MAX_REPORT_BYTES // (1024 * 1024)} MB")
