@@ -100,6 +100,7 @@ def run(*, job_fd: int, result_fd: int, scratch: Path, hardening: sandbox.Harden
     worker turns it off for spares it forks for a queue of jobs.
     """
     lines = _Lines(job_fd)
+    marked = False
     try:
         missing = sandbox.enter_early(hardening, scratch=scratch, worker_pid=worker_pid)
         # The thread filter's listener goes to the worker (it takes a copy with pidfd_getfd once it
@@ -107,13 +108,14 @@ def run(*, job_fd: int, result_fd: int, scratch: Path, hardening: sandbox.Harden
         # card code runs, so a card can never answer its own thread requests.
         listener = sandbox.load_thread_filter(hardening)
         _write_all(result_fd, b"L-\n" if listener is None else b"L%d\n" % listener)
+        marked = True
         if prefault and not select.select([job_fd], [], [], 0)[0]:  # a job already waiting gains nothing
             _prefault()
         message = lines.next()
         if listener is not None:
             os.close(listener)
-    except BaseException:  # noqa: BLE001 - no job was taken: nothing to report
-        _exit(70)
+    except BaseException as exc:  # noqa: BLE001 - the job it is given fails, saying why (no busy respawning)
+        _fail_preparation(result_fd, lines, marked, exc)
     baseline: state_guard.State | None = None
     first = True
     streams = sys.stdout, sys.stderr  # each card's output replaces them; put back after it
@@ -174,6 +176,19 @@ def run(*, job_fd: int, result_fd: int, scratch: Path, hardening: sandbox.Harden
     except OSError:
         pass
     _exit(0)
+
+
+def _fail_preparation(result_fd: int, lines: _Lines, marked: bool, exc: BaseException) -> NoReturn:
+    """Hardening failed: answer the job this spare is given with the reason, then exit."""
+    try:
+        if not marked:
+            _write_all(result_fd, b"L-\n")
+        request = json.loads(lines.next() or b"{}")
+        nonce = request.get("nonce") if isinstance(request, dict) else None
+        why = f"the card's process could not be prepared ({_type(exc).__name__}: {_safe_str(exc, 300)})"
+        _write_all(result_fd, _dumps({"status": "failed", "reason": why, "nonce": nonce}).encode() + b"\n")
+    finally:
+        _exit(70)
 
 
 class _Lines:
