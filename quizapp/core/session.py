@@ -40,7 +40,7 @@ from quizapp.core.decks.model import Card, CardKey
 from quizapp.core.execution.outcome import Outcome
 from quizapp.core.kinds import registry as kinds
 from quizapp.core.rating import Rating
-from quizapp.core.seen_concepts import SeenConcepts, default_path
+from quizapp.core.seen_concepts import SeenConcepts, legacy_path
 from quizapp.core.session_concepts import Concept as Concept  # re-exported: the study screen imports it from here
 from quizapp.core.session_concepts import ConceptTeaching
 from quizapp.core.session_concepts import concept_title as concept_title
@@ -125,7 +125,7 @@ class StudySession(ConceptTeaching, SessionGrading):
         self.rng = rng or random.Random()
         self._grader = grader
         self.started = time.monotonic()
-        self.seen = seen if seen is not None else SeenConcepts(default_path())
+        self.seen = seen if seen is not None else SeenConcepts(store, legacy=legacy_path())
         self._rated: list[_Rated] = []
         self._actions: list[Action] = []  # undo stack, newest last
         self._leeches: list[CardKey] = []

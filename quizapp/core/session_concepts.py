@@ -70,4 +70,5 @@ class ConceptTeaching:
 
     def mark_concept_seen(self, concept: Concept) -> None:
         """The note was shown: it is not shown again before other cards of that concept."""
-        self.seen.mark((concept.deck, concept.name))
+        clock = getattr(self, "clock", None)
+        self.seen.mark((concept.deck, concept.name), clock() if callable(clock) else None)

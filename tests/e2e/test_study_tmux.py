@@ -184,5 +184,6 @@ def test_study_in_a_real_terminal(tmp_path: Path) -> None:
     with sqlite3.connect(home / "quizapp.sqlite3") as db:
         [(buried,)] = db.execute("SELECT s.buried_until FROM card_states s JOIN cards c ON c.id = s.card WHERE c.card_id = 'what-stride'").fetchall()
     assert buried is None  # the bury was undone
-    seen = (home / "concepts_seen.json").read_text()
-    assert '"stretching"' in seen
+    with sqlite3.connect(home / "quizapp.sqlite3") as db:
+        seen = {row[0] for row in db.execute("SELECT concept FROM concepts_seen")}
+    assert "stretching" in seen

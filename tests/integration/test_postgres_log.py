@@ -137,8 +137,11 @@ def test_two_devices_syncing_through_a_postgresql_hub_end_equal(tmp_path, monkey
             when += timedelta(hours=rng.randint(1, 30))
             device.record_review(("alpha", f"c{rng.randrange(6)}"), Rating(rng.randint(1, 4)), now=when)
         everything = sorted(log(laptop) + log(desktop))
+        laptop.mark_concept_seen("alpha", "views", NOW)
+        desktop.mark_concept_seen("alpha", "strides", NOW)
         for device in (desktop, laptop, desktop):
             syncing.sync(device, hub_url)
+        assert laptop.seen_concepts() == desktop.seen_concepts() == {("alpha", "views"), ("alpha", "strides")}
         assert log(laptop) == log(desktop) == everything
         assert states(laptop) == states(desktop) and healthy(laptop) and healthy(desktop)
         with Store.open(hub_url, settings=settings, learner="ann") as hub:

@@ -243,6 +243,30 @@ def test_two_devices_syncing_through_a_folder_end_equal_in_either_order(opener, 
     assert files == ["desktop.reviews.jsonl", "laptop.reviews.jsonl"]
 
 
+def test_shown_concept_notes_travel_with_a_folder_sync_and_merge_as_a_union(opener, store_url, second_url,
+                                                                            tmp_path):
+    laptop = opener(store_url, device="laptop")
+    desktop = opener(second_url, device="desktop")
+    laptop.mark_concept_seen("alpha", "views", NOW)
+    laptop.mark_concept_seen("alpha", "strides", NOW)
+    desktop.mark_concept_seen("alpha", "strides", NOW + timedelta(days=1))  # both showed it: the first stays
+    desktop.mark_concept_seen("beta", "dtypes", NOW)
+    folder = str(tmp_path / "sync")
+    syncing.sync(laptop, folder)
+    result = syncing.sync(desktop, folder)
+    assert result.concepts_received == 1 and "1 concept note" in result.describe()
+    syncing.sync(laptop, folder)
+    expected = {("alpha", "views"), ("alpha", "strides"), ("beta", "dtypes")}
+    assert laptop.seen_concepts() == desktop.seen_concepts() == expected
+    assert syncing.sync(desktop, folder).concepts_received == 0  # idempotent
+    files = sorted(p.name for p in (tmp_path / "sync").glob("*.concepts.json"))
+    assert files == ["desktop.concepts.json", "laptop.concepts.json"]
+    # A torn or foreign file is ignored, never an error.
+    (tmp_path / "sync" / "phone.concepts.json").write_text('{"seen": [["ann", "x"')
+    syncing.sync(laptop, folder)
+    assert laptop.seen_concepts() == expected
+
+
 def test_a_synced_review_cannot_be_undone_but_an_unsynced_one_can(opener, store_url, second_url, tmp_path):
     laptop = opener(store_url, device="laptop")
     synced = laptop.record_review(("alpha", "c0"), Rating.GOOD, now=NOW)

@@ -186,19 +186,59 @@ def test_a_concept_is_taught_once_across_cards_undo_and_restarts(session, tmp_pa
     session.undo()
     assert session.concept_to_teach(session.next_card()) is None  # nor after an undo
     fresh = StudySession(session.catalog, session.store, Engine(), ["s"], session.clock)
-    assert fresh.concept_to_teach(one) is None  # nor after a restart (the file in QUIZAPP_HOME)
-    assert ("s", "bc") in SeenConcepts(tmp_path / "home" / "concepts_seen.json")
+    assert fresh.concept_to_teach(one) is None  # nor after a restart (it is in the collection)
+    assert ("s", "bc") in SeenConcepts(session.store)
+    assert session.store.seen_concepts() == {("s", "bc")}
 
 
-def test_an_unreadable_seen_file_is_a_notice_not_a_crash(tmp_path: Path) -> None:
+def test_shown_notes_are_the_learners_own_and_a_second_window_sees_them_at_once(tmp_path: Path) -> None:
     from quizapp.core.seen_concepts import SeenConcepts
 
-    path = tmp_path / "concepts_seen.json"
-    path.write_text("{not json")
-    seen = SeenConcepts(path)
-    assert seen.problem and "unreadable" in seen.problem and ("d", "c") not in seen
-    seen.mark(("d", "c"))
-    assert ("d", "c") in SeenConcepts(path)  # rewritten whole
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    with Store.open(url, learner="ada") as one, Store.open(url, learner="ada") as two, \
+            Store.open(url, learner="bob") as other:
+        first, second, bobs = SeenConcepts(one), SeenConcepts(two), SeenConcepts(other)
+        assert ("d", "c") not in second
+        first.mark(("d", "c"), datetime(2026, 1, 1, tzinfo=UTC))
+        assert ("d", "c") in second  # the other window asks the collection, not its memory
+        assert ("d", "c") not in bobs  # another learner on the same collection has not seen it
+        second.mark(("d", "c"))  # marking again changes nothing: the first showing stays
+        assert one.concept_records()[0].seen_at == datetime(2026, 1, 1, tzinfo=UTC).timestamp()
+
+
+def test_the_old_seen_file_is_taken_into_the_collection_once(tmp_path: Path) -> None:
+    from quizapp.core.seen_concepts import SeenConcepts
+
+    legacy = tmp_path / "concepts_seen.json"
+    legacy.write_text('{"seen": [["d", "c"], ["d", "e"], "junk", [1]]}')
+    with Store.open(f"sqlite:///{tmp_path / 'c.db'}", learner="ada") as store:
+        seen = SeenConcepts(store, legacy=legacy)
+        assert seen.problem is None and ("d", "c") in seen and ("d", "e") in seen
+        assert store.seen_concepts() == {("d", "c"), ("d", "e")}
+        assert not legacy.exists() and legacy.with_name("concepts_seen.json.imported").exists()
+
+
+def test_an_unreadable_old_seen_file_is_a_notice_not_a_crash(tmp_path: Path) -> None:
+    from quizapp.core.seen_concepts import SeenConcepts
+
+    legacy = tmp_path / "concepts_seen.json"
+    legacy.write_text("{not json")
+    with Store.open(f"sqlite:///{tmp_path / 'c.db'}") as store:
+        seen = SeenConcepts(store, legacy=legacy)
+        assert seen.problem and "unreadable" in seen.problem and ("d", "c") not in seen
+        seen.mark(("d", "c"))
+        assert ("d", "c") in SeenConcepts(store)
+
+
+def test_a_read_only_collection_still_teaches_each_note_once_per_run(tmp_path: Path) -> None:
+    from quizapp.core.seen_concepts import SeenConcepts
+
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    Store.open(url).close()
+    with Store.open(url, read_only=True) as store:
+        seen = SeenConcepts(store)
+        seen.mark(("d", "c"))
+        assert ("d", "c") in seen and seen.problem and "may show again" in seen.problem
 
 
 def test_the_first_review_of_a_new_card_is_never_suggested_easy(session) -> None:  # noqa: ANN001

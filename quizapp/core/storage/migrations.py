@@ -345,6 +345,24 @@ def _v7_deck_summaries(conn: Connection) -> None:
     md.create_all(conn)
 
 
+def _v8_concepts_seen(conn: Connection) -> None:
+    # Which concept notes each learner has been shown (each is taught once). It used to be a JSON file
+    # per home folder: shared by every learner of that home, unknown to a second window until restarted,
+    # and never synced. A row per (learner, deck, concept); the first showing wins, so merging the rows
+    # of several devices is a union that never conflicts.
+    md = sa.MetaData()
+    sa.Table(
+        "concepts_seen",
+        md,
+        sa.Column("learner", sa.String(200), primary_key=True),
+        sa.Column("deck", sa.String(200), primary_key=True),
+        sa.Column("concept", sa.String(200), primary_key=True),
+        sa.Column("seen_at", sa.Float, nullable=False),
+        sa.Column("device", sa.String(64), nullable=False),
+    )
+    md.create_all(conn)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema: cards, reviews, metadata", _v1_initial),
     Migration(2, "card text, kind and tags on cards, for search and browse", _v2_card_text),
@@ -356,6 +374,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     # triggers stay valid whichever order the two were applied in.
     Migration(6, "full-text index of the card text (FTS5 trigram / pg_trgm), for search", _v6_fulltext_index),
     Migration(7, "deck summaries by digest, to list decks without parsing their files", _v7_deck_summaries),
+    Migration(8, "the concept notes each learner has been shown, in the collection (synced)", _v8_concepts_seen),
 )
 LATEST = MIGRATIONS[-1].version
 REVIEW_LOG = 5  # the migration that made the review log the source of truth

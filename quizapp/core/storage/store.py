@@ -26,7 +26,7 @@ from quizapp.core.decks.model import CardKey, Deck
 from quizapp.core.rating import Rating
 from quizapp.core.scheduling import fsrs_bridge
 from quizapp.core.scheduling.days import next_day_start
-from quizapp.core.storage import buckets, catalogue, migrations, queue, reviewlog, streams, synced
+from quizapp.core.storage import buckets, catalogue, concepts, migrations, queue, reviewlog, streams, synced
 from quizapp.core.storage.catalogue import SEARCH_STATES
 from quizapp.core.storage.errors import StoreError
 from quizapp.core.storage.records import CardInfo, DeckCounts, ReviewEntry, ReviewResult
@@ -254,6 +254,28 @@ class Store(StoreCore):
         from quizapp.core.storage import merging
 
         return merging.merge(self, records, (now or datetime.now(UTC)).timestamp())
+
+    # --- concept notes shown (storage/concepts.py)
+    def seen_concepts(self) -> set[tuple[str, str]]:
+        """The (deck, concept) notes this learner has been shown, on any device or window."""
+        return self._read(lambda conn: concepts.seen(conn, self.learner))
+
+    def concept_seen(self, deck: str, concept: str) -> bool:
+        return bool(self._read(lambda conn: concepts.is_seen(conn, self.learner, deck, concept)))
+
+    def mark_concept_seen(self, deck: str, concept: str, now: datetime) -> None:
+        """Remember that this learner was shown the note (the first showing wins; marking again is a no-op)."""
+        record = concepts.SeenRecord(self.learner, deck, concept, now.timestamp(), self.device)
+        self._write(lambda conn: concepts.merge(conn, [record]))
+
+    def concept_records(self) -> list[concepts.SeenRecord]:
+        """Every learner's shown notes, for sync."""
+        return self._read(concepts.records)
+
+    def merge_concepts(self, records: Iterable[concepts.SeenRecord]) -> int:
+        """Add notes shown elsewhere (a union); returns how many were new here."""
+        wanted = list(records)
+        return self._write(lambda conn: concepts.merge(conn, wanted)) if wanted else 0
 
     def mark_shared(self, review_ids: Iterable[str]) -> None:
         """Record that these reviews left this collection (after which undo refuses them)."""

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 
 from quizapp.core import locations
 from quizapp.core import settings as settings_mod
+from quizapp.core.storage.concepts import SeenRecord
 from quizapp.core.storage.errors import StoreError
 from quizapp.core.storage.store import Store
 from quizapp.core.storage.streams import ReviewRecord
@@ -31,6 +32,7 @@ from quizapp.core.storage.tables import meta
 
 REVIEWS_SUFFIX = ".reviews.jsonl"
 SETTINGS_SUFFIX = ".settings.json"
+CONCEPTS_SUFFIX = ".concepts.json"  # the concept notes shown, every learner's (storage/concepts.py)
 _FIELDS = ReviewRecord._fields
 
 
@@ -40,9 +42,12 @@ class SyncResult:
     sent: int = 0  # reviews this collection gave the target
     devices: list[str] = field(default_factory=list)
     settings_note: str = ""
+    concepts_received: int = 0  # concept notes shown elsewhere, new to this collection
 
     def describe(self) -> str:
         text = f"received {self.received} review(s), sent {self.sent}"
+        if self.concepts_received:
+            text += f", {self.concepts_received} concept note(s) already shown elsewhere"
         if self.devices:
             text += f" ({len(self.devices)} other device(s))"
         return text + (f"; {self.settings_note}" if self.settings_note else "")
@@ -101,6 +106,29 @@ def _append(path: Path, records: list[ReviewRecord]) -> None:
                 fh.write((json.dumps(record_to_json(record), ensure_ascii=False) + "\n").encode("utf-8"))
             fh.flush()
             os.fsync(fh.fileno())
+    except OSError as exc:
+        raise StoreError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+# ----------------------------------------------------------------------------------- concept notes
+
+def _read_concepts(path: Path) -> list[SeenRecord]:
+    """Another device's shown notes; nothing for a file that is unreadable or torn (it is rewritten whole
+    by its device, so the next sync reads it complete)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        rows = data["seen"] if isinstance(data, dict) else []
+        return [SeenRecord(str(r[0]), str(r[1]), str(r[2]), float(r[3]), str(r[4]))
+                for r in rows if isinstance(r, list) and len(r) == 5]
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError):
+        return []
+
+
+def _write_concepts(path: Path, records: list[SeenRecord]) -> None:
+    tmp = path.with_name(f".{path.name}.part")
+    try:
+        tmp.write_text(json.dumps({"seen": [list(r) for r in records]}, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, path)
     except OSError as exc:
         raise StoreError(f"cannot write {path}: {exc.strerror or exc}") from None
 
@@ -179,6 +207,10 @@ def sync_folder(store: Store, folder: Path) -> SyncResult:
     # this mark), is now elsewhere: it can no longer be undone.
     store.mark_shared([*(r.review_id for r in outgoing), *seen])
     result.sent = len(outgoing)
+    for path in sorted(folder.glob(f"*{CONCEPTS_SUFFIX}")):
+        if path.name != f"{store.device}{CONCEPTS_SUFFIX}":
+            result.concepts_received += store.merge_concepts(_read_concepts(path))
+    _write_concepts(folder / f"{store.device}{CONCEPTS_SUFFIX}", store.concept_records())
     changed_at, data = _local_settings()
     if data is not None:
         tmp = folder / f".{store.device}{SETTINGS_SUFFIX}.part"
@@ -202,6 +234,8 @@ def sync_database(store: Store, url: str) -> SyncResult:
         result.received = store.merge_reviews(theirs)
         hub.mark_shared(r.review_id for r in theirs)
         result.devices = sorted({r.device for r in theirs} - {store.device})
+        hub.merge_concepts(store.concept_records())
+        result.concepts_received = store.merge_concepts(hub.concept_records())
 
         def hub_settings(conn: sa.Connection) -> Any:
             return conn.execute(sa.select(meta.c.value).where(meta.c.key == "settings")).scalar()

@@ -155,6 +155,17 @@ class DeckSummaryRow(_Base, table=True):
 
 
 
+class ConceptSeenRow(_Base, table=True):
+    """A concept note shown to a learner (schema 8; see storage/concepts.py): the first showing wins."""
+
+    __tablename__ = "concepts_seen"
+    learner: str = Field(primary_key=True, max_length=200)
+    deck: str = Field(primary_key=True, max_length=200)
+    concept: str = Field(primary_key=True, max_length=200)
+    seen_at: float = 0.0
+    device: str = Field(max_length=64)
+
+
 cards = metadata.tables["cards"]
 card_states = metadata.tables["card_states"]
 learners = metadata.tables["learners"]
@@ -163,3 +174,4 @@ meta = metadata.tables["quizapp_meta"]
 schema_version = metadata.tables["schema_version"]
 review_buckets = metadata.tables["review_buckets"]
 deck_summaries = metadata.tables["deck_summaries"]
+concepts_seen = metadata.tables["concepts_seen"]
