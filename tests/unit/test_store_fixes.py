@@ -52,7 +52,7 @@ def test_upgrading_schema_4_keeps_every_review_gives_uuids_and_reports_a_state_m
     _schema4(path, [(1773300000.0 + i * 86400, 3) for i in range(5)])
     monkeypatch.setenv("QUIZAPP_LEARNER", "maria")
     with Store.open(f"sqlite:///{path}", settings=SETTINGS) as store:
-        assert store.schema_version() == migrations.LATEST == 7
+        assert store.schema_version() == migrations.LATEST == 8
         assert store.learner == "maria" and store.learners() == ["maria"]
         history = store.history(("views", "v1"))
         assert len(history) == 6 and len({h.id for h in history}) == 6
