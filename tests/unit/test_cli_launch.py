@@ -54,3 +54,23 @@ def test_deck_check_through_the_entry_point_adopts_the_early_worker(tmp_path: Pa
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["summary"]["ok"] == 1
     assert trace.read_text().count("worker") == 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("text", "status", "stream"), [
+    ("deck: d\ntitle: D\ncards:\n  - id: a\n    kind: shape\n    ask: torch.zeros(2, 3)\n    expect: (3, 2)\n",
+     1, "mismatch"),
+    ("deck: d\ntitle: D\ncards:\n  - id: a\n    kind: nonsense\n", 2, "kind"),
+], ids=["mismatch", "broken"])
+def test_the_quick_exit_keeps_deck_checks_exit_status_and_whole_output(tmp_path: Path, text: str, status: int,
+                                                                    stream: str) -> None:
+    deck = tmp_path / "d.yaml"
+    deck.write_text(text)
+    env = {**os.environ, "QUIZAPP_HOME": str(tmp_path / "home"), "QUIZAPP_CACHE": str(tmp_path / "cache")}
+    out = subprocess.run([sys.executable, "-m", "quizapp", "deck", "check", str(deck), "--json"], env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == status, out.stderr
+    if status == 1:
+        assert json.loads(out.stdout)["summary"]["mismatch"] == 1 and out.stdout.endswith("\n")
+    else:
+        assert stream in out.stderr and "Traceback" not in out.stderr

@@ -85,6 +85,7 @@ class Hardening:
 
 def prepare() -> Hardening:
     """Build what every child needs, once, in the long-lived worker (building a filter costs ~1 ms)."""
+    _import_pyseccomp()
     hardening = Hardening(landlock_abi=landlock.abi(), read_roots=read_roots())
     try:
         hardening.seccomp_filter = flt = _build_seccomp_filter()
@@ -102,6 +103,34 @@ def prepare() -> Hardening:
     except Exception:  # libseccomp without notifications: reported by the worker (no listener)
         hardening.thread_bpf = None
     return hardening
+
+
+def _import_pyseccomp() -> None:
+    """Import pyseccomp with a quicker ``find_library``: its import looks up libc and libseccomp, and
+    ctypes does that by running ``ldconfig -p`` twice (~20 ms from the worker, before its first card).
+    The libraries' usual sonames are tried first; anything else goes to ctypes' own search."""
+    import ctypes.util
+
+    if "pyseccomp" in sys.modules:
+        return
+    search = ctypes.util.find_library
+
+    def quick(name: str) -> str | None:
+        for soname in {"c": ("libc.so.6",), "seccomp": ("libseccomp.so.2",)}.get(name, ()):
+            try:
+                ctypes.CDLL(soname)
+                return soname
+            except OSError:
+                pass
+        return search(name)
+
+    ctypes.util.find_library = quick
+    try:
+        import pyseccomp  # noqa: F401 - loaded now, used by the builders below
+    except Exception:  # noqa: BLE001 - missing or broken: prepare() reports it where it builds the filter
+        pass
+    finally:
+        ctypes.util.find_library = search
 
 
 # Folders a card may read beneath, besides Python's own (sys.path, prefixes): system libraries and the
