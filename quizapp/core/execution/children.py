@@ -59,7 +59,7 @@ class Child:
     threads: supervisor.ThreadBudget | None = None
     nonce: str = ""  # the current job's: its report must echo it (see child.run)
     jobs: int = 0  # jobs given so far; more than one only for a child shared by a deck (state_guard.py)
-    shared: Any = None  # the (group, limits) this child runs cards for, when it may run several
+    shared: Any = None  # the (group, limits, modules) it runs cards for, when it may run several
     idle: bool = False  # shared, its last card answered and clean: waiting for the next of its deck
     threads_left: int = 0  # its thread budget when its current job was given
     doubted: bool = False  # its last card is to be run again in a fresh child (not answered here)

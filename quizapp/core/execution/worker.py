@@ -9,7 +9,12 @@ Scheduling, which decides latency in a study session and throughput in ``deck ch
   one per core beyond the running cards, without prefaulting (the walk costs CPU a busy machine does
   not have to spare, and a spare given a job at once gains nothing from it). A job goes only to a
   spare that has finished hardening (it said so with its marker line): the worker never waits for a
-  particular child, so reading reports, reaping and forking overlap with the cards running.
+  particular child, so reading reports, reaping and forking overlap with the cards running;
+- *shared* (jobs with a group, as ``deck check`` sends them: one per deck): a job whose code passes
+  ``sharing.may_share`` goes to an idle child that ran the same deck's last card cleanly
+  (``state_guard.py``), else to a spare; a deck gets as many such children as its queued jobs are
+  worth, and jobs may start out of order meanwhile. A child shared by cards that import modules lazily
+  imports them before its first card (the job's ``preload``), beside the other cards.
 
 Preloading (``{"op": "preload", "modules": [...]}``, see ``preload.py``): the worker imports the modules
 between jobs, in message order (so before the jobs sent after it), then retires its spares so the next
@@ -56,8 +61,9 @@ class Worker(Children):
         self.children = max(1, children)
         self.proto_in = proto_in
         self.proto_out = proto_out
-        # (job id, job, limits, share): share is the (group, limits) of a job that may share a child
-        # with the next cards of its deck (sharing.py), None for one that runs in a fresh child.
+        # (job id, job, limits, share): share is the (group, limits, modules to import first) of a job
+        # that may share a child with the next cards of its deck (sharing.py), None for one that runs
+        # in a fresh child.
         # A job id of None marks a preload to do when it comes first: {"preload": [...]}.
         self.queue: deque[tuple[Any, dict[str, Any], Limits, Any]] = deque()
         self.waiting: Counter[Any] = Counter()  # queued jobs per share
