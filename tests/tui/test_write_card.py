@@ -240,3 +240,25 @@ async def test_try_it_on_a_write_card_runs_the_learners_own_code(write_app) -> N
         await wait_stage(pilot, "try")
         code = screen.query_one(TryPane).query_one("TextArea").text
         assert code.endswith("x.cumsum(0)") and "x =" in code  # the inputs shown, then the learner's answer
+
+
+@pytest.mark.parametrize("theme", ["dark", "light"])
+@pytest.mark.parametrize("stage", ["question", "wrong"])
+def test_write_card_snapshot(write_app, snap_compare, stage: str, theme: str) -> None:  # noqa: ANN001
+    """The write card at 80x24: the prompt and the editor with an attempt; then a wrong verdict."""
+    from textual.widgets import TextArea
+
+    app, _, _ = write_app
+
+    async def run_before(pilot) -> None:  # noqa: ANN001
+        pilot.app.theme = {"dark": "textual-dark", "light": "textual-light"}[theme]
+        await wait_stage(pilot, "question")
+        pilot.app.screen.query_one(PythonEditor).text = "y = x * 2\ny"
+        if stage == "wrong":
+            await pilot.press("ctrl+s")
+            await wait_stage(pilot, "rating")
+        for area in pilot.app.screen.query(TextArea):
+            area.cursor_blink = False  # a blinking cursor would make the snapshot flaky
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
