@@ -51,7 +51,7 @@ def scale_app(tmp_path, monkeypatch):  # noqa: ANN001, ANN201
     store = Store.open(f"sqlite:///{tmp_path / 'c.sqlite3'}", backups=False, now=NOW)
     store.sync_cards(catalog.decks.values(), NOW)
     searches: list[str | None] = []
-    real = store.search
+    real = store.search_page
     gate = threading.Event()
     gate.set()
 
@@ -62,7 +62,7 @@ def scale_app(tmp_path, monkeypatch):  # noqa: ANN001, ANN201
 
     spy.gate = gate  # type: ignore[attr-defined]
 
-    store.search = spy  # type: ignore[method-assign]
+    store.search_page = spy  # type: ignore[method-assign]
     app = QuizApp(catalog=catalog, store=store, engine=FakeEngine(), clock=lambda: NOW)
     yield app, searches
     gate.set()
@@ -71,7 +71,7 @@ def scale_app(tmp_path, monkeypatch):  # noqa: ANN001, ANN201
 
 async def test_typing_while_a_search_runs_coalesces_and_the_count_shows(scale_app) -> None:  # noqa: ANN001
     app, searches = scale_app
-    gate = app.store.search.gate
+    gate = app.store.search_page.gate
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("b")
         box = app.screen.query_one("#query", Input)
