@@ -6,6 +6,7 @@ import threading
 from datetime import UTC, datetime
 
 import pytest
+from textual import events
 from textual.widgets import DataTable, Input
 
 from quizapp.core.decks.registry import load_catalog
@@ -90,6 +91,26 @@ async def test_typing_while_a_search_runs_coalesces_and_the_count_shows(scale_ap
         await wait_for(pilot, lambda: box.border_subtitle == "50 of 120")
         assert searches == ["c", "common"]  # the held one, then only the newest text
         assert all(str(table.get_row_at(i)[5]).startswith("common") for i in range(table.row_count))
+
+
+async def test_keys_that_arrive_together_start_one_search_for_the_whole_text(scale_app) -> None:  # noqa: ANN001
+    # As a paste or a burst of fast typing reaches the app: the keys together, their changes after.
+    # Searching each intermediate text would only delay the last one (at 100k cards each takes tens of ms).
+    app, searches = scale_app
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b")
+        box = app.screen.query_one("#query", Input)
+        table = app.screen.query_one("#results", DataTable)
+        await wait_for(pilot, lambda: table.row_count == 50)
+        searches.clear()
+        for key in "common":
+            app.post_message(events.Key(key, key))
+        await wait_for(pilot, lambda: box.border_subtitle == "50 of 120")
+        await pilot.pause(0.1)  # anything still queued would start now
+        assert box.value == "common" and searches == ["common"]
+        box.value = "commo"  # and an edit back to a text shown before is searched again
+        await wait_for(pilot, lambda: searches == ["common", "commo"])
+        await wait_for(pilot, lambda: box.border_subtitle == "50 of 120")
 
 
 async def test_results_page_in_as_the_cursor_reaches_the_end(scale_app) -> None:  # noqa: ANN001

@@ -9,7 +9,8 @@ At scale (a catalogue of more than ``SYNC_SEARCH_BELOW`` cards) each search runs
 takes ten milliseconds or more: one pass, ``Store.search_page``, gives the page and the count)
 and typing is debounced by coalescing rather than by a timer: a keystroke with no search running
 starts one at once (no fixed delay before results), keystrokes while one runs only replace the
-search waiting to run next, so however fast someone types at most one search runs and one waits.
+search waiting to run next, so however fast someone types at most one search runs and one waits
+(keys that arrive together, as a paste does, start one search, for the whole text).
 Only text too short for the index (one or two characters: a scan of every card) first waits
 ``SHORT_TEXT_PAUSE`` for more typing.
 The search box's border says how many cards match ("200 of 12,345"); results come a page at a time,
@@ -80,6 +81,7 @@ class BrowseScreen(Screen[None]):
         self._search_running = False  # a background search is in flight
         self._typed_meanwhile: str | None = None  # the newest text typed meanwhile, searched when it lands
         self._short_timer: Any = None  # a short text's search, waiting for more typing
+        self._searched: str | None = None  # the text of the latest search started
         self._query: Query | None = None
         self._loaded = 0
         self._total = 0
@@ -111,16 +113,21 @@ class BrowseScreen(Screen[None]):
         if not self.at_scale:
             self.search(event.value)
             return
+        # The box's text as it is now, not as this message saw it: keys that arrive together (a paste,
+        # fast typing) are all inserted before their messages are handled, so the first message already
+        # has the whole text, and the rest find it searched (or waiting) and start nothing.
+        value = event.input.value
         if self._short_timer is not None:
             self._short_timer.stop()
             self._short_timer = None
         if self._search_running:
-            self._typed_meanwhile = event.value
-        elif is_short_text(event.value):
-            value = event.value
+            self._typed_meanwhile = value if value != self._searched else None
+        elif value == self._searched:
+            return
+        elif is_short_text(value):
             self._short_timer = self.set_timer(SHORT_TEXT_PAUSE, lambda: self.search(value))
         else:
-            self.search(event.value)
+            self.search(value)
 
     @on(Input.Submitted, "#query")
     def _submitted(self) -> None:
@@ -134,6 +141,7 @@ class BrowseScreen(Screen[None]):
             return
         self._generation += 1
         self._query = q
+        self._searched = raw
         if self.at_scale:
             self._search_running = True
             self._search_in_background(q, self._generation, 0)
