@@ -212,8 +212,10 @@ class BrowseScreen(Screen[None]):
         for info in found:
             due = "-" if info.due is None else ("now" if info.due <= now else fmt.interval(info.due - now))
             prompt = " ".join(info.prompt.split())
-            table.add_row(info.key[0], info.key[1], state_of(info, now), due, str(info.lapses),
-                          prompt[:60])
+            # Text, not str: the table reads a str as Rich markup (a prompt's ``x[mask]`` would lose its
+            # ``[mask]``), and parsing 1,200 cells of a page as markup was a third of drawing it.
+            table.add_row(*(Text(cell) for cell in (info.key[0], info.key[1], state_of(info, now), due,
+                                                     str(info.lapses), prompt[:60])))
             self._row_cards.append(info.key)
 
     def _load_next_page(self) -> None:
