@@ -14,7 +14,9 @@ search waiting to run next, so however fast someone types at most one search run
 Only text too short for the index (one or two characters: a scan of every card) first waits
 ``SHORT_TEXT_PAUSE`` for more typing.
 The search box's border says how many cards match ("200 of 12,345"); results come a page at a time,
-the next page loading when the cursor reaches the last row. A small catalogue is searched at once, on every keystroke.
+the next page loading when the cursor reaches the last row. A new page's rows are drawn as far as
+the screen shows (and ``DRAW_AHEAD`` more) before the screen is painted, the rest right after it.
+A small catalogue is searched at once, on every keystroke.
 """
 
 from __future__ import annotations
@@ -40,6 +42,9 @@ if TYPE_CHECKING:
     from quizapp.tui.services import Services
 
 PAGE = 200  # rows fetched (and drawn) at a time: a screen shows about ten
+# A new page's rows drawn before the screen is painted, beyond those the table shows: the rest of the
+# page follows right after the paint (adding and measuring 200 rows is most of drawing a page).
+DRAW_AHEAD = 10
 # At scale, text shorter than the index's trigrams is a scan of every card: such a search waits this
 # long for more typing first (a word typed quickly never scans on its first letters).
 SHORT_TEXT_PAUSE = 0.3
@@ -88,6 +93,7 @@ class BrowseScreen(Screen[None]):
         self._paging = False
         # the card behind each row, in row order (rows are only ever appended, and cleared together)
         self._row_cards: list[CardKey] = []
+        self._undrawn: tuple[list[CardInfo], datetime] | None = None  # the page's rows after the first screen
 
     @property
     def at_scale(self) -> bool:
@@ -192,6 +198,7 @@ class BrowseScreen(Screen[None]):
         self.query_one("#query", Input).border_subtitle = (
             f"{self._loaded:,} of {total:,}" if total > self._loaded else f"{total:,} card{'s' if total != 1 else ''}")
         if offset:
+            self._draw_the_rest()
             self._append_rows(found, now)
             return
         table = self.query_one("#results", DataTable)
@@ -199,13 +206,26 @@ class BrowseScreen(Screen[None]):
         row = table.cursor_row
         table.clear()
         self._row_cards.clear()
-        self._append_rows(found, now)
+        self._undrawn = None  # an older page's rows, never to be drawn now
         if not found:
             self.query_one("#history", Static).update(Text("No card matches.", style="dim"))
             return
         keys = [info.key for info in found]
         target = keys.index(keep) if keep in keys else min(max(row, 0), len(keys) - 1)
+        # What the screen shows (down to the highlighted row) now, the rest once the screen is painted.
+        first = max(target + 1, table.size.height) + DRAW_AHEAD
+        self._append_rows(found[:first], now)
+        if len(found) > first:
+            self._undrawn = (found[first:], now)
+            self.call_after_refresh(self._draw_the_rest)
         table.move_cursor(row=target, animate=False)
+
+    def _draw_the_rest(self) -> None:
+        """Append the rest of the page, if any is still waiting (rows are only ever appended in order)."""
+        if self._undrawn is not None:
+            found, now = self._undrawn
+            self._undrawn = None
+            self._append_rows(found, now)
 
     def _append_rows(self, found: list[CardInfo], now: datetime) -> None:
         table = self.query_one("#results", DataTable)
@@ -240,7 +260,10 @@ class BrowseScreen(Screen[None]):
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
         table = self.query_one("#results", DataTable)
         if event.cursor_row >= table.row_count - 1:
-            self._load_next_page()
+            if self._undrawn is not None:
+                self._draw_the_rest()  # the rest of this page first: the next one comes after it
+            else:
+                self._load_next_page()
         key = self._selected()
         if key is not None:
             self.show_history(key)
