@@ -63,6 +63,27 @@ async def test_browse_arrows_work_without_tab_and_keep_the_position_after_a_susp
         assert table.cursor_row == 1
 
 
+BRACKETS = ("deck: brackets\ntitle: Brackets\ncards:\n  - id: assign-mask\n    kind: recall\n"
+            "    prompt: What does x[mask] = v call, and x[idx] += v?\n    answer: index_put_\n")
+
+
+async def test_browse_shows_a_prompt_s_brackets_as_typed(make_app, tmp_path) -> None:  # noqa: ANN001
+    # Indexing is everywhere in PyTorch prompts; a table cell given a str reads it as Rich markup,
+    # where "[mask]" is a style tag and vanishes from the row.
+    deck = tmp_path / "brackets.yaml"
+    deck.write_text(BRACKETS)
+    app, store, engine = make_app(extra_decks=[deck])
+    async with app.run_test(size=(120, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("b")
+        await pilot.press(*"assign-mask")
+        await pilot.pause()
+        table = app.screen.query_one("#results", DataTable)
+        assert table.row_count == 1
+        shown = "\n".join(table.render_line(y).text for y in range(table.size.height))
+        assert "What does x[mask] = v call, and x[idx] += v?" in shown
+
+
 async def test_browse_unburies_a_buried_card(make_app) -> None:  # noqa: ANN001
     app, store, engine = make_app()
     store.bury(("tiny", "define-stride"), app.clock())

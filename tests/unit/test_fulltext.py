@@ -6,7 +6,7 @@ Every test takes ``store_url``; tests/integration/test_postgres_perf.py runs thi
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -14,8 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from quizapp.core.decks.model import Card, Deck, Kind
+from quizapp.core.rating import Rating
 from quizapp.core.settings import Settings
-from quizapp.core.storage import fulltext, migrations
+from quizapp.core.storage import catalogue, fulltext, migrations
 from quizapp.core.storage.store import Store
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -83,6 +84,8 @@ def test_search_finds_exactly_the_substring_matches(sampled, text):
     expected = sorted(reference(cards, text))
     assert sorted(keys(store.search(text, limit=10_000))) == expected
     assert store.search_count(text) == len(expected)
+    page, total = store.search_page(text, limit=25)
+    assert total == len(expected) and keys(page) == keys(store.search(text, limit=25))
 
 
 @pytest.mark.parametrize("text", ["view", "VIEW", "x.", "ab", "a", "%", "_", "\\", '"', "*", "NEAR(", "{", "a AND b"])
@@ -118,6 +121,58 @@ def test_count_and_pages(store):
     assert [len(p) for p in (first, second, last)] == [50, 50, 20]
     assert keys(first + second + last) == [c.key for c in cards]
     assert store.search_count("common", deck="other") == 0 and store.search_count() == 120
+
+
+@pytest.fixture
+def varied(store):
+    """Cards in every state Browse can filter on: reviewed (some lapsed), suspended, buried, tagged, and
+    a hidden deck's cards (still in the collection), most of them matching "view"."""
+    decks = [Deck(id=d, title=d, tags=("shared",) if d == "beta" else (), cards=tuple(
+        Card(deck=d, id=f"c{i:02d}", kind=Kind.RECALL, prompt=f"{'view' if i % 4 else 'reshape'} {i}", answer="a",
+             tags=("odd",) if i % 2 else ()) for i in range(30))) for d in ("alpha", "beta", "gone")]
+    store.sync_cards(decks, NOW)
+    store.sync_cards(decks[:2], NOW)  # "gone" is no longer in any deck: its cards are hidden
+    for i in range(0, 30, 3):
+        store.record_review(("alpha", f"c{i:02d}"), Rating.GOOD, now=NOW)
+    for i in range(0, 30, 6):
+        store.record_review(("alpha", f"c{i:02d}"), Rating.AGAIN, now=NOW)  # a lapse
+    for i in range(1, 30, 5):
+        store.suspend(("beta", f"c{i:02d}"))
+    store.bury(("beta", "c02"), NOW)
+    return store
+
+
+FILTERS = [{}, {"deck": "alpha"}, {"deck": "nope"}, {"tag": "odd"}, {"tag": "shared"}, {"state": "review"},
+           {"state": "suspended"}, {"state": "buried", "now": NOW}, {"state": "hidden"}, {"include_hidden": True},
+           {"lapses": 1}, {"due": NOW + timedelta(days=30)}, {"deck": "alpha", "tag": "odd", "state": "review"}]
+
+
+@pytest.mark.parametrize("way", ["window-count", "separate-count", "no-index"])
+@pytest.mark.parametrize("filters", FILTERS, ids=lambda f: ",".join(f) or "none")
+@pytest.mark.parametrize("text", [None, "view", "VIEW 1", "re", "nothing here"])
+def test_a_page_and_its_count_are_search_and_search_count(varied, monkeypatch, text, filters, way):
+    # Browse shows search_page's total as "200 of N": it must be the true number of matches, and its
+    # page exactly search's, for every filter, every page and past the end (and on an SQLite too old
+    # for window functions, where it counts separately, or one without FTS5, where it scans).
+    if way == "separate-count":
+        monkeypatch.setattr(catalogue, "_window_functions", lambda conn: False)
+    elif way == "no-index":
+        monkeypatch.setattr(fulltext, "fts_available", lambda conn: False)
+    everything = varied.search(text, limit=10_000, **filters)
+    assert varied.search_count(text, **filters) == len(everything)
+    for offset in (0, 7, 14, 21, len(everything), len(everything) + 7):
+        page, total = varied.search_page(text, limit=7, offset=offset, **filters)
+        assert keys(page) == keys(everything[offset:offset + 7]) == keys(varied.search(
+            text, limit=7, offset=offset, **filters))
+        assert total == len(everything)
+
+
+def test_the_count_follows_suspending_and_the_card_state_in_the_page(varied):
+    before = varied.search_page("view", state="suspended", limit=100)
+    varied.suspend(("alpha", "c01"))
+    page, total = varied.search_page("view", state="suspended", limit=100)
+    assert total == before[1] + 1 and ("alpha", "c01") in keys(page)
+    assert all(info.suspended for info in page)
 
 
 def test_an_upgraded_database_indexes_the_cards_it_already_has(store_url, store):

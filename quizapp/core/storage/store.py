@@ -137,6 +137,27 @@ class Store(StoreCore):
             include_hidden=include_hidden, now=now, limit=limit, offset=offset,
         ))
 
+    def search_page(
+        self,
+        text: str | None = None,
+        *,
+        deck: str | None = None,
+        tag: str | None = None,
+        state: str | None = None,
+        due: datetime | None = None,
+        lapses: int | None = None,
+        include_hidden: bool = False,
+        now: datetime | None = None,
+        limit: int = 1000,
+        offset: int = 0,
+    ) -> tuple[list[CardInfo], int]:
+        """:meth:`search`'s page and :meth:`search_count`'s total together, in one pass over the matches
+        (what Browse shows: a page and "200 of N"); the same filters, order and paging as :meth:`search`."""
+        return self._read(lambda conn: catalogue.search_page(
+            conn, self.learner, text=text, deck=deck, tag=tag, state=state, due=due, lapses=lapses,
+            include_hidden=include_hidden, now=now, limit=limit, offset=offset,
+        ))
+
     def search_count(
         self,
         text: str | None = None,

@@ -5,14 +5,18 @@ The search box takes free text plus filters, e.g. ``view deck:strides state:revi
 one-to-one onto ``Store.search``.
 
 At scale (a catalogue of more than ``SYNC_SEARCH_BELOW`` cards) each search runs off the UI thread
-(the full-text index keeps it fast, but a count over 100,000 cards still takes tens of milliseconds)
+(the full-text index keeps it fast, but finding and counting the matches among 100,000 cards still
+takes ten milliseconds or more: one pass, ``Store.search_page``, gives the page and the count)
 and typing is debounced by coalescing rather than by a timer: a keystroke with no search running
 starts one at once (no fixed delay before results), keystrokes while one runs only replace the
-search waiting to run next, so however fast someone types at most one search runs and one waits.
+search waiting to run next, so however fast someone types at most one search runs and one waits
+(keys that arrive together, as a paste does, start one search, for the whole text).
 Only text too short for the index (one or two characters: a scan of every card) first waits
 ``SHORT_TEXT_PAUSE`` for more typing.
 The search box's border says how many cards match ("200 of 12,345"); results come a page at a time,
-the next page loading when the cursor reaches the last row. A small catalogue is searched at once, on every keystroke.
+the next page loading when the cursor reaches the last row. A new page's rows are drawn as far as
+the screen shows (and ``DRAW_AHEAD`` more) before the screen is painted, the rest right after it.
+A small catalogue is searched at once, on every keystroke.
 """
 
 from __future__ import annotations
@@ -38,6 +42,9 @@ if TYPE_CHECKING:
     from quizapp.tui.services import Services
 
 PAGE = 200  # rows fetched (and drawn) at a time: a screen shows about ten
+# A new page's rows drawn before the screen is painted, beyond those the table shows: the rest of the
+# page follows right after the paint (adding and measuring 200 rows is most of drawing a page).
+DRAW_AHEAD = 10
 # At scale, text shorter than the index's trigrams is a scan of every card: such a search waits this
 # long for more typing first (a word typed quickly never scans on its first letters).
 SHORT_TEXT_PAUSE = 0.3
@@ -79,12 +86,14 @@ class BrowseScreen(Screen[None]):
         self._search_running = False  # a background search is in flight
         self._typed_meanwhile: str | None = None  # the newest text typed meanwhile, searched when it lands
         self._short_timer: Any = None  # a short text's search, waiting for more typing
+        self._searched: str | None = None  # the text of the latest search started
         self._query: Query | None = None
         self._loaded = 0
         self._total = 0
         self._paging = False
         # the card behind each row, in row order (rows are only ever appended, and cleared together)
         self._row_cards: list[CardKey] = []
+        self._undrawn: tuple[list[CardInfo], datetime] | None = None  # the page's rows after the first screen
 
     @property
     def at_scale(self) -> bool:
@@ -110,16 +119,21 @@ class BrowseScreen(Screen[None]):
         if not self.at_scale:
             self.search(event.value)
             return
+        # The box's text as it is now, not as this message saw it: keys that arrive together (a paste,
+        # fast typing) are all inserted before their messages are handled, so the first message already
+        # has the whole text, and the rest find it searched (or waiting) and start nothing.
+        value = event.input.value
         if self._short_timer is not None:
             self._short_timer.stop()
             self._short_timer = None
         if self._search_running:
-            self._typed_meanwhile = event.value
-        elif is_short_text(event.value):
-            value = event.value
+            self._typed_meanwhile = value if value != self._searched else None
+        elif value == self._searched:
+            return
+        elif is_short_text(value):
             self._short_timer = self.set_timer(SHORT_TEXT_PAUSE, lambda: self.search(value))
         else:
-            self.search(event.value)
+            self.search(value)
 
     @on(Input.Submitted, "#query")
     def _submitted(self) -> None:
@@ -133,6 +147,7 @@ class BrowseScreen(Screen[None]):
             return
         self._generation += 1
         self._query = q
+        self._searched = raw
         if self.at_scale:
             self._search_running = True
             self._search_in_background(q, self._generation, 0)
@@ -145,11 +160,14 @@ class BrowseScreen(Screen[None]):
         now = self.services.clock()
         store = self.services.store
         due = now + timedelta(days=q.due_days) if q.due_days is not None else None
+        filters: dict[str, Any] = {"deck": q.deck, "tag": q.tag, "state": q.state, "lapses": q.lapses, "due": due,
+                                   "now": now}
         try:
-            found = store.search(q.text, deck=q.deck, tag=q.tag, state=q.state, lapses=q.lapses, due=due, now=now,
-                                 limit=PAGE, offset=offset)
-            total = len(found) + offset if len(found) < PAGE else store.search_count(
-                q.text, deck=q.deck, tag=q.tag, state=q.state, lapses=q.lapses, due=due, now=now)
+            if self.at_scale:  # one pass for the page and the count: each pass is many milliseconds here
+                found, total = store.search_page(q.text, limit=PAGE, offset=offset, **filters)
+            else:  # a few hundred cards: a page short of PAGE is the whole answer, and the plainer query is cheaper
+                found = store.search(q.text, limit=PAGE, offset=offset, **filters)
+                total = len(found) + offset if len(found) < PAGE else store.search_count(q.text, **filters)
         except Exception as exc:
             return f"Search failed: {exc}", 0, now, offset
         return found, total, now, offset
@@ -180,6 +198,7 @@ class BrowseScreen(Screen[None]):
         self.query_one("#query", Input).border_subtitle = (
             f"{self._loaded:,} of {total:,}" if total > self._loaded else f"{total:,} card{'s' if total != 1 else ''}")
         if offset:
+            self._draw_the_rest()
             self._append_rows(found, now)
             return
         table = self.query_one("#results", DataTable)
@@ -187,21 +206,36 @@ class BrowseScreen(Screen[None]):
         row = table.cursor_row
         table.clear()
         self._row_cards.clear()
-        self._append_rows(found, now)
+        self._undrawn = None  # an older page's rows, never to be drawn now
         if not found:
             self.query_one("#history", Static).update(Text("No card matches.", style="dim"))
             return
         keys = [info.key for info in found]
         target = keys.index(keep) if keep in keys else min(max(row, 0), len(keys) - 1)
+        # What the screen shows (down to the highlighted row) now, the rest once the screen is painted.
+        first = max(target + 1, table.size.height) + DRAW_AHEAD
+        self._append_rows(found[:first], now)
+        if len(found) > first:
+            self._undrawn = (found[first:], now)
+            self.call_after_refresh(self._draw_the_rest)
         table.move_cursor(row=target, animate=False)
+
+    def _draw_the_rest(self) -> None:
+        """Append the rest of the page, if any is still waiting (rows are only ever appended in order)."""
+        if self._undrawn is not None:
+            found, now = self._undrawn
+            self._undrawn = None
+            self._append_rows(found, now)
 
     def _append_rows(self, found: list[CardInfo], now: datetime) -> None:
         table = self.query_one("#results", DataTable)
         for info in found:
             due = "-" if info.due is None else ("now" if info.due <= now else fmt.interval(info.due - now))
             prompt = " ".join(info.prompt.split())
-            table.add_row(info.key[0], info.key[1], state_of(info, now), due, str(info.lapses),
-                          prompt[:60])
+            # Text, not str: the table reads a str as Rich markup (a prompt's ``x[mask]`` would lose its
+            # ``[mask]``), and parsing 1,200 cells of a page as markup was a third of drawing it.
+            table.add_row(*(Text(cell) for cell in (info.key[0], info.key[1], state_of(info, now), due,
+                                                     str(info.lapses), prompt[:60])))
             self._row_cards.append(info.key)
 
     def _load_next_page(self) -> None:
@@ -226,7 +260,10 @@ class BrowseScreen(Screen[None]):
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
         table = self.query_one("#results", DataTable)
         if event.cursor_row >= table.row_count - 1:
-            self._load_next_page()
+            if self._undrawn is not None:
+                self._draw_the_rest()  # the rest of this page first: the next one comes after it
+            else:
+                self._load_next_page()
         key = self._selected()
         if key is not None:
             self.show_history(key)
