@@ -57,17 +57,22 @@ TIMEOUT = 60.0  # generous: the worker imports torch while other test runs share
 
 
 class Terminal:
+    """A session of its own tmux server (``-L``: its own socket, so tests running side by side never
+    race to start or share one) with no configuration file (``-f /dev/null``: not the developer's)."""
+
     def __init__(self, command: str) -> None:
         self.name = f"quizapp-e2e-{uuid.uuid4().hex[:8]}"
-        subprocess.run(["tmux", "new-session", "-d", "-s", self.name, "-x", "80", "-y", "24", command], check=True)
-        subprocess.run(["tmux", "set-option", "-t", self.name, "remain-on-exit", "on"], check=True)
+        self.tmux = ["tmux", "-L", self.name, "-f", "/dev/null"]
+        subprocess.run([*self.tmux, "new-session", "-d", "-s", self.name, "-x", "80", "-y", "24", command],
+                       check=True)
+        subprocess.run([*self.tmux, "set-option", "-t", self.name, "remain-on-exit", "on"], check=True)
 
     def screen(self) -> str:
-        proc = subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True)
+        proc = subprocess.run([*self.tmux, "capture-pane", "-p", "-t", self.name], capture_output=True, text=True)
         return proc.stdout
 
     def alive(self) -> bool:
-        return subprocess.run(["tmux", "has-session", "-t", self.name], capture_output=True).returncode == 0
+        return subprocess.run([*self.tmux, "has-session", "-t", self.name], capture_output=True).returncode == 0
 
     def wait_for(self, text: str) -> str:
         deadline = time.monotonic() + TIMEOUT
@@ -79,19 +84,19 @@ class Terminal:
         raise AssertionError(f"{text!r} never appeared; the screen shows:\n{self.screen()}")
 
     def keys(self, *keys: str) -> None:
-        subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True)
+        subprocess.run([*self.tmux, "send-keys", "-t", self.name, *keys], check=True)
 
     def type(self, text: str) -> None:
-        subprocess.run(["tmux", "send-keys", "-t", self.name, "-l", text], check=True)
+        subprocess.run([*self.tmux, "send-keys", "-t", self.name, "-l", text], check=True)
 
     def paste(self, text: str) -> None:
         """Paste as a terminal does (bracketed paste, which the app asks for), newlines and all."""
         buffer = f"e2e-{uuid.uuid4().hex[:6]}"
-        subprocess.run(["tmux", "set-buffer", "-b", buffer, text], check=True)
-        subprocess.run(["tmux", "paste-buffer", "-p", "-d", "-b", buffer, "-t", self.name], check=True)
+        subprocess.run([*self.tmux, "set-buffer", "-b", buffer, text], check=True)
+        subprocess.run([*self.tmux, "paste-buffer", "-p", "-d", "-b", buffer, "-t", self.name], check=True)
 
     def kill(self) -> None:
-        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+        subprocess.run([*self.tmux, "kill-server"], capture_output=True)
 
 
 def test_study_in_a_real_terminal(tmp_path: Path) -> None:
