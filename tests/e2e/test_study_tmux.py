@@ -13,6 +13,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -57,12 +58,14 @@ TIMEOUT = 60.0  # generous: the worker imports torch while other test runs share
 
 
 class Terminal:
-    """A session of its own tmux server (``-L``: its own socket, so tests running side by side never
-    race to start or share one) with no configuration file (``-f /dev/null``: not the developer's)."""
+    """A session of its own tmux server (``-S``: its own socket, so tests running side by side never
+    race to start or share one; removed by :meth:`kill`) with no configuration file (``-f /dev/null``:
+    not the developer's)."""
 
     def __init__(self, command: str) -> None:
         self.name = f"quizapp-e2e-{uuid.uuid4().hex[:8]}"
-        self.tmux = ["tmux", "-L", self.name, "-f", "/dev/null"]
+        self.socket = Path(tempfile.gettempdir()) / f"{self.name}.sock"
+        self.tmux = ["tmux", "-S", str(self.socket), "-f", "/dev/null"]
         subprocess.run([*self.tmux, "new-session", "-d", "-s", self.name, "-x", "80", "-y", "24", command],
                        check=True)
         subprocess.run([*self.tmux, "set-option", "-t", self.name, "remain-on-exit", "on"], check=True)
@@ -97,6 +100,7 @@ class Terminal:
 
     def kill(self) -> None:
         subprocess.run([*self.tmux, "kill-server"], capture_output=True)
+        self.socket.unlink(missing_ok=True)
 
 
 def test_study_in_a_real_terminal(tmp_path: Path) -> None:
