@@ -241,9 +241,12 @@ def check_decks(decks: Iterable[Deck], engine: Engine, *,
     waiting = [0] * len(works)
     if memo is not None:
         memo.reused = 0
+    # What each card imports lazily (engines without preloading, such as test doubles, name nothing).
+    modules_for = getattr(engine, "modules_for_card", None)
     for index, work in enumerate(works):
         if index in skipped:
             continue
+        lazy = tuple(modules_for(entries[index][0])) if callable(modules_for) and work.jobs else ()
         for position, job in enumerate(work.jobs):
             remembered = memo.outcomes.get(memo.key(job)) if memo is not None else None
             if remembered is not None and memo is not None:
@@ -252,7 +255,10 @@ def check_decks(decks: Iterable[Deck], engine: Engine, *,
                 continue
             # One deck's cards may share a child, one after another, when their code allows it (see
             # execution/state_guard.py): a fresh fork per card costs several times a small card's time.
-            jobs.append(dataclasses.replace(job, group=entries[index][0].deck) if isinstance(job, Job) else job)
+            # A child shared by cards that import modules lazily imports them once, beside the others.
+            if isinstance(job, Job):
+                job = dataclasses.replace(job, group=entries[index][0].deck, preload=lazy)
+            jobs.append(job)
             owner.append((index, position))
             waiting[index] += 1
 
@@ -275,15 +281,10 @@ def check_decks(decks: Iterable[Deck], engine: Engine, *,
             judged(index)
 
     if jobs:
-        # Each job names what its card imports lazily: a child shared by such cards imports it once,
-        # while the other child runs the rest; the worker imports it for cards that run alone. Those
-        # jobs go first, so that import overlaps the others.
-        modules_for = getattr(engine, "modules_for_card", None)
-        if callable(modules_for):
-            jobs = [dataclasses.replace(job, preload=tuple(modules_for(entries[index][0])))
-                    if isinstance(job, Job) else job for job, (index, _) in zip(jobs, owner, strict=True)]
-            order = sorted(range(len(jobs)), key=lambda n: not getattr(jobs[n], "preload", ()))
-            jobs, owner = [jobs[n] for n in order], [owner[n] for n in order]
+        # Jobs whose child imports modules first go first, so that the import overlaps the other cards
+        # (the worker imports them itself for such cards that run alone).
+        order = sorted(range(len(jobs)), key=lambda n: not getattr(jobs[n], "preload", ()))
+        jobs, owner = [jobs[n] for n in order], [owner[n] for n in order]
         engine.run_many(jobs, on_result=on_outcome)
     report.cards = [r for r in results if r is not None]
     report.seconds = time.perf_counter() - started

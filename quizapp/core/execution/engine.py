@@ -163,9 +163,7 @@ class Engine:
 
         Returns the modules asked for (none: nothing is sent, and the cards cost nothing more).
         """
-        cards = list(cards)
-        wanted = dict.fromkeys(preload.modules_for(code for card in cards for code in (card.setup, card.ask)))
-        wanted.update(dict.fromkeys(self.learned.modules_for(f"{card.deck}/{card.id}" for card in cards)))
+        wanted = dict.fromkeys(module for card in cards for module in self.modules_for_card(card))
         if wanted:
             self.preload(wanted)
         return list(wanted)

@@ -39,7 +39,7 @@ def joined_columns() -> list[Any]:
     return [*cards.c, *[c for c in card_states.c if c.name not in ("card", "learner")]]
 
 
-def _insert_new(conn: Connection, table: Any) -> Any:
+def insert_new(conn: Connection, table: Any) -> Any:
     """INSERT ... ON CONFLICT DO NOTHING: two windows registering the same learner at once both succeed."""
     if conn.dialect.name == "postgresql":
         from sqlalchemy.dialects import postgresql
@@ -62,10 +62,10 @@ def ensure_learner(conn: Connection, learner: str, now: float | None = None) -> 
     if conn.execute(sa.select(learners.c.name).where(learners.c.name == learner)).first() is not None:
         return False
     catalogue_lock(conn)
-    conn.execute(_insert_new(conn, learners).values(name=learner, added_at=now if now is not None else time.time()))
+    conn.execute(insert_new(conn, learners).values(name=learner, added_at=now if now is not None else time.time()))
     ids = [r[0] for r in conn.execute(sa.select(cards.c.id))]
     for i in range(0, len(ids), 5000):
-        conn.execute(_insert_new(conn, card_states),
+        conn.execute(insert_new(conn, card_states),
                      [{"learner": learner, "card": c, **_NEW_STATE} for c in ids[i : i + 5000]])
     return True
 

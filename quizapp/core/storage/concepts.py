@@ -8,11 +8,12 @@ the rows of several devices (``sync``) is a union that cannot conflict or lose a
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
+from quizapp.core.storage.catalogue import insert_new
 from quizapp.core.storage.tables import concepts_seen
 
 # Longest deck id, concept name or learner name kept (the columns' size); longer ones are not stored.
@@ -27,16 +28,6 @@ class SeenRecord(NamedTuple):
     device: str
 
 
-def _insert_new(conn: Connection) -> Any:
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects import postgresql
-
-        return postgresql.insert(concepts_seen).on_conflict_do_nothing()
-    from sqlalchemy.dialects import sqlite
-
-    return sqlite.insert(concepts_seen).on_conflict_do_nothing()
-
-
 def seen(conn: Connection, learner: str) -> set[tuple[str, str]]:
     """Every (deck, concept) shown to ``learner``."""
     query = sa.select(concepts_seen.c.deck, concepts_seen.c.concept).where(concepts_seen.c.learner == learner)
@@ -49,6 +40,12 @@ def is_seen(conn: Connection, learner: str, deck: str, concept: str) -> bool:
     return conn.execute(query).first() is not None
 
 
+def mark(conn: Connection, record: SeenRecord) -> None:
+    """One showing (a second one of the same note changes nothing)."""
+    if _storable(record):
+        conn.execute(insert_new(conn, concepts_seen), [record._asdict()])
+
+
 def merge(conn: Connection, records: Iterable[SeenRecord]) -> int:
     """Add the records this collection lacks (the rest are left as they are); returns how many were new."""
     rows = [r._asdict() for r in records if _storable(r)]
@@ -56,7 +53,7 @@ def merge(conn: Connection, records: Iterable[SeenRecord]) -> int:
         return 0
     before = _count(conn)
     for start in range(0, len(rows), 1000):
-        conn.execute(_insert_new(conn), rows[start:start + 1000])
+        conn.execute(insert_new(conn, concepts_seen), rows[start:start + 1000])
     return _count(conn) - before
 
 

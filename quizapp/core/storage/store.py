@@ -287,7 +287,7 @@ class Store(StoreCore):
     def mark_concept_seen(self, deck: str, concept: str, now: datetime) -> None:
         """Remember that this learner was shown the note (the first showing wins; marking again is a no-op)."""
         record = concepts.SeenRecord(self.learner, deck, concept, now.timestamp(), self.device)
-        self._write(lambda conn: concepts.merge(conn, [record]))
+        self._write(lambda conn: concepts.mark(conn, record))
 
     def concept_records(self) -> list[concepts.SeenRecord]:
         """Every learner's shown notes, for sync."""
